@@ -1,6 +1,24 @@
-// STUB: being written. The public API below is fixed; other modules may code against it.
-import type { AlarmRecord, LineLive, SiteConfig, WorkshopLive } from '@hazwatch/protocols';
-import type { EngineInput, EngineOutput } from './types.ts';
+import { randomUUID } from 'node:crypto';
+import type {
+  AlarmRecord,
+  Enterprise,
+  GatewayStatus,
+  LineLive,
+  LineReading,
+  SiteConfig,
+  TelemetryBatch,
+  WorkshopLive,
+  WorkshopReading,
+} from '@hazwatch/protocols';
+import { iso, isWorkshopReading } from '@hazwatch/protocols';
+import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
+import { GatewayDomain, MultiDomain, PlatformDomain } from './domains.ts';
+import { ZoneCalendar } from './tz.ts';
+import { WorkshopCalendar } from './calendar.ts';
+import { Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
+import { attributed, lineHeadcount, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import * as rules from './rules.ts';
+import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
 
 export type RuleEngineOptions = {
   site: SiteConfig;
@@ -8,27 +26,668 @@ export type RuleEngineOptions = {
   revision: number;
   /** The platform's start (epoch ms): gateways never heard from go offline `offlineAfterSeconds` after it. */
   startedAt: number;
-  /** Alarm id generator (defaults to a counter-based id); injected so replays are deterministic. */
+  /** Alarm id generator; replay injects a counter so its output is deterministic. */
   newId?: () => string;
+  /** Keep every record produced (replay, scenarios). The live service keeps only active ones. */
+  keepHistory?: boolean;
 };
 
-export type EngineSnapshot = { version: 1; [k: string]: unknown };
+/** Everything needed to resume without amnesia: facts, debounce states, active alarms, clocks. */
+export type EngineSnapshot = {
+  version: 1;
+  now: number;
+  startedAt: number;
+  gateways: Record<string, { online: boolean; statusOffline: boolean; frozenAt: number | null; newestTs: number | null; lastHeard: number; heard: boolean }>;
+  workshops: Record<string, {
+    newestTs: number | null; headcount: number | null; knownHeadcount: number; byLine: Record<string, number>;
+    materialKg: number | null; knownMaterialKg: number; everReported: boolean; headcountFault: boolean; quantityFault: boolean; persons: [string, number][]; updatedAt: number | null;
+  }>;
+  lines: Record<string, {
+    counters: [string, number][]; newestTs: [string, number][]; lastIncrement: [string, number][]; day: { date: string; total: number };
+  }>;
+  years: Record<string, { year: number; total: number }>;
+  trackers: Record<string, TrackerState>;
+};
 
+const key2 = (ent: string, id: string) => `${ent}/${id}`;
+const fin = (n: number) => (Number.isFinite(n) ? n : null);
+const unfin = (n: number | null) => (n === null ? -Infinity : n);
+
+/**
+ * The rule engine of SPEC 4. Pure: time comes only from inputs and `advance`, nothing is read from
+ * the wall clock or written anywhere. The live service, `hazwatch replay` and the scenario runner all
+ * drive this one class.
+ */
 export class RuleEngine {
-  constructor(_opts: RuleEngineOptions) {}
-  /** Moves the platform clock to `now`, firing every timer due up to and including it. */
-  advance(_now: number): EngineOutput { throw new Error('not yet'); }
-  /** Advances to `input.at`, then applies the input (SPEC 4 ordering: due timers fire first). */
-  apply(_input: EngineInput): EngineOutput { throw new Error('not yet'); }
-  /** Applies a new configuration revision at `now` without losing state. */
-  reconfigure(_site: SiteConfig, _revision: number, _now: number): EngineOutput { throw new Error('not yet'); }
+  private now: number;
+  private readonly startedAt: number;
+  private revision: number;
+  private site: SiteConfig;
+  private readonly heap = new TimerHeap();
+  private timerSeq = 0;
+  private readonly parkedDomains = new Set<ClockDomain>();
+  private maxTs = -Infinity;
+  private readonly platform: PlatformDomain;
+  private enterprises = new Map<string, EnterpriseFacts>();
+  private trackers = new Map<string, Tracker>();
+  private silenceTimers = new Map<GatewayDomain, Timer>();
+  private readonly newId: () => string;
+  private readonly history: ActiveAlarm[] | undefined;
+  private out: EngineOutput | undefined;
+  private dirtyWorkshops = new Set<WorkshopFacts>();
+  private dirtyLines = new Set<LineFacts>();
+  private readonly sink: TransitionSink;
+
+  constructor(opts: RuleEngineOptions) {
+    this.now = opts.startedAt;
+    this.startedAt = opts.startedAt;
+    this.revision = opts.revision;
+    this.site = opts.site;
+    this.newId = opts.newId ?? (() => randomUUID());
+    this.history = opts.keepHistory ? [] : undefined;
+    this.platform = new PlatformDomain(() => this.now);
+    const self = this;
+    this.sink = {
+      now: () => this.now,
+      get revision() {
+        return self.revision;
+      },
+      newId: () => this.newId(),
+      emit: (kind, at, alarm) => this.emit(kind, at, alarm),
+      schedule: (due, domain, fire) => this.schedule(due, domain, fire),
+    };
+    this.build(opts.site, undefined);
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Moves the platform clock to `now`, firing every timer due up to and including it, each at its due time. */
+  advance(now: number): EngineOutput {
+    return this.run(() => this.advanceTo(now));
+  }
+
+  /** Advances to `input.at`, then applies the input (SPEC 4: timers due at one instant fire before inputs). */
+  apply(input: EngineInput): EngineOutput {
+    return this.run(() => {
+      this.advanceTo(input.at);
+      const ent = this.enterprises.get(input.enterpriseId);
+      const gw = ent?.gateways.get(input.gatewayId);
+      if (!ent || !gw) return;
+      if (input.kind === 'status') this.applyStatus(ent, gw, input.status);
+      else this.applyTelemetry(ent, gw, input.batch);
+      this.runTimers(Infinity);
+    });
+  }
+
+  /** Applies a new configuration revision at `now` without losing state (SPEC 3, issue: config changes at run time). */
+  reconfigure(site: SiteConfig, revision: number, now: number): EngineOutput {
+    return this.run(() => {
+      this.advanceTo(now);
+      const snap = this.snapshot();
+      const old = this.trackers;
+      for (const t of old.values()) t.cancel();
+      for (const t of this.silenceTimers.values()) t.cancelled = true;
+      this.revision = revision;
+      this.site = site;
+      this.build(site, snap);
+      // An alarm whose rule no longer exists clears now, saying why.
+      for (const [key, t] of old) {
+        if (this.trackers.has(key) || !t.active) continue;
+        t.clear(this.now, this.subjectExists(t.spec) ? 'limit-removed' : 'subject-removed');
+      }
+      for (const t of this.trackers.values()) t.step(t.spec.domain.clock());
+      this.runTimers(Infinity);
+    });
+  }
+
   /** Earliest pending timer (epoch ms), for the live scheduler; undefined when none. */
-  nextDue(): number | undefined { return undefined; }
-  /** Every alarm record this engine has produced (active and cleared), in raise order. */
-  alarms(): AlarmRecord[] { return []; }
-  activeAlarms(): AlarmRecord[] { return []; }
-  workshops(): WorkshopLive[] { return []; }
-  lines(): LineLive[] { return []; }
-  snapshot(): EngineSnapshot { return { version: 1 }; }
-  static restore(_opts: RuleEngineOptions, _snap: EngineSnapshot): RuleEngine { throw new Error('not yet'); }
+  nextDue(): number | undefined {
+    this.heap.prune();
+    return this.heap.peek()?.due;
+  }
+
+  /** The platform clock as the engine knows it. */
+  clock(): number {
+    return this.now;
+  }
+
+  /** Every record produced (with `keepHistory`), else the active ones; in raise order. */
+  alarms(): AlarmRecord[] {
+    return this.history ? this.history.map(toRecord) : this.activeAlarms();
+  }
+
+  activeAlarms(): AlarmRecord[] {
+    const out: ActiveAlarm[] = [];
+    for (const t of this.trackers.values()) if (t.active) out.push(t.active);
+    return out.sort((a, b) => a.raisedAt - b.raisedAt).map(toRecord);
+  }
+
+  workshops(): WorkshopLive[] {
+    const out: WorkshopLive[] = [];
+    for (const ent of this.enterprises.values()) for (const ws of ent.workshops.values()) out.push(this.workshopLive(ent, ws));
+    return out;
+  }
+
+  lines(): LineLive[] {
+    const out: LineLive[] = [];
+    for (const ent of this.enterprises.values()) for (const l of ent.lines.values()) out.push(this.lineLive(ent, l));
+    return out;
+  }
+
+  snapshot(): EngineSnapshot {
+    const snap: EngineSnapshot = { version: 1, now: this.now, startedAt: this.startedAt, gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
+    for (const ent of this.enterprises.values()) {
+      const e = ent.cfg.id;
+      for (const g of ent.gateways.values()) {
+        snap.gateways[key2(e, g.gatewayId)] = {
+          online: g.online, statusOffline: g.statusOffline, frozenAt: fin(g.frozenAt), newestTs: fin(g.newestTs), lastHeard: g.lastHeard, heard: g.heard,
+        };
+      }
+      for (const w of ent.workshops.values()) {
+        snap.workshops[key2(e, w.cfg.id)] = {
+          newestTs: fin(w.newestTs), headcount: w.headcount, knownHeadcount: w.knownHeadcount, byLine: { ...w.byLine },
+          materialKg: w.materialKg, knownMaterialKg: w.knownMaterialKg, everReported: w.everReported,
+          headcountFault: w.headcountFault, quantityFault: w.quantityFault, persons: [...w.persons], updatedAt: w.updatedAt,
+        };
+      }
+      for (const l of ent.lines.values()) {
+        snap.lines[key2(e, l.cfg.id)] = {
+          counters: [...l.counters], newestTs: [...l.newestTs], lastIncrement: [...l.lastIncrement], day: { ...l.day },
+        };
+      }
+      for (const [p, y] of ent.years) snap.years[key2(e, p)] = { year: y.year, total: y.total };
+    }
+    for (const [k, t] of this.trackers) {
+      const s = t.state;
+      snap.trackers[k] = { ...s, lastAt: s.lastAt, active: s.active ? { ...s.active, subject: { ...s.active.subject } } : undefined };
+    }
+    return structuredClone(snap);
+  }
+
+  /** Rebuilds an engine from a snapshot: nothing active is raised again, nothing pending is forgotten. */
+  static restore(opts: RuleEngineOptions, snap: EngineSnapshot): RuleEngine {
+    const e = new RuleEngine({ ...opts, startedAt: snap.startedAt });
+    e.now = snap.now;
+    for (const t of e.trackers.values()) t.cancel();
+    for (const t of e.silenceTimers.values()) t.cancelled = true;
+    e.build(opts.site, structuredClone(snap));
+    for (const t of e.trackers.values()) t.reschedule(Math.max(t.state.lastAt, t.spec.domain.clock()));
+    return e;
+  }
+
+  // ---------------------------------------------------------------- building
+
+  /** Compiles the site into facts and trackers, carrying over what `prev` knew (restart or new revision). */
+  private build(site: SiteConfig, prev: EngineSnapshot | undefined): void {
+    this.enterprises = new Map();
+    this.trackers = new Map();
+    this.silenceTimers = new Map();
+    this.parkedDomains.clear();
+    this.maxTs = -Infinity;
+    const platformNow = () => this.now;
+    for (const cfg of site.enterprises) {
+      const ent = this.buildEnterprise(cfg, site, prev, platformNow);
+      this.enterprises.set(cfg.id, ent);
+    }
+    for (const ent of this.enterprises.values()) {
+      for (const gw of ent.gateways.values()) {
+        this.maxTs = Math.max(this.maxTs, gw.newestTs);
+        this.armSilence(gw);
+      }
+    }
+    if (prev) {
+      for (const [k, t] of this.trackers) {
+        const s = prev.trackers[k];
+        if (s) t.state = s;
+      }
+    }
+    for (const t of this.trackers.values()) t.reschedule(Math.max(t.state.lastAt, t.spec.domain.clock()));
+  }
+
+  private buildEnterprise(cfg: Enterprise, site: SiteConfig, prev: EngineSnapshot | undefined, platformNow: () => number): EnterpriseFacts {
+    const d = site.defaults;
+    const cal = new ZoneCalendar(cfg.timezone);
+    const e = cfg.id;
+    const ent: EnterpriseFacts = {
+      cfg, cal, gateways: new Map(), gatewayTrackers: new Map(), workshops: new Map(), lines: new Map(), years: new Map(),
+      licensed: new Set((cfg.licence?.products ?? []).map((p) => p.product)), startYear: cal.day(this.startedAt).year,
+    };
+    const wsCfg = new Map(cfg.workshops.map((w) => [w.id, w]));
+    for (const g of cfg.gateways) {
+      // A gateway is as strict as the strictest of its workshops' offline timeouts.
+      const timeouts = g.workshops.map((w) => wsCfg.get(w)?.offlineAfterSeconds).filter((x): x is number => x !== undefined);
+      const offlineAfter = Math.min(d.offlineAfterSeconds, ...timeouts);
+      const gw = new GatewayDomain(e, g.id, offlineAfter * 1000, platformNow, this.startedAt);
+      const p = prev?.gateways[key2(e, g.id)];
+      if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), newestTs: unfin(p.newestTs), lastHeard: p.lastHeard, heard: p.heard });
+      ent.gateways.set(g.id, gw);
+      this.addTracker(ent.gatewayTrackers, g.id, rules.gatewayOffline(d, ent, gw, this.platform));
+    }
+    const gwOfWorkshop = new Map<string, GatewayDomain>();
+    const gwsOfLine = new Map<string, GatewayDomain[]>();
+    for (const g of cfg.gateways) {
+      for (const w of g.workshops) gwOfWorkshop.set(w, ent.gateways.get(g.id)!);
+      for (const l of g.lines) gwsOfLine.set(l, [...(gwsOfLine.get(l) ?? []), ent.gateways.get(g.id)!]);
+    }
+    for (const l of cfg.lines) {
+      const p = prev?.lines[key2(e, l.id)];
+      ent.lines.set(l.id, {
+        cfg: l, enterpriseId: e, domain: new MultiDomain(gwsOfLine.get(l.id) ?? [], platformNow),
+        counters: new Map(p?.counters), newestTs: new Map(p?.newestTs), lastIncrement: new Map(p?.lastIncrement),
+        day: p?.day ?? { date: '', total: 0 }, staffingWorkshops: [], trackers: [], unlicensed: new Map(),
+      });
+    }
+    const closed = new Set(cfg.calendar?.closed ?? []);
+    for (const w of cfg.workshops) {
+      const gw = gwOfWorkshop.get(w.id) ?? null;
+      const p = prev?.workshops[key2(e, w.id)];
+      const ws: WorkshopFacts = {
+        cfg: w, enterpriseId: e, gw, domain: gw ?? this.platform,
+        newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
+        materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
+        headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
+        persons: new Map(p?.persons), updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), lineTrackers: [],
+      };
+      ent.workshops.set(w.id, ws);
+      if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
+    }
+    for (const py of cfg.licence?.products ?? []) {
+      const p = prev?.years[key2(e, py.product)];
+      ent.years.set(py.product, p ? { licence: py, ...p } : { licence: py, year: ent.startYear, total: py.openingBalance });
+    }
+    // Trackers, after all facts exist.
+    for (const ws of ent.workshops.values()) {
+      const wc = new WorkshopCalendar(cal, ws.cfg.operatingHours, (cfg.calendar?.exceptions ?? []).filter((x) => !x.workshops || x.workshops.includes(ws.cfg.id)), closed);
+      const specs = [
+        rules.workshopStaffing(d, ent, ws),
+        ...Object.entries(ws.cfg.lineStaffingLimits).map(([l, lim]) => rules.workshopLineStaffing(d, ent, ws, l, lim)),
+        rules.workshopQuantity(d, ent, ws),
+        rules.outsideHours(d, ent, ws, wc),
+        rules.closedDay(d, ent, ws, wc),
+        rules.sensorFault(d, ent, ws, 'headcount'),
+        rules.sensorFault(d, ent, ws, 'quantity'),
+      ];
+      for (const s of specs) if (s) ws.trackers.push(this.track(s));
+      for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
+    }
+    for (const line of ent.lines.values()) {
+      const staffDomain = new MultiDomain([...new Set(line.staffingWorkshops.map((w) => w.gw).filter((g): g is GatewayDomain => g !== null))], platformNow);
+      const ls = rules.lineStaffing(d, ent, line, staffDomain);
+      if (ls) {
+        const t = this.track(ls);
+        line.trackers.push(t);
+        for (const ws of line.staffingWorkshops) ws.lineTrackers.push(t);
+      }
+      const dp = rules.dayProduction(d, ent, line);
+      if (dp) line.trackers.push(this.track(dp));
+      for (const [product, inc] of line.lastIncrement) if (inc > 0 && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
+    }
+    const productDomain = new MultiDomain([...new Set([...gwsOfLine.values()].flat())], platformNow);
+    for (const py of ent.years.values()) py.tracker = this.track(rules.yearProduction(d, ent, py, productDomain));
+    return ent;
+  }
+
+  private track(spec: RuleSpec): Tracker {
+    const t = new Tracker(spec, this.sink);
+    this.trackers.set(spec.key, t);
+    return t;
+  }
+
+  private addTracker(map: Map<string, Tracker>, id: string, spec: RuleSpec): void {
+    map.set(id, this.track(spec));
+  }
+
+  private dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined {
+    let t = ws.dwell.get(personId);
+    if (t) return t;
+    const spec = rules.dwell(this.site.defaults, ent, ws, personId);
+    if (!spec) return undefined;
+    t = this.trackers.get(spec.key) ?? this.track(spec);
+    ws.dwell.set(personId, t);
+    return t;
+  }
+
+  private unlicensedTracker(ent: EnterpriseFacts, line: LineFacts, product: string): Tracker {
+    let t = line.unlicensed.get(product);
+    if (t) return t;
+    const spec = rules.unlicensed(this.site.defaults, ent, line, product);
+    t = this.trackers.get(spec.key) ?? this.track(spec);
+    line.unlicensed.set(product, t);
+    return t;
+  }
+
+  private subjectExists(spec: RuleSpec): boolean {
+    const ent = this.enterprises.get(spec.enterpriseId);
+    if (!ent) return false;
+    const s = spec.subject;
+    if (s.workshopId && !ent.workshops.has(s.workshopId)) return false;
+    if (s.lineId && !ent.lines.has(s.lineId)) return false;
+    if (s.gatewayId && !ent.gateways.has(s.gatewayId)) return false;
+    return true;
+  }
+
+  // ---------------------------------------------------------------- time
+
+  private schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer {
+    const t: Timer = { due, seq: this.timerSeq++, domain, cancelled: false, fire };
+    this.heap.push(t);
+    return t;
+  }
+
+  /** Walks the platform clock forward timer by timer, so each fires with the clock at its due time. */
+  private advanceTo(target: number): void {
+    if (target < this.now) target = this.now; // SPEC 4: a clock never goes back.
+    for (;;) {
+      this.unparkReady();
+      this.heap.prune();
+      const top = this.heap.peek();
+      if (!top || top.due > target) break;
+      this.heap.pop();
+      if (top.due > this.now) this.now = top.due;
+      if (top.due > top.domain.clock()) {
+        this.park(top);
+        continue;
+      }
+      top.fire(top.due);
+    }
+    this.now = target;
+    this.runTimers(Infinity);
+  }
+
+  /** Fires timers due by `bound` whose subject's clock has reached them, without moving the platform clock. */
+  private runTimers(bound: number): void {
+    for (;;) {
+      this.unparkReady();
+      this.heap.prune();
+      const top = this.heap.peek();
+      if (!top || top.due > bound || top.due > Math.max(this.now, this.maxTs)) return;
+      this.heap.pop();
+      if (top.due > top.domain.clock()) {
+        this.park(top);
+        continue;
+      }
+      top.fire(top.due);
+    }
+  }
+
+  private park(t: Timer): void {
+    t.domain.parked.push(t);
+    this.parkedDomains.add(t.domain);
+  }
+
+  private unparkReady(): void {
+    if (this.parkedDomains.size === 0) return;
+    for (const d of [...this.parkedDomains]) {
+      const clock = d.clock();
+      if (!d.parked.some((t) => !t.cancelled && t.due <= clock)) continue;
+      for (const t of d.parked) if (!t.cancelled) this.heap.push(t);
+      d.parked = [];
+      this.parkedDomains.delete(d);
+    }
+  }
+
+  /** SPEC 4: no telemetry for `offlineAfterSeconds` (from the platform's start if never heard) is offline. */
+  private armSilence(gw: GatewayDomain): void {
+    const old = this.silenceTimers.get(gw);
+    if (old) old.cancelled = true;
+    if (!gw.online) return;
+    this.silenceTimers.set(
+      gw,
+      this.schedule(gw.silentAt(), this.platform, (due) => this.goOffline(gw, due)),
+    );
+  }
+
+  private goOffline(gw: GatewayDomain, at: number): void {
+    if (!gw.online) return;
+    gw.frozenAt = Math.max(at, gw.newestTs);
+    gw.online = false;
+    this.markGateway(gw);
+    this.enterprises.get(gw.enterpriseId)?.gatewayTrackers.get(gw.gatewayId)?.step(at);
+  }
+
+  private markGateway(gw: GatewayDomain): void {
+    const ent = this.enterprises.get(gw.enterpriseId);
+    if (!ent) return;
+    for (const ws of ent.workshops.values()) {
+      if (ws.gw !== gw) continue;
+      this.dirtyWorkshops.add(ws);
+      for (const l of ws.cfg.lines) {
+        const line = ent.lines.get(l);
+        if (line) this.dirtyLines.add(line);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  private applyStatus(ent: EnterpriseFacts, gw: GatewayDomain, status: GatewayStatus): void {
+    // SPEC 4: only telemetry counts as being heard from; `online` changes nothing by itself.
+    if (status.state !== 'offline') return;
+    gw.statusOffline = true;
+    this.goOffline(gw, this.now);
+    void ent;
+  }
+
+  private applyTelemetry(ent: EnterpriseFacts, gw: GatewayDomain, batch: TelemetryBatch): void {
+    // The order of readings inside one batch does not matter: they apply in `ts` order.
+    const readings = [...batch.readings].sort((a, b) => a.ts - b.ts);
+    for (const r of readings) {
+      if (r.ts > gw.newestTs) {
+        gw.newestTs = r.ts;
+        if (r.ts > this.maxTs) this.maxTs = r.ts;
+      }
+      // Timers due by this reading's instant fire first, even those behind the clock (late data).
+      this.runTimers(r.ts);
+      if (isWorkshopReading(r)) this.applyWorkshopReading(ent, gw, r);
+      else this.applyLineReading(ent, gw, r);
+    }
+    // SPEC 4: a batch from an offline gateway is applied first; then the gateway counts as online again.
+    gw.lastHeard = this.now;
+    gw.heard = true;
+    if (!gw.online) {
+      gw.online = true;
+      gw.statusOffline = false;
+      this.markGateway(gw);
+    }
+    ent.gatewayTrackers.get(gw.gatewayId)?.step(this.now);
+    this.armSilence(gw);
+  }
+
+  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayDomain, r: WorkshopReading): void {
+    const ws = ent.workshops.get(r.workshopId);
+    // Ingest refuses readings for workshops not bound to the gateway; replay input is checked here too.
+    if (!ws || ws.gw !== gw) return;
+    // SPEC 2: a reading older than the workshop's latest is stored but does not change the live state.
+    if (r.ts < ws.newestTs) return;
+    ws.newestTs = r.ts;
+    ws.everReported = true;
+    ws.updatedAt = r.ts;
+    if (r.headcount !== undefined) {
+      const h = r.headcount;
+      ws.headcountFault = h === null || h.total === null;
+      if (h === null || h.total === null) {
+        ws.headcount = null;
+      } else {
+        ws.headcount = h.total;
+        ws.knownHeadcount = h.total;
+        if (h.byLine) {
+          const next: Record<string, number> = {};
+          for (const l of ws.cfg.lines) next[l] = h.byLine[l] ?? 0;
+          ws.byLine = next;
+        } else if (ws.cfg.lines.length === 1) ws.byLine = { [ws.cfg.lines[0]!]: h.total };
+        if (h.persons) ws.persons = new Map(h.persons.map((p) => [p.id, p.since]));
+        else if (h.total === 0) ws.persons = new Map();
+      }
+    }
+    if (r.materialKg !== undefined) {
+      ws.materialKg = r.materialKg;
+      ws.quantityFault = r.materialKg === null;
+      if (r.materialKg !== null) ws.knownMaterialKg = r.materialKg;
+    }
+    const t = r.ts;
+    for (const tr of ws.trackers) tr.step(t);
+    for (const tr of ws.lineTrackers) tr.step(t);
+    for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
+    for (const [personId, tr] of ws.dwell) {
+      tr.step(t);
+      if (tr.idle() && tr.spec.disposable?.()) {
+        tr.cancel();
+        ws.dwell.delete(personId);
+        this.trackers.delete(tr.spec.key);
+      }
+    }
+    this.dirtyWorkshops.add(ws);
+    for (const l of ws.cfg.lines) {
+      const line = ent.lines.get(l);
+      if (line) this.dirtyLines.add(line);
+    }
+  }
+
+  private applyLineReading(ent: EnterpriseFacts, gw: GatewayDomain, r: LineReading): void {
+    const line = ent.lines.get(r.lineId);
+    if (!line) return;
+    const gwCfg = ent.cfg.gateways.find((g) => g.id === gw.gatewayId);
+    if (!gwCfg?.lines.includes(r.lineId)) return;
+    const product = r.production.product ?? line.cfg.product ?? '';
+    if (r.ts < (line.newestTs.get(product) ?? -Infinity)) return;
+    line.newestTs.set(product, r.ts);
+    const prev = line.counters.get(product);
+    const counter = r.production.counter;
+    // SPEC 2: the first reading sets the baseline; a counter that goes down was reset and its new value is the increment.
+    const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
+    line.counters.set(product, counter);
+    line.lastIncrement.set(product, inc);
+    if (inc > 0) {
+      const day = ent.cal.day(r.ts);
+      if (line.day.date !== day.date) {
+        if (day.date > line.day.date) line.day = { date: day.date, total: 0 };
+      }
+      if (line.day.date === day.date) line.day.total += inc;
+      const py = ent.years.get(product);
+      if (py) {
+        if (day.year > py.year) {
+          py.year = day.year;
+          py.total = day.year === ent.startYear ? py.licence.openingBalance : 0;
+        }
+        if (day.year === py.year) py.total += inc;
+      }
+    }
+    for (const tr of line.trackers) tr.step(r.ts);
+    ent.years.get(product)?.tracker?.step(r.ts);
+    if (product && ent.cfg.licence && !ent.licensed.has(product)) {
+      const existing = line.unlicensed.get(product);
+      if (inc > 0 || existing) {
+        const tr = this.unlicensedTracker(ent, line, product);
+        tr.step(r.ts);
+        if (tr.idle() && tr.spec.disposable?.()) {
+          tr.cancel();
+          line.unlicensed.delete(product);
+          this.trackers.delete(tr.spec.key);
+        }
+      }
+    }
+    this.dirtyLines.add(line);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private run(fn: () => void): EngineOutput {
+    const out: EngineOutput = { transitions: [], workshops: [], lines: [] };
+    this.out = out;
+    try {
+      fn();
+    } finally {
+      this.out = undefined;
+    }
+    for (const ws of this.dirtyWorkshops) out.workshops.push(this.workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
+    for (const l of this.dirtyLines) out.lines.push(this.lineLive(this.enterprises.get(l.enterpriseId)!, l));
+    this.dirtyWorkshops.clear();
+    this.dirtyLines.clear();
+    return out;
+  }
+
+  private emit(kind: AlarmTransition['kind'], at: number, alarm: ActiveAlarm): void {
+    if (kind === 'raised') this.history?.push(alarm);
+    this.out?.transitions.push({ kind, at, alarm: toRecord(alarm) });
+  }
+
+  private workshopLive(ent: EnterpriseFacts, ws: WorkshopFacts): WorkshopLive {
+    const c = ws.cfg;
+    const blind = !ws.gw || !ws.gw.online || !ws.everReported;
+    const h = ws.headcount;
+    const status = blind || h === null ? 'unverifiable' : c.staffingLimit === undefined ? 'normal' : scopeStatus(h, c.staffingLimit, lineOver(ws));
+    const kg = ws.materialKg;
+    const quantityStatus =
+      blind || kg === null ? 'unverifiable' : c.quantityLimitKg !== undefined && kg > c.quantityLimitKg ? 'over' : c.quantityWarnKg !== undefined && kg > c.quantityWarnKg ? 'warning' : 'normal';
+    return {
+      enterpriseId: ent.cfg.id,
+      workshopId: c.id,
+      name: c.name,
+      hazardClass: c.hazardClass,
+      kind: c.kind,
+      lines: c.lines,
+      gatewayId: ws.gw?.gatewayId ?? null,
+      headcount: ws.everReported ? h : null,
+      lastKnownHeadcount: ws.everReported ? ws.knownHeadcount : null,
+      staffingLimit: c.staffingLimit ?? null,
+      byLine: { ...ws.byLine },
+      lineStaffingLimits: { ...c.lineStaffingLimits },
+      materialKg: ws.everReported ? kg : null,
+      quantityLimitKg: c.quantityLimitKg ?? null,
+      quantityWarnKg: c.quantityWarnKg ?? null,
+      persons: [...ws.persons].map(([id, since]) => ({ id, since: iso(since) })),
+      status,
+      quantityStatus,
+      updatedAt: ws.updatedAt === null ? null : iso(ws.updatedAt),
+    };
+  }
+
+  private lineLive(ent: EnterpriseFacts, line: LineFacts): LineLive {
+    const blind = line.staffingWorkshops.some((w) => !w.gw || !w.gw.online || !w.everReported || w.headcount === null);
+    const n = lineHeadcount(line);
+    const lim = line.cfg.staffingLimit;
+    return {
+      enterpriseId: ent.cfg.id,
+      lineId: line.cfg.id,
+      name: line.cfg.name,
+      headcount: n,
+      staffingLimit: lim ?? null,
+      status: blind && line.staffingWorkshops.length > 0 ? 'unverifiable' : lim === undefined ? 'normal' : scopeStatus(n, lim, false),
+      dayOutput: line.day.date === ent.cal.day(this.now).date ? line.day.total : 0,
+      capacityPerDay: line.cfg.capacity?.perDay ?? null,
+    };
+  }
+}
+
+/** SPEC 4: `full` exactly at the limit (满员提示), `over` above it. */
+function scopeStatus(n: number, limit: number, anyLineOver: boolean): 'normal' | 'full' | 'over' {
+  if (n > limit || anyLineOver) return 'over';
+  return n === limit ? 'full' : 'normal';
+}
+
+function lineOver(ws: WorkshopFacts): boolean {
+  for (const [l, lim] of Object.entries(ws.cfg.lineStaffingLimits)) if (attributed(ws, l) > lim) return true;
+  return false;
+}
+
+function toRecord(a: ActiveAlarm): AlarmRecord {
+  return {
+    id: a.id,
+    type: a.type,
+    reason: a.reason,
+    level: a.level,
+    enterpriseId: a.enterpriseId,
+    subject: { ...a.subject },
+    value: a.value,
+    peak: a.peak,
+    limit: a.limit,
+    since: iso(a.since),
+    raisedAt: iso(a.raisedAt),
+    escalatedAt: a.escalatedAt === null ? null : iso(a.escalatedAt),
+    clearedAt: a.clearedAt === null ? null : iso(a.clearedAt),
+    clearReason: a.clearReason,
+    detectedAt: iso(a.detectedAt),
+    late: a.late,
+    configRevision: a.configRevision,
+  };
 }

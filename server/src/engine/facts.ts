@@ -1,0 +1,75 @@
+import type { Enterprise, LicensedProduct, Line, Workshop } from '@hazwatch/protocols';
+import type { ClockDomain } from './heap.ts';
+import type { GatewayDomain } from './domains.ts';
+import type { Tracker } from './tracker.ts';
+import type { ZoneCalendar } from './tz.ts';
+
+/** What is known of a workshop: the latest applied reading, held until the next (zero-order hold). */
+export type WorkshopFacts = {
+  cfg: Workshop;
+  enterpriseId: string;
+  gw: GatewayDomain | null;
+  domain: ClockDomain;
+  newestTs: number;
+  /** As last reported; null while the source reports unknown. */
+  headcount: number | null;
+  /** SPEC 4: rules on an unknown value use its last known value, 0 if never known. */
+  knownHeadcount: number;
+  byLine: Record<string, number>;
+  materialKg: number | null;
+  knownMaterialKg: number;
+  everReported: boolean;
+  /** The latest reading that carried the value reported it unknown (SPEC 4 sensor-fault). */
+  headcountFault: boolean;
+  quantityFault: boolean;
+  persons: Map<string, number>;
+  updatedAt: number | null;
+  trackers: Tracker[];
+  dwell: Map<string, Tracker>;
+  /** Line-staffing trackers of the lines this 1.1 workshop counts toward. */
+  lineTrackers: Tracker[];
+};
+
+export type LineFacts = {
+  cfg: Line;
+  enterpriseId: string;
+  /** Gateways that report this line's production. */
+  domain: ClockDomain;
+  /** Per product: last counter value (the baseline until it moves). */
+  counters: Map<string, number>;
+  newestTs: Map<string, number>;
+  /** Per product: the increment the latest reading brought (0 for a baseline). */
+  lastIncrement: Map<string, number>;
+  day: { date: string; total: number };
+  /** The 1.1 workshops whose persons count toward this line's staffing limit. */
+  staffingWorkshops: WorkshopFacts[];
+  trackers: Tracker[];
+  unlicensed: Map<string, Tracker>;
+};
+
+export type ProductYear = { licence: LicensedProduct; year: number; total: number; tracker?: Tracker };
+
+export type EnterpriseFacts = {
+  cfg: Enterprise;
+  cal: ZoneCalendar;
+  gateways: Map<string, GatewayDomain>;
+  gatewayTrackers: Map<string, Tracker>;
+  workshops: Map<string, WorkshopFacts>;
+  lines: Map<string, LineFacts>;
+  years: Map<string, ProductYear>;
+  licensed: Set<string>;
+  /** Local year in which the platform started: `openingBalance` counts in it. */
+  startYear: number;
+};
+
+/** Persons attributed to a line in a workshop: `byLine[line]`, or `total` where it serves that line alone. */
+export function attributed(ws: WorkshopFacts, lineId: string): number {
+  if (ws.cfg.lines.length === 1 && ws.cfg.lines[0] === lineId) return ws.knownHeadcount;
+  return ws.byLine[lineId] ?? 0;
+}
+
+export function lineHeadcount(line: LineFacts): number {
+  let n = 0;
+  for (const ws of line.staffingWorkshops) n += attributed(ws, line.cfg.id);
+  return n;
+}

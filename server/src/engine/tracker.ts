@@ -1,0 +1,231 @@
+import type { AlarmLevel, AlarmReason, AlarmSubject, AlarmType, ClearReason } from '@hazwatch/protocols';
+import type { ClockDomain, Timer } from './heap.ts';
+
+/** A rule's condition at one instant. `low` is the lowest level's condition (the warning where one exists). */
+export type Evaluation = {
+  low: boolean;
+  /** The alarm level's condition; equal to `low` for single-level rules. */
+  high: boolean;
+  value: number | null;
+  /** When the condition really began, if earlier than the evaluation (dwell: entry + limit). */
+  onset?: number;
+};
+
+/** What a tracker needs to know about its rule. Built from the configuration; `evaluate` reads live facts. */
+export type RuleSpec = {
+  key: string;
+  enterpriseId: string;
+  type: AlarmType;
+  reason: AlarmReason | null;
+  subject: AlarmSubject;
+  domain: ClockDomain;
+  raiseMs: number;
+  clearMs: number;
+  twoLevel: boolean;
+  evaluate(t: number): Evaluation;
+  /** The next instant after `t` at which the condition may change with no new input (window edge, midnight). */
+  nextChange?(t: number): number | undefined;
+  limit(level: AlarmLevel): number | null;
+  /** Dynamic trackers (per person, per unlicensed product) are dropped once idle and their subject gone. */
+  disposable?: () => boolean;
+};
+
+/** An alarm record inside the engine: times in epoch ms. */
+export type ActiveAlarm = {
+  id: string;
+  type: AlarmType;
+  reason: AlarmReason | null;
+  level: AlarmLevel;
+  enterpriseId: string;
+  subject: AlarmSubject;
+  value: number | null;
+  peak: number | null;
+  limit: number | null;
+  since: number;
+  raisedAt: number;
+  escalatedAt: number | null;
+  clearedAt: number | null;
+  clearReason: ClearReason | null;
+  detectedAt: number;
+  late: boolean;
+  configRevision: number;
+};
+
+export type TransitionSink = {
+  /** Platform time now, for `detectedAt`. */
+  now(): number;
+  revision: number;
+  newId(): string;
+  emit(kind: 'raised' | 'escalated' | 'cleared', at: number, alarm: ActiveAlarm): void;
+  schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
+};
+
+/** The debounce state that survives restarts and configuration changes. */
+export type TrackerState = {
+  lastAt: number;
+  lowSince?: number;
+  highSince?: number;
+  lowFalseSince?: number;
+  pendingPeak?: number | null;
+  lastValue: number | null;
+  active?: ActiveAlarm;
+};
+
+/** Earlier than any real instant, and unlike -Infinity it survives JSON. */
+export const NEVER = -8.64e15;
+
+const max = (a: number | null | undefined, b: number | null | undefined): number | null =>
+  a == null ? (b ?? null) : b == null ? a : Math.max(a, b);
+
+/**
+ * One alarm key's state machine (SPEC 4): raise once the condition has held `raiseAfterSeconds`
+ * without a break, at that moment; escalate a warning whose alarm condition has held as long; clear
+ * once the lowest level's condition has been false `clearAfterSeconds`. Transitions are stamped
+ * with the instant they fall due, never with the time the engine happened to notice them.
+ */
+export class Tracker {
+  state: TrackerState;
+  private timer: Timer | undefined;
+
+  constructor(
+    public spec: RuleSpec,
+    private readonly sink: TransitionSink,
+    state?: TrackerState,
+  ) {
+    this.state = state ?? { lastAt: NEVER, lastValue: null };
+  }
+
+  get active(): ActiveAlarm | undefined {
+    return this.state.active;
+  }
+
+  /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
+  step(t: number): void {
+    const s = this.state;
+    if (t < s.lastAt) t = s.lastAt;
+    this.resolve(t);
+    s.lastAt = t;
+    const ev = this.spec.evaluate(t);
+    s.lastValue = ev.value;
+    if (ev.low) {
+      if (s.lowSince === undefined) {
+        s.lowSince = ev.onset !== undefined ? Math.min(ev.onset, t) : t;
+        s.pendingPeak = ev.value;
+      } else s.pendingPeak = max(s.pendingPeak, ev.value);
+    } else {
+      s.lowSince = undefined;
+      s.pendingPeak = undefined;
+    }
+    if (ev.high) {
+      if (s.highSince === undefined) s.highSince = ev.onset !== undefined ? Math.min(ev.onset, t) : t;
+    } else s.highSince = undefined;
+    if (s.active) {
+      if (ev.value !== null) s.active.peak = max(s.active.peak, ev.value);
+      if (!ev.low) s.lowFalseSince ??= t;
+      else s.lowFalseSince = undefined;
+    }
+    this.resolve(t);
+    this.reschedule(t);
+  }
+
+  /** Fires every transition due at or before `t`, in time order. */
+  private resolve(t: number): void {
+    const s = this.state;
+    const R = this.spec.raiseMs;
+    for (;;) {
+      if (!s.active && s.lowSince !== undefined && s.lowSince + R <= t) {
+        this.raise(s.lowSince + R);
+        continue;
+      }
+      const a = s.active;
+      if (a && a.level === 'warning' && s.highSince !== undefined && Math.max(s.highSince + R, a.raisedAt) <= t) {
+        this.escalate(Math.max(s.highSince + R, a.raisedAt));
+        continue;
+      }
+      if (a && s.lowFalseSince !== undefined && s.lowFalseSince + this.spec.clearMs <= t) {
+        this.clear(s.lowFalseSince + this.spec.clearMs, 'condition-ended');
+        continue;
+      }
+      return;
+    }
+  }
+
+  private raise(at: number): void {
+    const s = this.state;
+    const spec = this.spec;
+    const direct = !spec.twoLevel || (s.highSince !== undefined && s.highSince + spec.raiseMs <= at);
+    const level: AlarmLevel = direct ? 'alarm' : 'warning';
+    const detectedAt = Math.max(this.sink.now(), at);
+    s.active = {
+      id: this.sink.newId(),
+      type: spec.type,
+      reason: spec.reason,
+      level,
+      enterpriseId: spec.enterpriseId,
+      subject: spec.subject,
+      value: s.lastValue,
+      peak: max(s.pendingPeak, s.lastValue),
+      limit: spec.limit(level),
+      since: s.lowSince!,
+      raisedAt: at,
+      escalatedAt: null,
+      clearedAt: null,
+      clearReason: null,
+      detectedAt,
+      late: detectedAt > at,
+      configRevision: this.sink.revision,
+    };
+    s.lowFalseSince = undefined;
+    this.sink.emit('raised', at, s.active);
+  }
+
+  private escalate(at: number): void {
+    const a = this.state.active!;
+    a.level = 'alarm';
+    a.escalatedAt = at;
+    a.limit = this.spec.limit('alarm');
+    this.sink.emit('escalated', at, a);
+  }
+
+  /** Clears the active alarm at `at`; also used when its subject or limit disappears from the configuration. */
+  clear(at: number, reason: ClearReason): void {
+    const s = this.state;
+    const a = s.active;
+    if (!a) return;
+    a.clearedAt = Math.max(at, a.raisedAt);
+    a.clearReason = reason;
+    s.active = undefined;
+    s.lowFalseSince = undefined;
+    this.sink.emit('cleared', a.clearedAt, a);
+  }
+
+  /** The next instant this tracker must wake, or undefined. */
+  nextWake(t: number): number | undefined {
+    const s = this.state;
+    let due = Infinity;
+    if (!s.active && s.lowSince !== undefined) due = Math.min(due, s.lowSince + this.spec.raiseMs);
+    if (s.active?.level === 'warning' && s.highSince !== undefined) due = Math.min(due, s.highSince + this.spec.raiseMs);
+    if (s.active && s.lowFalseSince !== undefined) due = Math.min(due, s.lowFalseSince + this.spec.clearMs);
+    const change = this.spec.nextChange?.(t);
+    if (change !== undefined && change > t) due = Math.min(due, change);
+    return due === Infinity ? undefined : due;
+  }
+
+  reschedule(t: number): void {
+    const due = this.nextWake(t);
+    if (this.timer && !this.timer.cancelled && this.timer.due === due) return;
+    this.cancel();
+    if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, (d) => this.step(d));
+  }
+
+  cancel(): void {
+    if (this.timer) this.timer.cancelled = true;
+    this.timer = undefined;
+  }
+
+  /** Idle: nothing active, nothing pending. */
+  idle(): boolean {
+    const s = this.state;
+    return !s.active && s.lowSince === undefined;
+  }
+}
