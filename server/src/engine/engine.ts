@@ -129,10 +129,11 @@ export class RuleEngine {
       for (const t of this.silenceTimers.values()) t.cancelled = true;
       this.revision = revision;
       this.site = site;
-      this.build(site, snap);
+      this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.state])));
       // An alarm whose rule no longer exists clears now, saying why.
       for (const [key, t] of old) {
         if (this.trackers.has(key) || !t.active) continue;
+        // Its rule is gone from the new revision.
         t.clear(this.now, this.subjectExists(t.spec) ? 'limit-removed' : 'subject-removed');
       }
       for (const t of this.trackers.values()) t.step(t.spec.domain.clock());
@@ -210,7 +211,8 @@ export class RuleEngine {
     e.now = snap.now;
     for (const t of e.trackers.values()) t.cancel();
     for (const t of e.silenceTimers.values()) t.cancelled = true;
-    e.build(opts.site, structuredClone(snap));
+    const copy = structuredClone(snap);
+    e.build(opts.site, copy, new Map(Object.entries(copy.trackers)));
     for (const t of e.trackers.values()) t.reschedule(Math.max(t.state.lastAt, t.spec.domain.clock()));
     return e;
   }
@@ -218,7 +220,7 @@ export class RuleEngine {
   // ---------------------------------------------------------------- building
 
   /** Compiles the site into facts and trackers, carrying over what `prev` knew (restart or new revision). */
-  private build(site: SiteConfig, prev: EngineSnapshot | undefined): void {
+  private build(site: SiteConfig, prev: EngineSnapshot | undefined, prevStates?: Map<string, TrackerState>): void {
     this.enterprises = new Map();
     this.trackers = new Map();
     this.silenceTimers = new Map();
@@ -235,9 +237,23 @@ export class RuleEngine {
         this.armSilence(gw);
       }
     }
-    if (prev) {
+    if (prevStates) {
+      // Dynamic trackers (per person, per unlicensed product) whose alarm is still active come back too.
+      for (const [k, s] of prevStates) {
+        if (this.trackers.has(k) || !s.active) continue;
+        const ent = this.enterprises.get(s.active.enterpriseId);
+        const { workshopId, lineId, personId, product } = s.active.subject;
+        if (!ent) continue;
+        if (s.active.reason === 'dwell' && workshopId && personId) {
+          const ws = ent.workshops.get(workshopId);
+          if (ws) this.dwellTracker(ent, ws, personId);
+        } else if (s.active.reason === 'unlicensed' && lineId && product) {
+          const line = ent.lines.get(lineId);
+          if (line && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
+        }
+      }
       for (const [k, t] of this.trackers) {
-        const s = prev.trackers[k];
+        const s = prevStates.get(k);
         if (s) t.state = s;
       }
     }
@@ -251,6 +267,7 @@ export class RuleEngine {
     const ent: EnterpriseFacts = {
       cfg, cal, gateways: new Map(), gatewayTrackers: new Map(), workshops: new Map(), lines: new Map(), years: new Map(),
       licensed: new Set((cfg.licence?.products ?? []).map((p) => p.product)), startYear: cal.day(this.startedAt).year,
+      gatewayLines: new Map(cfg.gateways.map((g) => [g.id, new Set(g.lines)])),
     };
     const wsCfg = new Map(cfg.workshops.map((w) => [w.id, w]));
     for (const g of cfg.gateways) {
@@ -546,8 +563,7 @@ export class RuleEngine {
   private applyLineReading(ent: EnterpriseFacts, gw: GatewayDomain, r: LineReading): void {
     const line = ent.lines.get(r.lineId);
     if (!line) return;
-    const gwCfg = ent.cfg.gateways.find((g) => g.id === gw.gatewayId);
-    if (!gwCfg?.lines.includes(r.lineId)) return;
+    if (!ent.gatewayLines.get(gw.gatewayId)?.has(r.lineId)) return;
     const product = r.production.product ?? line.cfg.product ?? '';
     if (r.ts < (line.newestTs.get(product) ?? -Infinity)) return;
     line.newestTs.set(product, r.ts);

@@ -58,6 +58,8 @@ export type EnterpriseFacts = {
   lines: Map<string, LineFacts>;
   years: Map<string, ProductYear>;
   licensed: Set<string>;
+  /** Lines each gateway may report production for. */
+  gatewayLines: Map<string, Set<string>>;
   /** Local year in which the platform started: `openingBalance` counts in it. */
   startYear: number;
 };
