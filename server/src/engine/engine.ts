@@ -15,7 +15,7 @@ import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
 import { GatewayDomain, MultiDomain, PlatformDomain } from './domains.ts';
 import { ZoneCalendar } from './tz.ts';
 import { WorkshopCalendar } from './calendar.ts';
-import { Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
 import { attributed, lineHeadcount, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import * as rules from './rules.ts';
 import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
@@ -519,38 +519,22 @@ export class RuleEngine {
     ws.newestTs = r.ts;
     ws.everReported = true;
     ws.updatedAt = r.ts;
-    if (r.headcount !== undefined) {
-      const h = r.headcount;
-      ws.headcountFault = h === null || h.total === null;
-      if (h === null || h.total === null) {
-        ws.headcount = null;
-      } else {
-        ws.headcount = h.total;
-        ws.knownHeadcount = h.total;
-        if (h.byLine) {
-          const next: Record<string, number> = {};
-          for (const l of ws.cfg.lines) next[l] = h.byLine[l] ?? 0;
-          ws.byLine = next;
-        } else if (ws.cfg.lines.length === 1) ws.byLine = { [ws.cfg.lines[0]!]: h.total };
-        if (h.persons) ws.persons = new Map(h.persons.map((p) => [p.id, p.since]));
-        else if (h.total === 0) ws.persons = new Map();
-      }
-    }
-    if (r.materialKg !== undefined) {
-      ws.materialKg = r.materialKg;
-      ws.quantityFault = r.materialKg === null;
-      if (r.materialKg !== null) ws.knownMaterialKg = r.materialKg;
-    }
+    const changed = updateWorkshopFacts(ws, r);
     const t = r.ts;
-    for (const tr of ws.trackers) tr.step(t);
-    for (const tr of ws.lineTrackers) tr.step(t);
-    for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
-    for (const [personId, tr] of ws.dwell) {
-      tr.step(t);
-      if (tr.idle() && tr.spec.disposable?.()) {
-        tr.cancel();
-        ws.dwell.delete(personId);
-        this.trackers.delete(tr.spec.key);
+    // Only conditions that read a changed fact can change; timers take care of the passing of time.
+    if (changed !== 0) {
+      for (const tr of ws.trackers) if ((tr.spec.deps ?? ~0) & changed) tr.step(t);
+      if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) tr.step(t);
+    }
+    if (changed & FACT_PERSONS) {
+      for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
+      for (const [personId, tr] of ws.dwell) {
+        tr.step(t);
+        if (tr.idle() && tr.spec.disposable?.()) {
+          tr.cancel();
+          ws.dwell.delete(personId);
+          this.trackers.delete(tr.spec.key);
+        }
       }
     }
     this.dirtyWorkshops.add(ws);
@@ -673,6 +657,63 @@ export class RuleEngine {
       capacityPerDay: line.cfg.capacity?.perDay ?? null,
     };
   }
+}
+
+/** Applies a workshop reading's values to the held facts; returns the FACT_* bits that changed. */
+function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): number {
+  let changed = 0;
+  if (r.headcount !== undefined) {
+    const h = r.headcount;
+    const fault = h === null || h.total === null;
+    if (fault !== ws.headcountFault) changed |= FACT_HEADCOUNT_FAULT;
+    ws.headcountFault = fault;
+    if (h === null || h.total === null) {
+      ws.headcount = null;
+    } else {
+      ws.headcount = h.total;
+      if (ws.knownHeadcount !== h.total) changed |= FACT_HEADCOUNT;
+      ws.knownHeadcount = h.total;
+      let byLine: Record<string, number> | undefined;
+      if (h.byLine) {
+        byLine = {};
+        for (const l of ws.cfg.lines) byLine[l] = h.byLine[l] ?? 0;
+      } else if (ws.cfg.lines.length === 1) byLine = { [ws.cfg.lines[0]!]: h.total };
+      if (byLine && !sameCounts(byLine, ws.byLine)) {
+        ws.byLine = byLine;
+        changed |= FACT_BYLINE;
+      }
+      // Without a list, an empty workshop has nobody inside; otherwise who is inside stays as last reported.
+      const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
+      if (persons && !samePersons(persons, ws.persons)) {
+        ws.persons = new Map(persons.map((p) => [p.id, p.since]));
+        changed |= FACT_PERSONS;
+      }
+    }
+  }
+  if (r.materialKg !== undefined) {
+    ws.materialKg = r.materialKg;
+    const fault = r.materialKg === null;
+    if (fault !== ws.quantityFault) changed |= FACT_QUANTITY_FAULT;
+    ws.quantityFault = fault;
+    if (r.materialKg !== null && r.materialKg !== ws.knownMaterialKg) {
+      ws.knownMaterialKg = r.materialKg;
+      changed |= FACT_MATERIAL;
+    }
+  }
+  return changed;
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function samePersons(list: { id: string; since: number }[], held: Map<string, number>): boolean {
+  if (list.length !== held.size) return false;
+  for (const p of list) if (held.get(p.id) !== p.since) return false;
+  return true;
 }
 
 /** SPEC 4: `full` exactly at the limit (满员提示), `over` above it. */

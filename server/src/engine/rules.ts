@@ -7,7 +7,7 @@ import type { GatewayDomain } from './domains.ts';
 import type { EnterpriseFacts, LineFacts, ProductYear, WorkshopFacts } from './facts.ts';
 import { attributed, lineHeadcount } from './facts.ts';
 import type { WorkshopCalendar } from './calendar.ts';
-import type { RuleSpec } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type RuleSpec } from './tracker.ts';
 
 type Base = Pick<RuleSpec, 'key' | 'enterpriseId' | 'type' | 'reason' | 'subject' | 'domain' | 'raiseMs' | 'clearMs'>;
 
@@ -42,6 +42,7 @@ export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: W
   if (limit === undefined) return undefined;
   return {
     ...base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: FACT_HEADCOUNT,
     twoLevel: false,
     evaluate: () => ({ low: ws.knownHeadcount > limit, high: ws.knownHeadcount > limit, value: ws.knownHeadcount }),
     limit: () => limit,
@@ -51,6 +52,7 @@ export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: W
 export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId: string, limit: number): RuleSpec {
   return {
     ...base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id, lineId }, ws.domain, workshopTiming(defaults, ent, ws, lineId)),
+    deps: FACT_HEADCOUNT | FACT_BYLINE,
     twoLevel: false,
     evaluate: () => {
       const n = attributed(ws, lineId);
@@ -65,6 +67,7 @@ export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: Lin
   if (limit === undefined) return undefined;
   return {
     ...base(ent.cfg.id, 'over-staffing', null, { lineId: line.cfg.id }, domain, resolveTiming(defaults, line.cfg)),
+    deps: FACT_HEADCOUNT | FACT_BYLINE,
     twoLevel: false,
     evaluate: () => {
       const n = lineHeadcount(line);
@@ -80,6 +83,7 @@ export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: W
   const warn = ws.cfg.quantityWarnKg;
   return {
     ...base(ent.cfg.id, 'over-quantity', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: FACT_MATERIAL,
     twoLevel: warn !== undefined,
     evaluate: () => {
       const kg = ws.knownMaterialKg;
@@ -98,6 +102,7 @@ export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: Works
   if (!wc.hasHours) return undefined;
   return {
     ...base(ent.cfg.id, 'over-time', 'outside-hours', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: FACT_HEADCOUNT | FACT_MATERIAL,
     twoLevel: false,
     evaluate: (t) => {
       const c = ws.knownHeadcount > 0 || ws.knownMaterialKg > 0;
@@ -113,6 +118,7 @@ export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: Workshop
   if (wc.closed.size === 0) return undefined;
   return {
     ...base(ent.cfg.id, 'over-time', 'closed-day', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: FACT_HEADCOUNT | FACT_MATERIAL,
     twoLevel: false,
     evaluate: (t) => {
       const on = occupied(ws) && wc.isClosed(t) && !wc.inException(t);
@@ -129,6 +135,7 @@ export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFact
   const maxMs = maxMin * 60_000;
   return {
     ...base(ent.cfg.id, 'over-time', 'dwell', { workshopId: ws.cfg.id, personId }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: FACT_PERSONS,
     twoLevel: false,
     evaluate: (t) => {
       const since = ws.persons.get(personId);
@@ -150,6 +157,7 @@ export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: Worksh
   const reason = which === 'headcount' ? 'headcount-unknown' : 'quantity-unknown';
   return {
     ...base(ent.cfg.id, 'sensor-fault', reason, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+    deps: which === 'headcount' ? FACT_HEADCOUNT_FAULT : FACT_QUANTITY_FAULT,
     twoLevel: false,
     evaluate: () => {
       // Only a reading that reports `null` is a fault; a reading that leaves the value out says nothing.

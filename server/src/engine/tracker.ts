@@ -26,9 +26,18 @@ export type RuleSpec = {
   /** The next instant after `t` at which the condition may change with no new input (window edge, midnight). */
   nextChange?(t: number): number | undefined;
   limit(level: AlarmLevel): number | null;
+  /** Which workshop facts the condition reads (FACT_* bits); a reading that changes none of them skips the step. */
+  deps?: number;
   /** Dynamic trackers (per person, per unlicensed product) are dropped once idle and their subject gone. */
   disposable?: () => boolean;
 };
+
+export const FACT_HEADCOUNT = 1;
+export const FACT_BYLINE = 2;
+export const FACT_MATERIAL = 4;
+export const FACT_PERSONS = 8;
+export const FACT_HEADCOUNT_FAULT = 16;
+export const FACT_QUANTITY_FAULT = 32;
 
 /** An alarm record inside the engine: times in epoch ms. */
 export type ActiveAlarm = {
