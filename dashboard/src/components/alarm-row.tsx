@@ -1,0 +1,56 @@
+import type { AlarmRecord, LineLive, WorkshopLive } from '@hazwatch/protocols';
+import { formatDuration, formatNumber, formatTime } from '../format.ts';
+import { useI18n } from '../hooks.ts';
+import { reasonKey, subjectParts, typeKey, valueUnit } from '../model/alarms.ts';
+
+export function AlarmRow(props: {
+  alarm: AlarmRecord;
+  workshops: ReadonlyMap<string, WorkshopLive>;
+  lines: ReadonlyMap<string, LineLive>;
+  now: number;
+}) {
+  const { lang, t } = useI18n();
+  const a = props.alarm;
+  const tk = typeKey(a.type);
+  const rk = reasonKey(a.reason);
+  const unit = valueUnit(a);
+  const subject = subjectParts(a, props.workshops, props.lines).map((p) => t(p.key, p.params));
+  const value = a.value === null ? '—' : formatNumber(a.value);
+  const limit = a.limit === null ? null : formatNumber(a.limit);
+  const showPeak = a.peak !== null && a.value !== null && a.peak > a.value;
+
+  return (
+    <tr class={`alarm-row level-${a.level}`} data-testid={`alarm-${a.id}`} data-type={a.type} data-level={a.level}>
+      <td>
+        <span class={`level-badge level-${a.level}`}>{t(`level.${a.level}`)}</span>
+        {a.escalatedAt && <span class="tag">{t('alarms.escalated')}</span>}
+      </td>
+      <td class="alarm-type">
+        <strong>{tk ? t(tk) : a.type}</strong>
+        {a.reason && <span class="alarm-reason">{rk ? t(rk) : a.reason}</span>}
+      </td>
+      <td class="alarm-subject">{subject.join(' · ')}</td>
+      <td class="num alarm-value">
+        <strong>{value}</strong>
+        {limit !== null && <span class="alarm-limit"> / {limit}</span>}
+        {unit && <span class="unit"> {t(unit)}</span>}
+        {showPeak && <span class="alarm-peak"> ↑{formatNumber(a.peak!)}</span>}
+      </td>
+      <td class="alarm-time">
+        <time dateTime={a.raisedAt}>{formatTime(a.raisedAt, lang, props.now)}</time>
+        <span class="alarm-duration">{formatDuration(props.now - Date.parse(a.raisedAt), t)}</span>
+        {a.late && (
+          <span class="tag tag-late" title={t('alarms.late.title', { time: formatTime(a.detectedAt, lang, props.now) })}>
+            {t('alarms.late')}
+          </span>
+        )}
+      </td>
+      <td>
+        {/* Acknowledging (with the operator's identity) arrives with login in a later issue. */}
+        <button type="button" class="ack" disabled title={t('alarms.ack.later')}>
+          {t('alarms.ack')}
+        </button>
+      </td>
+    </tr>
+  );
+}
