@@ -1,7 +1,11 @@
 export * from './ids.ts';
 export * from './time.ts';
+export { strictObject, closestKey } from './strict.ts';
 export * from './telemetry.ts';
 export * from './site.ts';
+export { crossReferenceIssues, RESERVED_GATEWAY_IDS } from './site-checks.ts';
+export * from './site-config.ts';
+export * from './gateway-config.ts';
 export * from './alarm.ts';
 export * from './topics.ts';
 export * from './live.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
-import { AlarmEvent } from './alarm.ts';
+import type { AlarmEvent } from './alarm.ts';
 
 /** SPEC 4: the live state of a staffing scope. `unverifiable` while its gateway is offline. */
 export const ScopeStatus = z.enum(['normal', 'full', 'over', 'unverifiable']);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
 import { ClockTime, LocalDate, TimeZone } from './time.ts';
+import { strictObject } from './strict.ts';
 
 /** Timing knobs: SPEC 3 `defaults`, each overridable on a line or a workshop. */
 const timingShape = {
@@ -8,7 +9,7 @@ const timingShape = {
   clearAfterSeconds: z.number().min(0).max(86_400).optional(),
   offlineAfterSeconds: z.number().positive().max(30 * 86_400).optional(),
 };
-export const Defaults = z.strictObject({
+export const Defaults = strictObject({
   raiseAfterSeconds: z.number().min(0).max(86_400).default(5),
   clearAfterSeconds: z.number().min(0).max(86_400).default(5),
   offlineAfterSeconds: z.number().positive().max(30 * 86_400).default(60),
@@ -18,11 +19,22 @@ export type Defaults = z.output<typeof Defaults>;
 const positiveInt = z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be positive' });
 const positive = z.number().positive({ message: 'must be positive' });
 
-export const DayOfWeek = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+/** An enum whose message lists the allowed values and says what was written instead. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, hint?: (input: unknown) => string | undefined) {
+  const list = values.map((v) => `"${v}"`).join(', ');
+  return z.enum(values, {
+    error: (iss) =>
+      iss.input === undefined
+        ? `is required (one of ${list})`
+        : `must be one of ${list}, not ${JSON.stringify(iss.input)}${hint?.(iss.input) ?? ''}`,
+  });
+}
+
+export const DayOfWeek = oneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type DayOfWeek = z.infer<typeof DayOfWeek>;
 
-export const OperatingWindow = z.strictObject({
-  days: z.array(DayOfWeek).min(1),
+export const OperatingWindow = strictObject({
+  days: z.array(DayOfWeek).min(1, { message: 'must list at least one day (mon … sun)' }),
   /** Inclusive. */
   from: ClockTime,
   /** Exclusive; not after `from` means the window runs past midnight. */
@@ -30,11 +42,17 @@ export const OperatingWindow = z.strictObject({
 });
 export type OperatingWindow = z.output<typeof OperatingWindow>;
 
-export const HazardClass = z.enum(['1.1', '1.2', '1.3', '1.4']);
-export const WorkshopKind = z.enum(['workshop', 'transfer-platform', 'storage']);
-export const LineKind = z.enum(['explosive', 'detonator-loading', 'detonator-assembly', 'other']);
+// YAML reads an unquoted 1.1 as a number: the commonest way to get the hazard class wrong.
+export const HazardClass = oneOf(['1.1', '1.2', '1.3', '1.4'], (input) =>
+  typeof input === 'number' ? ` (a number: quote it, hazardClass: "${input}")` : undefined,
+);
+export type HazardClass = z.infer<typeof HazardClass>;
+export const WorkshopKind = oneOf(['workshop', 'transfer-platform', 'storage']);
+export type WorkshopKind = z.infer<typeof WorkshopKind>;
+export const LineKind = oneOf(['explosive', 'detonator-loading', 'detonator-assembly', 'other']);
+export type LineKind = z.infer<typeof LineKind>;
 
-export const Workshop = z.strictObject({
+export const Workshop = strictObject({
   id: Id,
   name: z.string().min(1).max(200),
   hazardClass: HazardClass,
@@ -54,7 +72,7 @@ export const Workshop = z.strictObject({
 });
 export type Workshop = z.output<typeof Workshop>;
 
-export const Line = z.strictObject({
+export const Line = strictObject({
   id: Id,
   name: z.string().min(1).max(200),
   kind: LineKind,
@@ -64,12 +82,12 @@ export const Line = z.strictObject({
   /** Persons across all of this line's 1.1 workshops together (transfer platforms included). */
   staffingLimit: positiveInt.optional(),
   product: Id.optional(),
-  capacity: z.strictObject({ perDay: positive, unit: z.string().min(1).max(16) }).optional(),
+  capacity: strictObject({ perDay: positive, unit: z.string().min(1).max(16) }).optional(),
   ...timingShape,
 });
 export type Line = z.output<typeof Line>;
 
-export const LicensedProduct = z.strictObject({
+export const LicensedProduct = strictObject({
   product: Id,
   perYear: positive,
   unit: z.string().min(1).max(16),
@@ -79,7 +97,7 @@ export const LicensedProduct = z.strictObject({
 });
 export type LicensedProduct = z.output<typeof LicensedProduct>;
 
-export const CalendarException = z.strictObject({
+export const CalendarException = strictObject({
   date: LocalDate,
   /** Absent: every workshop of the enterprise. */
   workshops: z.array(Id).optional(),
@@ -88,31 +106,31 @@ export const CalendarException = z.strictObject({
 });
 export type CalendarException = z.output<typeof CalendarException>;
 
-export const Gateway = z.strictObject({
+export const Gateway = strictObject({
   id: Id,
   workshops: z.array(Id).default([]),
   lines: z.array(Id).default([]),
 });
 export type Gateway = z.output<typeof Gateway>;
 
-export const Equipment = z.strictObject({
+export const Equipment = strictObject({
   id: Id,
   name: z.string().min(1).max(200),
   lineId: Id.optional(),
   workshopId: Id.optional(),
   installed: LocalDate,
   serviceLifeYears: positive,
-  extensions: z.array(z.strictObject({ years: positive, approved: LocalDate })).default([]),
+  extensions: z.array(strictObject({ years: positive, approved: LocalDate })).default([]),
 });
 export type Equipment = z.output<typeof Equipment>;
 
-export const Enterprise = z.strictObject({
+export const Enterprise = strictObject({
   id: Id,
   name: z.string().min(1).max(200),
   /** Administrative division code (行政区划代码), for regulators' jurisdiction. */
   region: z.string().regex(/^\d{2,12}$/, { message: 'must be an administrative division code of digits, e.g. "370306"' }),
   timezone: TimeZone.default('Asia/Shanghai'),
-  licence: z.strictObject({ products: z.array(LicensedProduct).default([]) }).optional(),
+  licence: strictObject({ products: z.array(LicensedProduct).default([]) }).optional(),
   calendar: z
     .strictObject({
       closed: z.array(LocalDate).default([]),
@@ -126,84 +144,11 @@ export const Enterprise = z.strictObject({
 });
 export type Enterprise = z.output<typeof Enterprise>;
 
-export const SiteConfigShape = z.strictObject({
+export const SiteConfigShape = strictObject({
   regulation: z.string().min(1).max(64).default('miit-2024'),
   defaults: Defaults.default({ raiseAfterSeconds: 5, clearAfterSeconds: 5, offlineAfterSeconds: 60 }),
   enterprises: z.array(Enterprise).min(1, { message: 'must list at least one enterprise' }),
 });
-
-type Issue = { path: (string | number)[]; message: string };
-
-/** Every cross-reference of SPEC 3, checked after the shape. */
-export function crossReferenceIssues(site: z.output<typeof SiteConfigShape>): Issue[] {
-  const issues: Issue[] = [];
-  const dup = (ids: string[], base: (string | number)[], what: string) => {
-    const seen = new Map<string, number>();
-    ids.forEach((id, i) => {
-      if (seen.has(id)) issues.push({ path: [...base, i, 'id'], message: `${what} id "${id}" is used twice (also at index ${seen.get(id)})` });
-      else seen.set(id, i);
-    });
-  };
-  dup(site.enterprises.map((e) => e.id), ['enterprises'], 'enterprise');
-  site.enterprises.forEach((e, ei) => {
-    const at = (...p: (string | number)[]) => ['enterprises', ei, ...p];
-    dup(e.lines.map((l) => l.id), at('lines'), 'line');
-    dup(e.workshops.map((w) => w.id), at('workshops'), 'workshop');
-    dup(e.gateways.map((g) => g.id), at('gateways'), 'gateway');
-    dup(e.equipment.map((q) => q.id), at('equipment'), 'equipment');
-    const lineIds = new Set(e.lines.map((l) => l.id));
-    const wsIds = new Set(e.workshops.map((w) => w.id));
-    e.workshops.forEach((w, wi) => {
-      w.lines.forEach((l, li) => {
-        if (!lineIds.has(l)) issues.push({ path: at('workshops', wi, 'lines', li), message: `names line "${l}", which enterprise ${e.id} does not have` });
-      });
-      for (const l of Object.keys(w.lineStaffingLimits)) {
-        if (!w.lines.includes(l)) issues.push({ path: at('workshops', wi, 'lineStaffingLimits', l), message: `sets a limit for line "${l}", which workshop ${w.id} does not serve` });
-      }
-      if (w.quantityWarnKg !== undefined && w.quantityLimitKg === undefined) {
-        issues.push({ path: at('workshops', wi, 'quantityWarnKg'), message: 'is set but quantityLimitKg is not' });
-      }
-      if (w.quantityWarnKg !== undefined && w.quantityLimitKg !== undefined && w.quantityWarnKg >= w.quantityLimitKg) {
-        issues.push({ path: at('workshops', wi, 'quantityWarnKg'), message: `(${w.quantityWarnKg} kg) must be below quantityLimitKg (${w.quantityLimitKg} kg)` });
-      }
-      w.operatingHours?.forEach((win, oi) => {
-        if (win.from === win.to) issues.push({ path: at('workshops', wi, 'operatingHours', oi), message: 'from and to are equal; write 00:00–24:00 for a whole day' });
-      });
-    });
-    const boundTo = new Map<string, string>();
-    e.gateways.forEach((g, gi) => {
-      g.workshops.forEach((w, i) => {
-        if (!wsIds.has(w)) issues.push({ path: at('gateways', gi, 'workshops', i), message: `binds workshop "${w}", which enterprise ${e.id} does not have` });
-        else if (boundTo.has(w)) issues.push({ path: at('gateways', gi, 'workshops', i), message: `binds workshop "${w}", already bound to gateway ${boundTo.get(w)}` });
-        else boundTo.set(w, g.id);
-      });
-      g.lines.forEach((l, i) => {
-        if (!lineIds.has(l)) issues.push({ path: at('gateways', gi, 'lines', i), message: `binds line "${l}", which enterprise ${e.id} does not have` });
-      });
-    });
-    e.licence && dup(e.licence.products.map((p) => p.product), at('licence', 'products'), 'licensed product');
-    e.licence?.products.forEach((p, pi) => {
-      if (p.warnAt !== undefined && p.warnAt >= p.perYear) issues.push({ path: at('licence', 'products', pi, 'warnAt'), message: `(${p.warnAt}) must be below perYear (${p.perYear})` });
-    });
-    e.calendar?.exceptions.forEach((x, xi) => {
-      x.workshops?.forEach((w, i) => {
-        if (!wsIds.has(w)) issues.push({ path: at('calendar', 'exceptions', xi, 'workshops', i), message: `names workshop "${w}", which enterprise ${e.id} does not have` });
-      });
-      if ((x.from === undefined) !== (x.to === undefined)) issues.push({ path: at('calendar', 'exceptions', xi), message: 'needs both from and to, or neither (the whole day)' });
-    });
-    e.equipment.forEach((q, qi) => {
-      if (q.lineId !== undefined && !lineIds.has(q.lineId)) issues.push({ path: at('equipment', qi, 'lineId'), message: `names line "${q.lineId}", which enterprise ${e.id} does not have` });
-      if (q.workshopId !== undefined && !wsIds.has(q.workshopId)) issues.push({ path: at('equipment', qi, 'workshopId'), message: `names workshop "${q.workshopId}", which enterprise ${e.id} does not have` });
-    });
-  });
-  return issues;
-}
-
-export const SiteConfig = SiteConfigShape.superRefine((site, ctx) => {
-  for (const i of crossReferenceIssues(site)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-});
-export type SiteConfig = z.output<typeof SiteConfig>;
-export type SiteConfigInput = z.input<typeof SiteConfig>;
 
 export type Timing = { raiseAfterSeconds: number; clearAfterSeconds: number; offlineAfterSeconds: number };
 

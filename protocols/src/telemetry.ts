@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from './ids.ts';
 import { Timestamp } from './time.ts';
+import { strictObject } from './strict.ts';
 
 /** Bounds that keep one message from exhausting memory; generous against any real workshop. */
 export const LIMITS = {
@@ -18,27 +19,36 @@ const Count = z
   .min(0, { message: 'must not be negative' })
   .max(LIMITS.headcountMax, { message: `must be at most ${LIMITS.headcountMax}` });
 
-export const Person = z.strictObject({ id: Id, since: Timestamp });
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= LIMITS.headcountMax;
+}
+
+export const Person = strictObject({ id: Id, since: Timestamp });
 export type Person = z.output<typeof Person>;
 
-export const Headcount = z
-  .strictObject({
-    /** Every person present; `null`: the door counter cannot tell right now (unknown, never 0). */
-    total: Count.nullable(),
-    /** Split by line, for workshops shared by several lines. */
-    byLine: z
-      .record(Id, Count)
-      .refine((r) => Object.keys(r).length <= LIMITS.linesPerWorkshop, { message: 'has too many lines' })
-      .optional(),
-    /** Who is inside and since when, for dwell time. */
-    persons: z.array(Person).max(LIMITS.personsPerWorkshop).optional(),
-  })
+export const Headcount = strictObject({
+  /** Every person present; `null`: the door counter cannot tell right now (unknown, never 0). */
+  total: Count.nullable(),
+  /** Split by line, for workshops shared by several lines. */
+  byLine: z
+    .record(Id, Count)
+    .refine((r) => Object.keys(r).length <= LIMITS.linesPerWorkshop, { message: 'has too many lines' })
+    .optional(),
+  /** Who is inside and since when, for dwell time. */
+  persons: z.array(Person).max(LIMITS.personsPerWorkshop).optional(),
+})
   .superRefine((h, ctx) => {
-    if (h.total !== null && h.byLine) {
-      const sum = Object.values(h.byLine).reduce((a, b) => a + b, 0);
-      if (sum > h.total) {
-        ctx.addIssue({ code: 'custom', path: ['byLine'], message: `adds up to ${sum}, more than total ${h.total}` });
-      }
+    // Cross-field checks only between values that are themselves valid: a negative total is its own
+    // problem, not also a reason for byLine to be "more than total".
+    const total = isCount(h.total) ? h.total : null;
+    const byLine = h.byLine ? Object.values(h.byLine) : [];
+    if (total !== null && byLine.length > 0 && byLine.every(isCount)) {
+      const sum = byLine.reduce((a, b) => a + b, 0);
+      if (sum > total) ctx.addIssue({ code: 'custom', path: ['byLine'], message: `adds up to ${sum}, more than total ${total}` });
+    }
+    if (h.persons && total !== null && h.persons.length > total) {
+      // `total` is every person present (SPEC 2), so the persons listed are a subset of it.
+      ctx.addIssue({ code: 'custom', path: ['persons'], message: `lists ${h.persons.length} persons, more than total ${total}` });
     }
     if (h.persons) {
       const seen = new Set<string>();
@@ -52,7 +62,7 @@ export type Headcount = z.output<typeof Headcount>;
 
 const Kg = z.number().min(0, { message: 'must not be negative' }).max(1e9, { message: 'is implausibly large' });
 
-export const WorkshopReading = z.strictObject({
+export const WorkshopReading = strictObject({
   workshopId: Id,
   ts: Timestamp,
   /** `null`: the headcount is unknown right now. */
@@ -62,7 +72,7 @@ export const WorkshopReading = z.strictObject({
 });
 export type WorkshopReading = z.output<typeof WorkshopReading>;
 
-export const Production = z.strictObject({
+export const Production = strictObject({
   /** Monotonic totaliser; a decrease means the PLC counter was reset. */
   counter: z.number().min(0, { message: 'must not be negative' }).max(1e15),
   unit: z.string().min(1).max(16).optional(),
@@ -71,17 +81,47 @@ export const Production = z.strictObject({
 });
 export type Production = z.output<typeof Production>;
 
-export const LineReading = z.strictObject({ lineId: Id, ts: Timestamp, production: Production });
+export const LineReading = strictObject({ lineId: Id, ts: Timestamp, production: Production });
 export type LineReading = z.output<typeof LineReading>;
 
-export const Reading = z.union([WorkshopReading, LineReading]);
+export type ReadingInput = z.input<typeof WorkshopReading> | z.input<typeof LineReading>;
+
+/**
+ * A workshop reading or a line reading. Not a plain `z.union`: when both alternatives fail, zod reports
+ * both alternatives' complaints (or just "Invalid input"), and an engineer looking at a workshop reading
+ * with a bad headcount would read that it lacks `production`. The key it carries says what it means to
+ * be, and only that alternative's problems are reported, each with its path.
+ */
+export const Reading = z
+  .unknown()
+  .transform((v, ctx) => {
+    const branch = readingBranch(v);
+    if (!branch) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a workshop reading (with "workshopId") or a line reading (with "lineId")',
+      });
+      return z.NEVER;
+    }
+    const r = branch.safeParse(v);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+    return z.NEVER;
+  }) as unknown as z.ZodType<WorkshopReading | LineReading, ReadingInput>;
 export type Reading = z.output<typeof Reading>;
+
+function readingBranch(v: unknown): typeof WorkshopReading | typeof LineReading | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  if ('workshopId' in v) return WorkshopReading;
+  if ('lineId' in v) return LineReading;
+  return undefined;
+}
 
 export function isWorkshopReading(r: Reading): r is WorkshopReading {
   return 'workshopId' in r;
 }
 
-export const TelemetryBatch = z.strictObject({
+export const TelemetryBatch = strictObject({
   v: z.literal(1),
   gatewayId: Id,
   /** Grows by one per batch and survives restarts: (enterprise, gateway, seq) identifies a batch. */
@@ -92,7 +132,7 @@ export const TelemetryBatch = z.strictObject({
 export type TelemetryBatch = z.output<typeof TelemetryBatch>;
 export type TelemetryBatchInput = z.input<typeof TelemetryBatch>;
 
-export const GatewayStatus = z.strictObject({
+export const GatewayStatus = strictObject({
   v: z.literal(1),
   state: z.enum(['online', 'offline']),
   ts: Timestamp,

@@ -1,0 +1,56 @@
+// `hazwatch` command dispatch (SPEC 7). Each command returns its exit code; nothing here calls process.exit.
+
+export const USAGE = `hazwatch — monitoring and alarms for hazard class 1.1 workshops (四超)
+
+Usage: hazwatch <command> [options]
+
+Commands:
+  serve [--config FILE]          run the platform: broker, ingest, rules, alarms, HTTP API, dashboard
+  replay ...                     run the rule engine on recorded inputs (virtual clock)
+  scenarios DIR...               check scenario files against the rule engine
+  audit --site FILE [--json]     compliance audit of a site configuration (not implemented yet)
+  ledger export | verify FILE    the alarm ledger (not implemented yet)
+
+Options:
+  -h, --help                     show this help
+
+Configuration comes from HAZWATCH_* environment variables; --config FILE (YAML or JSON with the same
+keys) adds to them, and the environment wins. See SPEC section 7.
+`;
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+type CommandModule = { runReplay?: (args: string[]) => Promise<number>; runScenarios?: (args: string[]) => Promise<number> };
+
+/** replay.ts and scenarios.ts: imported by a computed name so this file type-checks while they are being written. */
+function leadCommand(name: 'replay' | 'scenarios'): Promise<CommandModule> {
+  return import(`./${name}.ts`) as Promise<CommandModule>;
+}
+
+export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (command === '-h' || command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'serve':
+      return (await import('./serve.ts')).runServe(args, io);
+    case 'replay':
+      return (await leadCommand('replay')).runReplay!(args);
+    case 'scenarios':
+      return (await leadCommand('scenarios')).runScenarios!(args);
+    case 'audit':
+    case 'ledger':
+      io.err(`hazwatch ${command}: not implemented yet\n`);
+      return 2;
+    default:
+      io.err(`hazwatch: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,86 @@
+import { formatProblems } from '@hazwatch/protocols';
+import { SiteLoadError, startServer } from '../app.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { loadSiteFile } from '../site/load.ts';
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+
+function parseArgs(args: string[]): { configFile?: string; error?: string } {
+  let configFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--config') {
+      configFile = args[++i];
+      if (configFile === undefined) return { error: '--config needs a file name' };
+    } else if (a.startsWith('--config=')) configFile = a.slice('--config='.length);
+    else return { error: `unknown option "${a}"` };
+  }
+  return configFile !== undefined ? { configFile } : {};
+}
+
+/**
+ * `hazwatch serve`: configuration, then the site (every problem printed, exit 1), then the platform
+ * until SIGINT or SIGTERM, then one graceful shutdown. Resolves with the exit code.
+ */
+export async function runServe(args: string[], io: Out): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed.error) {
+    io.err(`hazwatch serve: ${parsed.error}\nUsage: hazwatch serve [--config FILE]\n`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(parsed.configFile !== undefined ? { configFile: parsed.configFile } : {});
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`hazwatch serve: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const loaded = await loadSiteFile(config.site);
+  if (!loaded.ok) {
+    io.err(`hazwatch serve: the site configuration ${config.site} has problems:\n${formatProblems(loaded.problems)}\n`);
+    return 1;
+  }
+
+  const log = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, { site: loaded.site, logger: log });
+  } catch (err) {
+    io.err(`hazwatch serve: cannot start: ${err instanceof SiteLoadError ? err.message : (err as Error).message}\n`);
+    return 1;
+  }
+  const running = server;
+  io.out(
+    [
+      '',
+      `  hazwatch is running`,
+      `  dashboard   ${running.httpUrl}/`,
+      `  API         ${running.httpUrl}/api/v1/health`,
+      `  MQTT        ${running.mqttUrl}${config.mqtt.url === undefined ? ' (embedded broker)' : ''}`,
+      `  site        ${config.site}`,
+      `  data        ${running.dataDir}`,
+      `  stop with Ctrl+C`,
+      '',
+      '',
+    ].join('\n'),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  // A second signal while shutting down means "now".
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  log.info({ signal }, 'shutting down');
+  await running.close();
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+  log.flush?.();
+  return 0;
+}

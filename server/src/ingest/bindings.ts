@@ -1,0 +1,28 @@
+import type { SiteConfig } from '@hazwatch/protocols';
+
+/** What one gateway may report on (SPEC 2: only the workshops and lines the site binds to it). */
+export type GatewayBinding = {
+  enterpriseId: string;
+  gatewayId: string;
+  /** Bound workshop → the lines that workshop serves (valid `byLine` keys). */
+  workshops: Map<string, Set<string>>;
+  lines: Set<string>;
+};
+
+export type Bindings = { gateway(enterpriseId: string, gatewayId: string): GatewayBinding | undefined };
+
+export function bindingsOf(site: SiteConfig): Bindings {
+  const byKey = new Map<string, GatewayBinding>();
+  for (const e of site.enterprises) {
+    const workshopLines = new Map(e.workshops.map((w) => [w.id, new Set(w.lines)]));
+    for (const g of e.gateways) {
+      byKey.set(`${e.id}/${g.id}`, {
+        enterpriseId: e.id,
+        gatewayId: g.id,
+        workshops: new Map(g.workshops.map((w) => [w, workshopLines.get(w) ?? new Set<string>()])),
+        lines: new Set(g.lines),
+      });
+    }
+  }
+  return { gateway: (enterpriseId, gatewayId) => byKey.get(`${enterpriseId}/${gatewayId}`) };
+}

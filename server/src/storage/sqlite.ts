@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * Opens (creating when needed) a SQLite file in WAL mode. `synchronous = FULL` because a batch is
+ * acknowledged to the broker only after its transaction commits: the commit must survive power loss.
+ */
+export function openSqlite(file: string): Database.Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // Another process (a backup, an export) may hold a read lock briefly.
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Applies numbered schema steps once each, tracked with `user_version`. */
+export function migrate(db: Database.Database, steps: string[]): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < steps.length; v++) {
+    db.transaction(() => {
+      db.exec(steps[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+import { FIXTURE_SITE, tempDir, waitFor } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../bin/hazwatch.mjs', import.meta.url));
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
+}
+
+/** Runs the real `hazwatch` bin; resolves the child and a live view of its output. */
+function hazwatch(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (output.stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (output.stderr += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+describe('hazwatch command line', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((f) => f()));
+
+  it('prints usage for --help (exit 0), and for no or an unknown command (exit 2)', async () => {
+    const a = capture();
+    expect(await main(['--help'], a.io)).toBe(0);
+    expect(a.out.join('')).toMatch(/Commands:\n {2}serve/);
+    const b = capture();
+    expect(await main(['frobnicate'], b.io)).toBe(2);
+    expect(b.err.join('')).toContain('unknown command "frobnicate"');
+    expect(await main([], capture().io)).toBe(2);
+  });
+
+  it('says audit and ledger are not implemented yet (exit 2)', async () => {
+    for (const cmd of ['audit', 'ledger']) {
+      const c = capture();
+      expect(await main([cmd, '--site', 'x.yaml'], c.io)).toBe(2);
+      expect(c.err.join('')).toContain('not implemented yet');
+    }
+  });
+
+  it('serve: starts on free ports, answers, and stops cleanly on SIGTERM', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const run = hazwatch(['serve'], {
+      HAZWATCH_SITE: FIXTURE_SITE,
+      HAZWATCH_DATA_DIR: join(tmp.dir, 'data'),
+      HAZWATCH_HTTP_HOST: '127.0.0.1',
+      HAZWATCH_HTTP_PORT: '0',
+      HAZWATCH_MQTT_HOST: '127.0.0.1',
+      HAZWATCH_MQTT_PORT: '0',
+      HAZWATCH_LOG_LEVEL: 'warn',
+    });
+    cleanups.push(() => run.child.kill('SIGKILL'));
+    const url = await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
+    expect(run.output.stdout).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker\)/);
+    const health = await fetch(`${url}/api/v1/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('serve: lists every configuration problem and exits 1', async () => {
+    const run = hazwatch(['serve'], { HAZWATCH_HTTP_PORT: 'eighty', HAZWATCH_STORE: 'mongo' });
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toContain('HAZWATCH_HTTP_PORT="eighty"');
+    expect(run.output.stderr).toContain('HAZWATCH_STORE="mongo"');
+  });
+
+  it('serve: prints each site problem and exits 1', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const site = join(tmp.dir, 'site.yaml');
+    writeFileSync(site, 'enterprises:\n  - id: e1\n    name: x\n    region: "37"\n    workshops:\n      - { id: w1, name: w, hazardClass: "1.1", staffingLimt: 2 }\n    gateways:\n      - { id: g1, workshops: [w9] }\n');
+    const run = hazwatch(['serve'], { HAZWATCH_SITE: site, HAZWATCH_DATA_DIR: join(tmp.dir, 'data') });
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toContain('staffingLimt');
+    expect(run.output.stderr).toContain('w9');
+  });
+});
