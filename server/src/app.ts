@@ -19,6 +19,10 @@ import { RulesService } from './rules/rules.ts';
 import { loadSiteFile } from './site/load.ts';
 import type { AlarmStore } from './storage/alarm-store.ts';
 import { SqliteAlarmStore } from './storage/sqlite-alarms.ts';
+import { SqliteConfigStore } from './storage/sqlite-config.ts';
+import type { ConfigStore } from './storage/config-store.ts';
+import { swappableBindings } from './ingest/bindings.ts';
+import { iso } from '@hazwatch/protocols';
 import { SqliteTelemetryStore } from './storage/sqlite-telemetry.ts';
 import type { TelemetryStore } from './storage/telemetry-store.ts';
 import { urlHost } from './util/url-host.ts';
@@ -42,6 +46,12 @@ export type RunningServer = {
   app: FastifyInstance;
   telemetry: TelemetryStore;
   alarms: AlarmStore;
+  configs: ConfigStore;
+  /**
+   * Applies a new site configuration at run time (SPEC 3): stored as the next revision, applied to
+   * the rule engine without losing state, the gateways' retained `config` republished.
+   */
+  applySite(site: SiteConfig, text: string, meta: { source: string; changedBy: string }): Promise<number>;
   /** Graceful shutdown; safe to call more than once. */
   close(): Promise<void>;
 };
@@ -79,12 +89,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   try {
     let site = opts.site;
+    let siteText = site ? JSON.stringify(site, null, 2) : '';
     if (!site) {
       const loaded = await loadSiteFile(config.site);
       if (!loaded.ok) throw new SiteLoadError(config.site, loaded.problems);
       site = loaded.site;
+      siteText = loaded.text;
     }
-    const revision = 1;
+    const configs = new SqliteConfigStore({ dataDir: config.dataDir });
+    stops.push(() => configs.close());
+    // The file is the configuration at start; it becomes a new revision only when it differs from the last one.
+    const last = configs.latest();
+    const current =
+      last && JSON.stringify(last.site) === JSON.stringify(site)
+        ? last
+        : configs.add({ site, text: siteText, source: opts.site ? 'startup' : `file:${config.site}`, changedBy: 'startup', changedAt: iso(startedAt) });
+    const revision = current.revision;
 
     if (config.store.kind !== 'sqlite') {
       throw new Error('HAZWATCH_STORE=influxdb is not available in this version yet; use HAZWATCH_STORE=sqlite');
@@ -95,7 +115,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stops.push(() => alarms.close());
 
     const bus = new EventBus(log);
-    const rules = new RulesService({ site, revision, alarms, bus, log: log.child({ component: 'rules' }), newId: () => newAlarmId(now), now });
+    const savedState = await alarms.loadEngineState();
+    const savedSite = savedState && configs.get(savedState.revision)?.site;
+    const rules = new RulesService({
+      site, revision, alarms, bus, log: log.child({ component: 'rules' }), newId: () => newAlarmId(now), now,
+      ...(savedState && savedSite ? { saved: { revision: savedState.revision, site: savedSite, snapshot: savedState.snapshot } } : {}),
+    });
+    if (savedState && !savedSite) log.warn({ revision: savedState.revision }, 'saved rule engine state names an unknown revision; starting fresh');
     stops.push(() => rules.stop());
 
     const stats = new IngestStats();
@@ -104,7 +130,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const httpLog = log.child({ component: 'http' }, { level: log.level === 'info' ? 'warn' : log.level });
     const app: FastifyInstance = Fastify({ loggerInstance: httpLog as FastifyBaseLogger });
     stops.push(() => app.close());
-    await registerRoutes(app, { rules, alarms, stats, version: VERSION, startedAt, now });
+    // Routes are registered before the MQTT client that applying a site needs exists.
+    const late: { applySite?: RunningServer['applySite'] } = {};
+    await registerRoutes(app, {
+      rules, alarms, stats, configs, version: VERSION, startedAt, now,
+      applySite: (next, text, meta) => (late.applySite ? late.applySite(next, text, meta) : Promise.reject(new Error('the platform is still starting'))),
+    });
     await registerDashboard(app, opts.dashboardDir);
     const realtime = attachRealtime({
       httpServer: app.server,
@@ -123,7 +154,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const mqttUrl = config.mqtt.url ?? broker!.url;
 
     rules.start();
-    const ingest = createIngest({ bindings: bindingsOf(site), store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now });
+    const bindings = swappableBindings(bindingsOf(site));
+    const ingest = createIngest({ bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now });
     const client = await connectPlatformClient({
       url: mqttUrl,
       clientId: `hazwatch-platform-${hostname()}`.slice(0, 64),
@@ -143,6 +175,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const mqttPort = broker?.port ?? brokerPort(mqttUrl);
     log.info({ httpUrl, mqttUrl, dataDir: config.dataDir, version: VERSION }, 'hazwatch is running');
 
+    // One change at a time: revisions are numbered and applied in order.
+    let applying: Promise<unknown> = Promise.resolve();
+    const applySite: RunningServer['applySite'] = (next, text, meta) => {
+      const done = applying.then(async () => {
+        const rev = configs.add({ site: next, text, source: meta.source, changedBy: meta.changedBy, changedAt: iso(now()) });
+        bindings.set(bindingsOf(next));
+        await rules.reconfigure(next, rev.revision);
+        await publishGatewayConfigs(client, next, rev.revision, now(), log);
+        log.info({ revision: rev.revision, source: meta.source, changedBy: meta.changedBy }, 'site configuration applied');
+        return rev.revision;
+      });
+      applying = done.catch(() => undefined);
+      return done;
+    };
+
+    late.applySite = applySite;
+
     let closing: Promise<void> | undefined;
     return {
       httpUrl,
@@ -153,6 +202,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app,
       telemetry,
       alarms,
+      configs,
+      applySite,
       close: () =>
         (closing ??= (async () => {
           log.info('hazwatch is stopping');

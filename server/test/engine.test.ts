@@ -146,3 +146,20 @@ describe('RuleEngine', () => {
     expect(e.nextDue()).toBe(s(5));
   });
 });
+
+describe('RuleEngine.resume', () => {
+  it('fires what fell due while the platform was down as late, without blaming the gateways for the silence', () => {
+    const opts = { site: site(), revision: 1, startedAt: s(0) };
+    const e = new RuleEngine(opts);
+    feed(e, s(0), [hc('ws-1', s(0), 3)]); // raise due at s(5)
+    const r = RuleEngine.restore(opts, JSON.parse(JSON.stringify(e.snapshot())));
+    const out = r.resume(s(7200)); // two hours down: longer than offlineAfterSeconds (3600)
+    expect(out.transitions.map((t) => [t.kind, t.alarm.type, t.alarm.raisedAt, t.alarm.late])).toEqual([
+      ['raised', 'over-staffing', new Date(s(5)).toISOString(), true],
+    ]);
+    expect(r.advance(s(7200 + 3599)).transitions).toEqual([]);
+    expect(r.advance(s(7200 + 3600 + 5)).transitions.map((t) => [t.alarm.type, t.alarm.raisedAt])).toEqual([
+      ['gateway-offline', new Date(s(7200 + 3605)).toISOString()],
+    ]);
+  });
+});

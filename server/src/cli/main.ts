@@ -21,12 +21,6 @@ keys) adds to them, and the environment wins. See SPEC section 7.
 type Out = { out: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-type CommandModule = { runReplay?: (args: string[]) => Promise<number>; runScenarios?: (args: string[]) => Promise<number> };
-
-/** replay.ts and scenarios.ts: imported by a computed name so this file type-checks while they are being written. */
-function leadCommand(name: 'replay' | 'scenarios'): Promise<CommandModule> {
-  return import(`./${name}.ts`) as Promise<CommandModule>;
-}
 
 export async function main(argv: string[], io: Out = stdio): Promise<number> {
   const [command, ...args] = argv;
@@ -42,9 +36,9 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
     case 'serve':
       return (await import('./serve.ts')).runServe(args, io);
     case 'replay':
-      return (await leadCommand('replay')).runReplay!(args);
+      return (await import('./replay.ts')).runReplay(args);
     case 'scenarios':
-      return (await leadCommand('scenarios')).runScenarios!(args);
+      return (await import('./scenarios.ts')).runScenarios(args);
     case 'audit':
     case 'ledger':
       io.err(`hazwatch ${command}: not implemented yet\n`);

@@ -39,18 +39,13 @@ export async function runServe(args: string[], io: Out): Promise<number> {
     }
     throw err;
   }
-  const loaded = await loadSiteFile(config.site);
-  if (!loaded.ok) {
-    io.err(`hazwatch serve: the site configuration ${config.site} has problems:\n${formatProblems(loaded.problems)}\n`);
-    return 1;
-  }
-
   const log = createLogger(config.logLevel);
   let server;
   try {
-    server = await startServer(config, { site: loaded.site, logger: log });
+    server = await startServer(config, { logger: log });
   } catch (err) {
-    io.err(`hazwatch serve: cannot start: ${err instanceof SiteLoadError ? err.message : (err as Error).message}\n`);
+    if (err instanceof SiteLoadError) io.err(`hazwatch serve: the site configuration ${err.file} has problems:\n${formatProblems(err.problems)}\n`);
+    else io.err(`hazwatch serve: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
   const running = server;
@@ -61,13 +56,30 @@ export async function runServe(args: string[], io: Out): Promise<number> {
       `  dashboard   ${running.httpUrl}/`,
       `  API         ${running.httpUrl}/api/v1/health`,
       `  MQTT        ${running.mqttUrl}${config.mqtt.url === undefined ? ' (embedded broker)' : ''}`,
-      `  site        ${config.site}`,
+      `  site        ${config.site} (revision ${running.configs.latest()?.revision ?? 1}; kill -HUP ${process.pid} reloads it)`,
       `  data        ${running.dataDir}`,
       `  stop with Ctrl+C`,
       '',
       '',
     ].join('\n'),
   );
+
+  // SIGHUP re-reads the site file: a valid change becomes the next revision; an invalid one is refused
+  // whole, with every problem logged, and the running configuration stays.
+  const reload = async () => {
+    const next = await loadSiteFile(config.site);
+    if (!next.ok) {
+      log.error({ file: config.site, problems: next.problems }, 'site configuration refused; the running revision stays');
+      return;
+    }
+    if (JSON.stringify(next.site) === JSON.stringify(running.configs.latest()?.site)) {
+      log.info({ file: config.site }, 'site configuration unchanged');
+      return;
+    }
+    await running.applySite(next.site, next.text, { source: `file:${config.site}`, changedBy: 'SIGHUP' });
+  };
+  const onHup = () => void reload().catch((err: unknown) => log.error({ err }, 'site reload failed'));
+  process.on('SIGHUP', onHup);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -77,6 +89,7 @@ export async function runServe(args: string[], io: Out): Promise<number> {
   const force = () => process.exit(130);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
+  process.off('SIGHUP', onHup);
   log.info({ signal }, 'shutting down');
   await running.close();
   process.off('SIGINT', force);

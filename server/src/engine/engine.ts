@@ -86,12 +86,9 @@ export class RuleEngine {
     this.newId = opts.newId ?? (() => randomUUID());
     this.history = opts.keepHistory ? [] : undefined;
     this.platform = new PlatformDomain(() => this.now);
-    const self = this;
     this.sink = {
       now: () => this.now,
-      get revision() {
-        return self.revision;
-      },
+      revision: () => this.revision,
       newId: () => this.newId(),
       emit: (kind, at, alarm) => this.emit(kind, at, alarm),
       schedule: (due, domain, fire) => this.schedule(due, domain, fire),
@@ -137,6 +134,26 @@ export class RuleEngine {
         t.clear(this.now, this.subjectExists(t.spec) ? 'limit-removed' : 'subject-removed');
       }
       for (const t of this.trackers.values()) t.step(t.spec.domain.clock());
+      this.runTimers(Infinity);
+    });
+  }
+
+  /**
+   * Resumes after the platform was down (restored from a snapshot): the clock jumps to `at` and every
+   * timer that fell due meanwhile fires at its due time, detected now (`late`). The downtime was the
+   * platform's silence, not the gateways': like a fresh start, each gets `offlineAfterSeconds` from now.
+   */
+  resume(at: number): EngineOutput {
+    return this.run(() => {
+      if (at <= this.now) return;
+      for (const ent of this.enterprises.values()) {
+        for (const gw of ent.gateways.values()) {
+          if (!gw.online) continue;
+          gw.lastHeard = Math.max(gw.lastHeard, at);
+          this.armSilence(gw);
+        }
+      }
+      this.now = at;
       this.runTimers(Infinity);
     });
   }

@@ -63,7 +63,7 @@ export type ActiveAlarm = {
 export type TransitionSink = {
   /** Platform time now, for `detectedAt`. */
   now(): number;
-  revision: number;
+  revision(): number;
   newId(): string;
   emit(kind: 'raised' | 'escalated' | 'cleared', at: number, alarm: ActiveAlarm): void;
   schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
@@ -182,7 +182,7 @@ export class Tracker {
       clearReason: null,
       detectedAt,
       late: detectedAt > at,
-      configRevision: this.sink.revision,
+      configRevision: this.sink.revision(),
     };
     s.lowFalseSince = undefined;
     this.sink.emit('raised', at, s.active);

@@ -5,6 +5,8 @@ import type { IngestStats } from '../ingest/stats.ts';
 import { IngestStatsView } from '../ingest/stats.ts';
 import type { RulesService } from '../rules/rules.ts';
 import type { AlarmStore } from '../storage/alarm-store.ts';
+import type { ConfigStore } from '../storage/config-store.ts';
+import { parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
 
 export type RouteDeps = {
@@ -14,6 +16,8 @@ export type RouteDeps = {
   version: string;
   startedAt: number;
   now?: () => number;
+  configs: ConfigStore;
+  applySite: (site: SiteConfig, text: string, meta: { source: string; changedBy: string }) => Promise<number>;
 };
 
 export const Health = z.strictObject({ status: z.literal('ok'), version: z.string(), uptimeSeconds: z.number() });
@@ -27,6 +31,14 @@ const AlarmQuery = z.strictObject({
 });
 
 const errors = { 400: jsonSchema(ApiError) };
+const RevisionSummary = z.strictObject({ revision: z.number().int(), source: z.string(), changedBy: z.string(), changedAt: z.string() });
+const RevisionView = RevisionSummary.extend({ site: SiteConfig, text: z.string() });
+const RevisionParams = z.strictObject({ revision: z.coerce.number().int().min(1) });
+const SiteRejected = z.strictObject({
+  error: z.literal('invalid-site'),
+  message: z.string(),
+  problems: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+});
 
 /** The v1 HTTP API of the walking skeleton. Query strings are validated here, at the boundary. */
 export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -60,6 +72,36 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     revision: deps.rules.revision,
     site: deps.rules.site,
   }));
+
+  app.get('/api/v1/site/revisions', { schema: { response: { 200: jsonSchema(z.array(RevisionSummary)) } } }, async () => deps.configs.list());
+
+  app.get('/api/v1/site/revisions/:revision', { schema: { response: { 200: jsonSchema(RevisionView), 404: jsonSchema(ApiError), ...errors } } }, async (req, reply) => {
+    const p = RevisionParams.safeParse(req.params);
+    if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
+    const r = deps.configs.get(p.data.revision);
+    if (!r) return reply.code(404).send({ error: 'not-found', message: `no revision ${p.data.revision}` });
+    return r;
+  });
+
+  // A new revision of the site configuration, as YAML or JSON text (any content type: the text is
+  // parsed here so a malformed document gets the same problem list as any other). Refused whole with
+  // every problem listed, and then the running configuration stays as it was (SPEC 3).
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.put(
+      '/api/v1/site',
+      { bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(z.strictObject({ revision: z.number().int() })), 400: jsonSchema(SiteRejected) } } },
+      async (req, reply) => {
+        const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '');
+        if (!parsed.ok) {
+          return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${parsed.problems.length} problem(s)`, problems: parsed.problems });
+        }
+        const revision = await deps.applySite(parsed.site, parsed.text, { source: 'api', changedBy: 'api' });
+        return { revision };
+      },
+    );
+  });
 
   app.get('/api/v1/ingest/stats', { schema: { response: { 200: jsonSchema(IngestStatsView) } } }, async () =>
     deps.stats.view(deps.rules.errors),

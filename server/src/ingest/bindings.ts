@@ -26,3 +26,14 @@ export function bindingsOf(site: SiteConfig): Bindings {
   }
   return { gateway: (enterpriseId, gatewayId) => byKey.get(`${enterpriseId}/${gatewayId}`) };
 }
+
+/** Bindings that a new configuration revision replaces at run time, for code that holds on to them. */
+export function swappableBindings(initial: Bindings): Bindings & { set(b: Bindings): void } {
+  let current = initial;
+  return {
+    gateway: (enterpriseId, gatewayId) => current.gateway(enterpriseId, gatewayId),
+    set: (b) => {
+      current = b;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { iso, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
-import { RuleEngine, type EngineInput, type EngineOutput, type RuleEngineOptions } from '../engine/index.ts';
+import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
 import type { AlarmStore } from '../storage/alarm-store.ts';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
@@ -15,6 +15,10 @@ export type RulesDeps = {
   now?: () => number;
   /** Longest wait between two engine clock advances, even with no timer pending (ms). */
   maxIdleMs?: number;
+  /** The engine state saved before a restart, and the site revision it ran (restart without amnesia). */
+  saved?: { revision: number; site: SiteConfig; snapshot: EngineSnapshot };
+  /** How often the engine state is saved while inputs flow (ms); always with alarm transitions and at stop. */
+  saveEveryMs?: number;
 };
 
 /**
@@ -24,30 +28,64 @@ export type RulesDeps = {
  * strictly in engine order through one promise chain.
  */
 export class RulesService {
-  readonly site: SiteConfig;
-  readonly revision: number;
   errors = 0;
-  private readonly engine: RuleEngine;
+  private siteNow: SiteConfig;
+  private revisionNow: number;
+  private engine: RuleEngine;
   private readonly now: () => number;
   private readonly maxIdleMs: number;
+  private readonly saveEveryMs: number;
   private readonly warn: ReturnType<typeof rateLimitedWarn>;
   private timer: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private unsaved = false;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private pendingResume: EngineOutput[] = [];
 
   constructor(private readonly deps: RulesDeps) {
-    this.site = deps.site;
-    this.revision = deps.revision;
+    this.siteNow = deps.site;
+    this.revisionNow = deps.revision;
     this.now = deps.now ?? Date.now;
     this.maxIdleMs = deps.maxIdleMs ?? 10_000;
+    this.saveEveryMs = deps.saveEveryMs ?? 5_000;
     this.warn = rateLimitedWarn(deps.log);
-    const opts: RuleEngineOptions = { site: deps.site, revision: deps.revision, startedAt: this.now(), newId: deps.newId };
-    this.engine = new RuleEngine(opts);
+    const at = this.now();
+    const opts: RuleEngineOptions = { site: deps.site, revision: deps.revision, startedAt: at, newId: deps.newId };
+    if (deps.saved) {
+      // Restore under the revision that was running, then move to the current one, so alarms whose
+      // rule disappeared meanwhile clear with a reason instead of lingering.
+      const { saved } = deps;
+      this.engine = RuleEngine.restore({ ...opts, site: saved.site, revision: saved.revision }, saved.snapshot);
+      this.pendingResume.push(this.engine.resume(at));
+      if (saved.revision !== deps.revision) this.pendingResume.push(this.engine.reconfigure(deps.site, deps.revision, at));
+    } else {
+      this.engine = new RuleEngine(opts);
+    }
+  }
+
+  get site(): SiteConfig {
+    return this.siteNow;
+  }
+
+  get revision(): number {
+    return this.revisionNow;
   }
 
   start(): void {
     this.stopped = false;
+    for (const out of this.pendingResume.splice(0)) this.enqueue(out);
     this.arm();
+  }
+
+  /** Applies a new configuration revision at run time without losing state. */
+  reconfigure(site: SiteConfig, revision: number): Promise<void> {
+    return this.run(() => {
+      const out = this.engine.reconfigure(site, revision, this.now());
+      this.siteNow = site;
+      this.revisionNow = revision;
+      return out;
+    }, 'reconfigure', true);
   }
 
   /** Applies one accepted input; resolves when its alarm transitions are persisted and announced. */
@@ -67,14 +105,18 @@ export class RulesService {
     return this.guard(() => this.engine.activeAlarms(), []);
   }
 
-  /** Stops the timer and waits for pending outputs to be persisted. */
+  /** Stops the timers, waits for pending outputs to be persisted, and saves the engine state. */
   async stop(): Promise<void> {
+    if (this.stopped) return this.chain;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.saveTimer);
+    const state = this.capture();
+    if (state) this.chain = this.chain.then(() => this.deps.alarms.saveEngineState(state)).catch((err: unknown) => this.deps.log.error({ err }, 'saving the rule engine state failed'));
     await this.chain;
   }
 
-  private run(call: () => EngineOutput, what: string): Promise<void> {
+  private run(call: () => EngineOutput, what: string, forceSave = false): Promise<void> {
     let out: EngineOutput | undefined;
     try {
       out = call();
@@ -84,15 +126,57 @@ export class RulesService {
     }
     this.arm();
     if (!out) return this.chain;
-    const output = out;
-    this.chain = this.chain.then(() => this.publish(output));
+    return this.enqueue(out, forceSave);
+  }
+
+  /**
+   * Persists and announces one output, in engine order. With alarm transitions, the engine state is
+   * captured now (synchronously, so it matches exactly the outputs queued before it) and written in
+   * the same transaction as the events; otherwise it is saved every `saveEveryMs`.
+   */
+  private enqueue(out: EngineOutput, forceSave = false): Promise<void> {
+    const state = out.transitions.length > 0 || forceSave ? this.capture() : undefined;
+    if (!state) {
+      this.unsaved = true;
+      this.saveSoon(this.saveEveryMs);
+    }
+    this.chain = this.chain.then(() => this.publish(out, state));
     return this.chain;
   }
 
-  private async publish(out: EngineOutput): Promise<void> {
+  private capture() {
+    try {
+      return { revision: this.revisionNow, savedAt: iso(this.now()), snapshot: this.engine.snapshot() };
+    } catch (err) {
+      this.errors++;
+      this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
+      return undefined;
+    }
+  }
+
+  private saveSoon(delay: number): void {
+    if (this.saveTimer || this.stopped) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      if (!this.unsaved || this.stopped) return;
+      this.unsaved = false;
+      const state = this.capture();
+      if (!state) return;
+      this.chain = this.chain.then(async () => {
+        try {
+          await this.deps.alarms.saveEngineState(state);
+        } catch (err) {
+          this.deps.log.error({ err }, 'saving the rule engine state failed');
+        }
+      });
+    }, delay);
+    this.saveTimer.unref?.();
+  }
+
+  private async publish(out: EngineOutput, state?: Parameters<AlarmStore['append']>[1]): Promise<void> {
     const events = out.transitions.map((t) => ({ kind: t.kind, at: iso(t.at), alarm: t.alarm }));
     try {
-      await this.deps.alarms.append(events);
+      await this.deps.alarms.append(events, state);
     } catch (err) {
       // Still announce: an operator must see an alarm even when the store is failing.
       this.deps.log.error({ err, count: events.length }, 'alarm store append failed');

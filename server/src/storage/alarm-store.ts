@@ -1,4 +1,8 @@
 import type { AlarmEventKind, AlarmRecord } from '@hazwatch/protocols';
+import type { EngineSnapshot } from '../engine/index.ts';
+
+/** The rule engine's state as saved, with the configuration revision it was running. */
+export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot };
 
 export type AlarmListQuery = {
   /** `active`: not yet cleared. `all`: every record. */
@@ -23,8 +27,13 @@ export type StoredAlarmEvent = {
  * will be another implementation of this interface.
  */
 export interface AlarmStore {
-  /** Appends events in order and updates each record to the state it carries, in one transaction. */
-  append(events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[]): Promise<void>;
+  /**
+   * Appends events in order and updates each record to the state it carries, in one transaction —
+   * with the engine state that produced them, when given, so a restart never finds the two apart.
+   */
+  append(events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[], state?: SavedEngineState): Promise<void>;
+  saveEngineState(state: SavedEngineState): Promise<void>;
+  loadEngineState(): Promise<SavedEngineState | undefined>;
   list(q: AlarmListQuery): Promise<AlarmRecord[]>;
   get(id: string): Promise<AlarmRecord | undefined>;
   events(alarmId: string): Promise<StoredAlarmEvent[]>;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { AlarmEventKind, AlarmRecord } from '@hazwatch/protocols';
 import { migrate, openSqlite } from './sqlite.ts';
-import type { AlarmListQuery, AlarmStore, StoredAlarmEvent } from './alarm-store.ts';
+import type { AlarmListQuery, AlarmStore, SavedEngineState, StoredAlarmEvent } from './alarm-store.ts';
 
 const SCHEMA = [
   `CREATE TABLE alarms (
@@ -22,13 +22,21 @@ const SCHEMA = [
      record   TEXT NOT NULL
    );
    CREATE INDEX alarm_events_alarm ON alarm_events (alarm_id, seq);`,
+  // The rule engine's snapshot lives beside the alarms it explains: written in the same transaction.
+  `CREATE TABLE engine_state (
+     id       INTEGER PRIMARY KEY CHECK (id = 1),
+     revision INTEGER NOT NULL,
+     saved_at TEXT NOT NULL,
+     snapshot TEXT NOT NULL
+   );`,
 ];
 
 /** `alarms.sqlite`: alarm records and their append-only events. */
 export class SqliteAlarmStore implements AlarmStore {
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly appendTx: (events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[]) => void;
+  private readonly appendTx: (events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[], state?: SavedEngineState) => void;
+  private readonly saveState: Database.Statement;
 
   constructor(opts: { dataDir: string }) {
     this.file = join(opts.dataDir, 'alarms.sqlite');
@@ -39,17 +47,33 @@ export class SqliteAlarmStore implements AlarmStore {
       `INSERT INTO alarms (id, enterprise_id, raised_at, cleared_at, record) VALUES (@id, @enterpriseId, @raisedAt, @clearedAt, @record)
        ON CONFLICT (id) DO UPDATE SET cleared_at = excluded.cleared_at, record = excluded.record`,
     );
-    this.appendTx = this.db.transaction((events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[]) => {
+    this.saveState = this.db.prepare(
+      `INSERT INTO engine_state (id, revision, saved_at, snapshot) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, saved_at = excluded.saved_at, snapshot = excluded.snapshot`,
+    );
+    this.appendTx = this.db.transaction((events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[], state?: SavedEngineState) => {
       for (const e of events) {
         const record = JSON.stringify(e.alarm);
         event.run(e.alarm.id, e.kind, e.at, record);
         upsert.run({ id: e.alarm.id, enterpriseId: e.alarm.enterpriseId, raisedAt: e.alarm.raisedAt, clearedAt: e.alarm.clearedAt, record });
       }
+      if (state) this.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
     });
   }
 
-  async append(events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[]): Promise<void> {
-    if (events.length > 0) this.appendTx(events);
+  async append(events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[], state?: SavedEngineState): Promise<void> {
+    if (events.length > 0 || state) this.appendTx(events, state);
+  }
+
+  async saveEngineState(state: SavedEngineState): Promise<void> {
+    this.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
+  }
+
+  async loadEngineState(): Promise<SavedEngineState | undefined> {
+    const row = this.db.prepare('SELECT revision, saved_at, snapshot FROM engine_state WHERE id = 1').get() as
+      | { revision: number; saved_at: string; snapshot: string }
+      | undefined;
+    return row && { revision: row.revision, savedAt: row.saved_at, snapshot: JSON.parse(row.snapshot) as SavedEngineState['snapshot'] };
   }
 
   async list(q: AlarmListQuery): Promise<AlarmRecord[]> {

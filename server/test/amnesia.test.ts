@@ -1,0 +1,108 @@
+// Restart without amnesia, and configuration revisions at run time, through the real server.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AlarmRecord, WorkshopLive } from '@hazwatch/protocols';
+import type { RunningServer } from '../src/app.ts';
+import { FIXTURE_SITE, batch, connectGateway, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
+
+const topic = 'hazwatch/v1/ent-1/gw-1/telemetry';
+const active = (s: RunningServer) => getJson<AlarmRecord[]>(s, '/api/v1/alarms?state=active');
+const all = (s: RunningServer) => getJson<AlarmRecord[]>(s, '/api/v1/alarms?state=all');
+
+describe('restart without amnesia', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const f of cleanups.splice(0).reverse()) await f();
+  });
+  async function run(dir: string, site?: string): Promise<RunningServer> {
+    const server = await startTestServer(dir, site ? { site } : {});
+    cleanups.push(() => server.close());
+    return server;
+  }
+
+  it('keeps an active alarm active across a restart, raises it once, and clears it when the condition ends', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const first = await run(tmp.dir);
+    const gw = await connectGateway(first.mqttUrl, 'gw-1');
+    await gw.publishAsync(topic, JSON.stringify(batch(1, [{ workshopId: 'ws-a', ts: Date.now(), headcount: { total: 3 } }])), { qos: 1 });
+    const [alarm] = await waitFor(async () => ((await active(first)).length > 0 ? active(first) : undefined), 'the over-staffing alarm');
+    await gw.endAsync();
+    await first.close();
+
+    const second = await run(tmp.dir);
+    // The engine came back knowing the alarm and the workshop's headcount.
+    const ws = (await getJson<WorkshopLive[]>(second, '/api/v1/workshops')).find((w) => w.workshopId === 'ws-a');
+    expect(ws).toMatchObject({ headcount: 3, status: 'over' });
+    const gw2 = await connectGateway(second.mqttUrl, 'gw-1');
+    cleanups.push(() => gw2.endAsync());
+    await gw2.publishAsync(topic, JSON.stringify(batch(2, [{ workshopId: 'ws-a', ts: Date.now(), headcount: { total: 1 } }])), { qos: 1 });
+    const cleared = await waitFor(async () => (await all(second)).find((a) => a.id === alarm!.id && a.clearedAt !== null), 'the alarm cleared by the restarted engine');
+    expect(cleared.clearReason).toBe('condition-ended');
+    const events = await second.alarms.events(alarm!.id);
+    expect(events.map((e) => e.kind)).toEqual(['raised', 'cleared']);
+    expect((await all(second)).filter((a) => a.subject.workshopId === 'ws-a')).toHaveLength(1);
+  });
+
+  it('clears, with a reason, an alarm whose workshop left the configuration while the platform was down', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const first = await run(tmp.dir);
+    const gw = await connectGateway(first.mqttUrl, 'gw-2');
+    await gw.publishAsync('hazwatch/v1/ent-1/gw-2/telemetry', JSON.stringify(batch(1, [{ workshopId: 'ws-b', ts: Date.now(), headcount: { total: 5 } }], 'gw-2')), { qos: 1 });
+    const [alarm] = await waitFor(async () => ((await active(first)).length > 0 ? active(first) : undefined), 'the ws-b alarm');
+    await gw.endAsync();
+    await first.close();
+
+    // The operator removes ws-b (and its gateway) from the file, then starts the platform again.
+    const text = await readFile(FIXTURE_SITE, 'utf8');
+    const edited = text
+      .replace(/ {6}- id: ws-b[\s\S]*?staffingLimit: 3\n/, '')
+      .replace('      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n', '');
+    expect(edited).not.toContain('ws-b');
+    const siteFile = join(tmp.dir, 'site.yaml');
+    await writeFile(siteFile, edited);
+    const second = await run(tmp.dir, siteFile);
+    const cleared = await waitFor(async () => (await all(second)).find((a) => a.id === alarm!.id && a.clearedAt !== null), 'the orphaned alarm cleared');
+    expect(cleared).toMatchObject({ clearReason: 'subject-removed' });
+    expect(await getJson(second, '/api/v1/site/revisions')).toMatchObject([{ revision: 2, source: `file:${siteFile}` }, { revision: 1 }]);
+  });
+});
+
+describe('configuration revisions at run time', () => {
+  it('applies a valid new revision without losing state, and refuses an invalid one whole', async () => {
+    const tmp = tempDir();
+    const server = await startTestServer(tmp.dir);
+    try {
+      const gw = await connectGateway(server.mqttUrl, 'gw-1');
+      await gw.publishAsync(topic, JSON.stringify(batch(1, [{ workshopId: 'ws-a', ts: Date.now(), headcount: { total: 3 } }])), { qos: 1 });
+      const [alarm] = await waitFor(async () => ((await active(server)).length > 0 ? active(server) : undefined), 'the alarm');
+      expect(alarm).toMatchObject({ limit: 2, configRevision: 1 });
+
+      const text = await readFile(FIXTURE_SITE, 'utf8');
+      const bad = await server.app.inject({ method: 'PUT', url: '/api/v1/site', payload: text.replace('staffingLimit: 2', 'staffingLimit: -2\n        staffingLimt: 4'), headers: { 'content-type': 'application/yaml' } });
+      expect(bad.statusCode).toBe(400);
+      const problems = bad.json().problems.map((p: { path: string }) => p.path);
+      expect(problems).toEqual(expect.arrayContaining(['enterprises[0].workshops[0].staffingLimit', 'enterprises[0].workshops[0]']));
+      expect((await getJson<{ revision: number }>(server, '/api/v1/site')).revision).toBe(1);
+
+      const ok = await server.app.inject({ method: 'PUT', url: '/api/v1/site', payload: text.replace('staffingLimit: 2', 'staffingLimit: 4'), headers: { 'content-type': 'application/yaml' } });
+      expect(ok.json()).toEqual({ revision: 2 });
+      const site = await getJson<{ revision: number; site: { enterprises: { workshops: { staffingLimit?: number }[] }[] } }>(server, '/api/v1/site');
+      expect(site.revision).toBe(2);
+      expect(site.site.enterprises[0]!.workshops[0]!.staffingLimit).toBe(4);
+      // 3 persons are within the new limit of 4: the alarm clears by its condition, and the headcount was not forgotten.
+      const cleared = await waitFor(async () => (await all(server)).find((a) => a.id === alarm!.id && a.clearedAt !== null), 'cleared under revision 2');
+      expect(cleared.clearReason).toBe('condition-ended');
+      expect((await getJson<WorkshopLive[]>(server, '/api/v1/workshops')).find((w) => w.workshopId === 'ws-a')).toMatchObject({ headcount: 3, staffingLimit: 4, status: 'normal' });
+      const rev = await getJson<{ text: string; source: string }>(server, '/api/v1/site/revisions/2');
+      expect(rev).toMatchObject({ source: 'api' });
+      expect(rev.text).toContain('staffingLimit: 4');
+      await gw.endAsync();
+    } finally {
+      await server.close();
+      tmp.remove();
+    }
+  });
+});
