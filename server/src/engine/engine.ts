@@ -10,13 +10,14 @@ import type {
   WorkshopLive,
   WorkshopReading,
 } from '@hazwatch/protocols';
-import { iso, isWorkshopReading } from '@hazwatch/protocols';
+import { isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
 import { GatewayDomain, MultiDomain, PlatformDomain } from './domains.ts';
 import { ZoneCalendar } from './tz.ts';
 import { WorkshopCalendar } from './calendar.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
-import { attributed, lineHeadcount, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
+import { updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import { lineLive, toRecord, workshopLive } from './live.ts';
 import * as rules from './rules.ts';
 import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
 
@@ -182,13 +183,13 @@ export class RuleEngine {
 
   workshops(): WorkshopLive[] {
     const out: WorkshopLive[] = [];
-    for (const ent of this.enterprises.values()) for (const ws of ent.workshops.values()) out.push(this.workshopLive(ent, ws));
+    for (const ent of this.enterprises.values()) for (const ws of ent.workshops.values()) out.push(workshopLive(ent, ws));
     return out;
   }
 
   lines(): LineLive[] {
     const out: LineLive[] = [];
-    for (const ent of this.enterprises.values()) for (const l of ent.lines.values()) out.push(this.lineLive(ent, l));
+    for (const ent of this.enterprises.values()) for (const l of ent.lines.values()) out.push(lineLive(ent, l, this.now));
     return out;
   }
 
@@ -616,8 +617,8 @@ export class RuleEngine {
     } finally {
       this.out = undefined;
     }
-    for (const ws of this.dirtyWorkshops) out.workshops.push(this.workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
-    for (const l of this.dirtyLines) out.lines.push(this.lineLive(this.enterprises.get(l.enterpriseId)!, l));
+    for (const ws of this.dirtyWorkshops) out.workshops.push(workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
+    for (const l of this.dirtyLines) out.lines.push(lineLive(this.enterprises.get(l.enterpriseId)!, l, this.now));
     this.dirtyWorkshops.clear();
     this.dirtyLines.clear();
     return out;
@@ -628,140 +629,4 @@ export class RuleEngine {
     this.out?.transitions.push({ kind, at, alarm: toRecord(alarm) });
   }
 
-  private workshopLive(ent: EnterpriseFacts, ws: WorkshopFacts): WorkshopLive {
-    const c = ws.cfg;
-    const blind = !ws.gw || !ws.gw.online || !ws.everReported;
-    const h = ws.headcount;
-    const status = blind || h === null ? 'unverifiable' : c.staffingLimit === undefined ? 'normal' : scopeStatus(h, c.staffingLimit, lineOver(ws));
-    const kg = ws.materialKg;
-    const quantityStatus =
-      blind || kg === null ? 'unverifiable' : c.quantityLimitKg !== undefined && kg > c.quantityLimitKg ? 'over' : c.quantityWarnKg !== undefined && kg > c.quantityWarnKg ? 'warning' : 'normal';
-    return {
-      enterpriseId: ent.cfg.id,
-      workshopId: c.id,
-      name: c.name,
-      hazardClass: c.hazardClass,
-      kind: c.kind,
-      lines: c.lines,
-      gatewayId: ws.gw?.gatewayId ?? null,
-      headcount: ws.everReported ? h : null,
-      lastKnownHeadcount: ws.everReported ? ws.knownHeadcount : null,
-      staffingLimit: c.staffingLimit ?? null,
-      byLine: { ...ws.byLine },
-      lineStaffingLimits: { ...c.lineStaffingLimits },
-      materialKg: ws.everReported ? kg : null,
-      quantityLimitKg: c.quantityLimitKg ?? null,
-      quantityWarnKg: c.quantityWarnKg ?? null,
-      persons: [...ws.persons].map(([id, since]) => ({ id, since: iso(since) })),
-      status,
-      quantityStatus,
-      updatedAt: ws.updatedAt === null ? null : iso(ws.updatedAt),
-    };
-  }
-
-  private lineLive(ent: EnterpriseFacts, line: LineFacts): LineLive {
-    const blind = line.staffingWorkshops.some((w) => !w.gw || !w.gw.online || !w.everReported || w.headcount === null);
-    const n = lineHeadcount(line);
-    const lim = line.cfg.staffingLimit;
-    return {
-      enterpriseId: ent.cfg.id,
-      lineId: line.cfg.id,
-      name: line.cfg.name,
-      headcount: n,
-      staffingLimit: lim ?? null,
-      status: blind && line.staffingWorkshops.length > 0 ? 'unverifiable' : lim === undefined ? 'normal' : scopeStatus(n, lim, false),
-      dayOutput: line.day.date === ent.cal.day(this.now).date ? line.day.total : 0,
-      capacityPerDay: line.cfg.capacity?.perDay ?? null,
-    };
-  }
-}
-
-/** Applies a workshop reading's values to the held facts; returns the FACT_* bits that changed. */
-function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): number {
-  let changed = 0;
-  if (r.headcount !== undefined) {
-    const h = r.headcount;
-    const fault = h === null || h.total === null;
-    if (fault !== ws.headcountFault) changed |= FACT_HEADCOUNT_FAULT;
-    ws.headcountFault = fault;
-    if (h === null || h.total === null) {
-      ws.headcount = null;
-    } else {
-      ws.headcount = h.total;
-      if (ws.knownHeadcount !== h.total) changed |= FACT_HEADCOUNT;
-      ws.knownHeadcount = h.total;
-      let byLine: Record<string, number> | undefined;
-      if (h.byLine) {
-        byLine = {};
-        for (const l of ws.cfg.lines) byLine[l] = h.byLine[l] ?? 0;
-      } else if (ws.cfg.lines.length === 1) byLine = { [ws.cfg.lines[0]!]: h.total };
-      if (byLine && !sameCounts(byLine, ws.byLine)) {
-        ws.byLine = byLine;
-        changed |= FACT_BYLINE;
-      }
-      // Without a list, an empty workshop has nobody inside; otherwise who is inside stays as last reported.
-      const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
-      if (persons && !samePersons(persons, ws.persons)) {
-        ws.persons = new Map(persons.map((p) => [p.id, p.since]));
-        changed |= FACT_PERSONS;
-      }
-    }
-  }
-  if (r.materialKg !== undefined) {
-    ws.materialKg = r.materialKg;
-    const fault = r.materialKg === null;
-    if (fault !== ws.quantityFault) changed |= FACT_QUANTITY_FAULT;
-    ws.quantityFault = fault;
-    if (r.materialKg !== null && r.materialKg !== ws.knownMaterialKg) {
-      ws.knownMaterialKg = r.materialKg;
-      changed |= FACT_MATERIAL;
-    }
-  }
-  return changed;
-}
-
-function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
-  return true;
-}
-
-function samePersons(list: { id: string; since: number }[], held: Map<string, number>): boolean {
-  if (list.length !== held.size) return false;
-  for (const p of list) if (held.get(p.id) !== p.since) return false;
-  return true;
-}
-
-/** SPEC 4: `full` exactly at the limit (满员提示), `over` above it. */
-function scopeStatus(n: number, limit: number, anyLineOver: boolean): 'normal' | 'full' | 'over' {
-  if (n > limit || anyLineOver) return 'over';
-  return n === limit ? 'full' : 'normal';
-}
-
-function lineOver(ws: WorkshopFacts): boolean {
-  for (const [l, lim] of Object.entries(ws.cfg.lineStaffingLimits)) if (attributed(ws, l) > lim) return true;
-  return false;
-}
-
-function toRecord(a: ActiveAlarm): AlarmRecord {
-  return {
-    id: a.id,
-    type: a.type,
-    reason: a.reason,
-    level: a.level,
-    enterpriseId: a.enterpriseId,
-    subject: { ...a.subject },
-    value: a.value,
-    peak: a.peak,
-    limit: a.limit,
-    since: iso(a.since),
-    raisedAt: iso(a.raisedAt),
-    escalatedAt: a.escalatedAt === null ? null : iso(a.escalatedAt),
-    clearedAt: a.clearedAt === null ? null : iso(a.clearedAt),
-    clearReason: a.clearReason,
-    detectedAt: iso(a.detectedAt),
-    late: a.late,
-    configRevision: a.configRevision,
-  };
 }

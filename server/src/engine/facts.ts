@@ -1,7 +1,7 @@
-import type { Enterprise, LicensedProduct, Line, Workshop } from '@hazwatch/protocols';
+import type { Enterprise, LicensedProduct, Line, Workshop, WorkshopReading } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
 import type { GatewayDomain } from './domains.ts';
-import type { Tracker } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker } from './tracker.ts';
 import type { ZoneCalendar } from './tz.ts';
 
 /** What is known of a workshop: the latest applied reading, held until the next (zero-order hold). */
@@ -74,4 +74,61 @@ export function lineHeadcount(line: LineFacts): number {
   let n = 0;
   for (const ws of line.staffingWorkshops) n += attributed(ws, line.cfg.id);
   return n;
+}
+
+/** Applies a workshop reading's values to the held facts; returns the FACT_* bits that changed. */
+export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): number {
+  let changed = 0;
+  if (r.headcount !== undefined) {
+    const h = r.headcount;
+    const fault = h === null || h.total === null;
+    if (fault !== ws.headcountFault) changed |= FACT_HEADCOUNT_FAULT;
+    ws.headcountFault = fault;
+    if (h === null || h.total === null) {
+      ws.headcount = null;
+    } else {
+      ws.headcount = h.total;
+      if (ws.knownHeadcount !== h.total) changed |= FACT_HEADCOUNT;
+      ws.knownHeadcount = h.total;
+      let byLine: Record<string, number> | undefined;
+      if (h.byLine) {
+        byLine = {};
+        for (const l of ws.cfg.lines) byLine[l] = h.byLine[l] ?? 0;
+      } else if (ws.cfg.lines.length === 1) byLine = { [ws.cfg.lines[0]!]: h.total };
+      if (byLine && !sameCounts(byLine, ws.byLine)) {
+        ws.byLine = byLine;
+        changed |= FACT_BYLINE;
+      }
+      // Without a list, an empty workshop has nobody inside; otherwise who is inside stays as last reported.
+      const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
+      if (persons && !samePersons(persons, ws.persons)) {
+        ws.persons = new Map(persons.map((p) => [p.id, p.since]));
+        changed |= FACT_PERSONS;
+      }
+    }
+  }
+  if (r.materialKg !== undefined) {
+    ws.materialKg = r.materialKg;
+    const fault = r.materialKg === null;
+    if (fault !== ws.quantityFault) changed |= FACT_QUANTITY_FAULT;
+    ws.quantityFault = fault;
+    if (r.materialKg !== null && r.materialKg !== ws.knownMaterialKg) {
+      ws.knownMaterialKg = r.materialKg;
+      changed |= FACT_MATERIAL;
+    }
+  }
+  return changed;
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function samePersons(list: { id: string; since: number }[], held: Map<string, number>): boolean {
+  if (list.length !== held.size) return false;
+  for (const p of list) if (held.get(p.id) !== p.since) return false;
+  return true;
 }
