@@ -1,0 +1,109 @@
+// `hazwatch-agent`: one gateway's agent from a config file, or a whole simulated site for demos.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { AgentConfigError, loadAgentConfig } from './config.ts';
+import { createAgent } from './create.ts';
+import { startSimulatedSite } from './simulated-site.ts';
+
+const USAGE = `usage:
+  hazwatch-agent --config FILE
+      run one gateway's agent (YAML or JSON config: enterpriseId, gatewayId, dataDir, mqtt, input)
+  hazwatch-agent simulate [--site FILE] [--mqtt-url URL] [--data-dir DIR] [--seed S]
+                          [--violation-every SECONDS] [--heartbeat SECONDS]
+      simulate a site: one agent per gateway of the site, fed by the site simulator
+      defaults: examples/demo-site.yaml, mqtt://127.0.0.1:1883, ./data/agents, seed 1, 120 s, 10 s
+options: --log-level LEVEL (or HAZWATCH_LOG_LEVEL; default info), --help`;
+
+class UsageError extends Error {}
+
+function number(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} expects a number of seconds, got "${value}"`);
+  return n;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+async function runUntilSignal(logger: Logger, stop: () => Promise<void>): Promise<number> {
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  // A second signal while stopping means "now": the spool keeps whatever was not acknowledged.
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  await stop();
+  process.off('SIGINT', force);
+  process.off('SIGTERM', force);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let logger: Logger | undefined;
+  try {
+    const simulate = argv[0] === 'simulate';
+    const { values } = parseArgs({
+      args: simulate ? argv.slice(1) : argv,
+      options: {
+        config: { type: 'string' },
+        site: { type: 'string' },
+        'mqtt-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        seed: { type: 'string' },
+        'violation-every': { type: 'string' },
+        heartbeat: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    logger = pino({ name: 'hazwatch-agent', level: values['log-level'] ?? process.env.HAZWATCH_LOG_LEVEL ?? 'info' });
+    if (simulate) {
+      const site = await startSimulatedSite({
+        siteFile: resolve(values.site ?? 'examples/demo-site.yaml'),
+        mqttUrl: values['mqtt-url'] ?? 'mqtt://127.0.0.1:1883',
+        dataDir: resolve(values['data-dir'] ?? 'data/agents'),
+        seed: values.seed ?? 1,
+        violationEverySeconds: number('--violation-every', values['violation-every'], 120),
+        heartbeatSeconds: Math.max(1, number('--heartbeat', values.heartbeat, 10)),
+        logger,
+      });
+      return await runUntilSignal(logger, () => site.stop());
+    }
+    if (values.config === undefined) throw new UsageError('--config FILE is required (or use: hazwatch-agent simulate)');
+    const config = loadAgentConfig(values.config);
+    const { agent } = await createAgent(config, logger);
+    await agent.start();
+    logger.info({ gateway: `${config.enterpriseId}/${config.gatewayId}`, mqtt: config.mqtt.url, input: config.input.kind }, 'agent started');
+    return await runUntilSignal(logger, () => agent.stop());
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`hazwatch-agent: ${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof AgentConfigError) {
+      console.error(`hazwatch-agent: ${err.message}`);
+      return 2;
+    }
+    if (logger) logger.fatal({ err }, 'agent failed');
+    else console.error(`hazwatch-agent: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,10 @@
+export { Agent, type AgentOptions } from './agent.ts';
+export { AgentConfigSchema, AgentConfigError, loadAgentConfig, parseAgentConfig, type AgentConfig, type AgentConfigInput } from './config.ts';
+export { createAgent, createAgentWith, type CreatedAgent } from './create.ts';
+export type { InputAdapter, ReadingSink } from './inputs/adapter.ts';
+export { simulatorInput, type SimulatorInputOptions } from './inputs/simulator.ts';
+export { Publisher, type PublisherOptions } from './publisher.ts';
+export { SeqStore } from './seq-store.ts';
+export { Spool } from './spool.ts';
+export { startSimulatedSite, type SimulatedSite, type SimulatedSiteOptions } from './simulated-site.ts';
+export { AGENT_NAME } from './version.ts';
