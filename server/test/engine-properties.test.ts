@@ -176,7 +176,7 @@ describe('rule engine properties', () => {
           expect(comparable(replay(site, shuffled, stream.until).alarms)).toEqual(comparable(replay(site, stream.inputs, stream.until).alarms));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 200 },
     );
   });
 

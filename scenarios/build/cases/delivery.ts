@@ -7,9 +7,9 @@ const T = localDay('2026-03-02', '+08:00');
 
 export function deliveryScenarios(): BuiltScenario[] {
   return [
-    lateBatch(), outageFreezesClocks(), silenceFreezesClocks(), outOfOrderBatch(), duplicateBatch(), staleReading(), futureReading(),
+    lateBatch(), outageFreezesClocks(), outageFreezesClearTimer(), silenceFreezesClocks(), outOfOrderBatch(), duplicateBatch(), staleReading(), futureReading(),
     futureReadingKeepsOtherClocks(), rejectedThenRedelivered(), delayedBeforeWindowStart(), delayedBeforeMidnight(), unboundWorkshop(), invalidBatch(), neverHeard(), firstHeardLate(),
-    silenceBoundary(), rfc3339Times(),
+    silenceBoundary(), lastWillRepeated(), untilInclusive(), rfc3339Times(),
   ];
 }
 
@@ -343,5 +343,54 @@ function firstHeardLate(): BuiltScenario {
     .until(T('09:06:30'))
     .expect({ type: 'gateway-offline', subject: { gatewayId: 'gw-a' }, raisedAt: T('09:01:05'), clearedAt: T('09:05:35') })
     .expect({ type: 'over-staffing', subject: { workshopId: 'ws-assembly' }, raisedAt: T('09:05:35'), clearedAt: T('09:06:05') })
+    .build();
+}
+
+// A retained last will may reach the platform more than once; the gateway is offline once.
+function lastWillRepeated(): BuiltScenario {
+  return new Scenario(
+    'gateway-last-will-repeated',
+    'An offline status delivered twice keeps one gateway-offline alarm, which clears 5 s after telemetry resumes.',
+    siteOf([baseEnterprise()]),
+  )
+    .tel(T('09:00:00'), 'gw-e', [ws('ws-emulsify', { hc: 0 })])
+    .status(T('09:00:30'), 'gw-e', 'offline')
+    .status(T('09:01:00'), 'gw-e', 'offline')
+    .tel(T('09:02:00'), 'gw-e', [ws('ws-emulsify', { hc: 0 })])
+    .until(T('09:03:00'))
+    .expect({ type: 'gateway-offline', subject: { gatewayId: 'gw-e' }, raisedAt: T('09:00:35'), clearedAt: T('09:02:05') })
+    .build();
+}
+
+// scenarios/README.md: "timers due up to and including [until] fire".
+function untilInclusive(): BuiltScenario {
+  return new Scenario(
+    'until-fires-timers-due-at-it',
+    'A debounce timer due exactly at until fires and raises; one due a second later does not.',
+    siteOf([baseEnterprise()]),
+  )
+    .tel(T('09:00:00'), 'gw-e', [ws('ws-emulsify', { hc: 3 })])
+    .tel(T('09:00:01'), 'gw-a', [ws('ws-assembly', { hc: 7 })])
+    .until(T('09:00:05'))
+    .expect({ type: 'over-staffing', subject: { workshopId: 'ws-emulsify' }, raisedAt: T('09:00:05'), clearedAt: null })
+    .build();
+}
+
+// The clear side of a frozen clock: ws-emulsify's alarm had 3 s left of its 5 s clear debounce when
+// gw-e dropped at 10:01:02. The spool shows the excess back at 10:01:04, so the same record stands
+// until the spooled 10:20:00 reading ends it (cleared 10:20:05, detected at 10:30).
+function outageFreezesClearTimer(): BuiltScenario {
+  return new Scenario(
+    'outage-freezes-clear-timer',
+    "A pending clear of a workshop's alarm waits while its gateway is offline; when the late batch shows the excess back within clearAfterSeconds, the one record stands until the excess really ends.",
+    siteOf([baseEnterprise()]),
+  )
+    .tel(T('10:00:00'), 'gw-e', [ws('ws-emulsify', { hc: 3 })])
+    .tel(T('10:01:00'), 'gw-e', [ws('ws-emulsify', { hc: 2 })])
+    .status(T('10:01:02'), 'gw-e', 'offline')
+    .tel(T('10:30:00'), 'gw-e', [ws('ws-emulsify', { ts: T('10:01:04'), hc: 3 }), ws('ws-emulsify', { ts: T('10:20:00'), hc: 2 })])
+    .until(T('10:40:00'))
+    .expect({ type: 'over-staffing', subject: { workshopId: 'ws-emulsify' }, raisedAt: T('10:00:05'), clearedAt: T('10:20:05') })
+    .expect({ type: 'gateway-offline', subject: { gatewayId: 'gw-e' }, raisedAt: T('10:01:07'), clearedAt: T('10:30:05') })
     .build();
 }

@@ -6,7 +6,7 @@ const CST = '+08:00';
 const T = localDay('2026-03-02', CST);
 
 export function productionScenarios(): BuiltScenario[] {
-  return [resetAndCapacity(), baselineNotCounted(), unlicensed(), yearSeveralLines(), yearDirectAlarm(), yearRollover(), daySeveralProducts(), batchOutOfOrder(), lineTimingOverride()];
+  return [resetAndCapacity(), baselineNotCounted(), unlicensed(), yearSeveralLines(), yearDirectAlarm(), yearRollover(), daySeveralProducts(), batchOutOfOrder(), lineTimingOverride(), openingBalanceLocalYear()];
 }
 
 // Increments: +29000, then a reset to 500 counts 500 (the new value), +10500 lands exactly on the
@@ -189,5 +189,23 @@ function lineTimingOverride(): BuiltScenario {
     .tel(T('23:00:00'), 'gw-e', [ln('line-e1', 40_001)])
     .until('2026-03-03T00:01:00+08:00')
     .expect({ type: 'over-production', reason: 'day', subject: { lineId: 'line-e1' }, raisedAt: T('23:00:20'), clearedAt: '2026-03-03T00:00:30+08:00' })
+    .build();
+}
+
+// The platform starts at 04:00 on 1 January 2027 in Shanghai, still 2026 in UTC: the local year 2027
+// is the start year, so the opening balance counts in it. 940000 + 20000 = 960000 > warnAt 950000.
+function openingBalanceLocalYear(): BuiltScenario {
+  const ent = baseEnterprise();
+  ent.licence = { products: [{ product: 'emulsion-explosive', perYear: 1_000_000, unit: 'kg', warnAt: 950_000, openingBalance: 940_000 }] };
+  const jan1 = localDay('2027-01-01', CST);
+  return new Scenario(
+    'production-opening-balance-local-start-year',
+    "The opening balance counts in the local year in which the platform starts, even when that instant is still the previous year in UTC.",
+    siteOf([ent]),
+  )
+    .tel(jan1('04:00:00'), 'gw-e', [ln('line-e1', 0)])
+    .tel(jan1('05:00:00'), 'gw-e', [ln('line-e1', 20_000)])
+    .until(jan1('06:00:00'))
+    .expect({ type: 'over-production', reason: 'year', level: 'warning', subject: { product: 'emulsion-explosive' }, raisedAt: jan1('05:00:05'), clearedAt: null, value: 960_000 })
     .build();
 }

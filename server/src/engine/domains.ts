@@ -1,37 +1,24 @@
 import type { ClockDomain, Timer } from './heap.ts';
 
-/**
- * SPEC 4 clocks. A gateway's subjects follow the later of their newest applied reading and, while
- * the gateway is online, the platform clock; offline, they stand still where they were.
- */
-export class GatewayDomain implements ClockDomain {
-  parked: Timer[] = [];
+/** A gateway's liveness (SPEC 4: offline by status or last will, or by silence; only telemetry is hearing from it). */
+export class GatewayState {
   /** Not offline: neither announced offline nor silent past its timeout. */
   online = true;
   /** Announced offline by status (or last will) and not heard from since. */
   statusOffline = false;
-  /** Platform time when it went offline; its subjects' clocks stand here. */
+  /** Platform time when it went offline: its subjects' clocks stand there. */
   frozenAt = -Infinity;
-  /** Newest applied reading `ts` of any of its subjects. */
-  newestTs = -Infinity;
-  /** Platform time of its last telemetry (SPEC 4: only telemetry counts as being heard from). */
+  /** Platform time of its last telemetry. */
   lastHeard: number;
   heard = false;
-  /** Multi-gateway domains that depend on this one. */
-  dependents: MultiDomain[] = [];
 
   constructor(
     readonly enterpriseId: string,
     readonly gatewayId: string,
     readonly offlineAfterMs: number,
-    private readonly platform: () => number,
     startedAt: number,
   ) {
     this.lastHeard = startedAt;
-  }
-
-  clock(): number {
-    return Math.max(this.online ? this.platform() : this.frozenAt, this.newestTs);
   }
 
   /** When silence turns into offline. */
@@ -40,25 +27,33 @@ export class GatewayDomain implements ClockDomain {
   }
 }
 
-/** A subject spanning several gateways follows the platform clock while any of them is online. */
-export class MultiDomain implements ClockDomain {
+/**
+ * One subject's clock (SPEC 4): the later of its newest applied reading's `ts` and, while any of
+ * its gateways is online, the platform clock. Offline, it stands still where its gateways left it.
+ * A subject with no gateway (nothing reports it) follows the platform clock.
+ */
+export class SubjectClock implements ClockDomain {
   parked: Timer[] = [];
   constructor(
-    readonly members: GatewayDomain[],
+    private readonly gateways: readonly GatewayState[],
     private readonly platform: () => number,
-  ) {
-    for (const m of members) m.dependents.push(this);
+    /** The subject's newest applied reading `ts` (read live from its facts). */
+    private readonly newest: () => number,
+  ) {}
+
+  followsPlatform(): boolean {
+    return this.gateways.length === 0 || this.gateways.some((g) => g.online);
   }
 
   clock(): number {
-    if (this.members.length === 0) return this.platform();
-    let c = -Infinity;
-    let anyOnline = false;
-    for (const m of this.members) {
-      if (m.online) anyOnline = true;
-      c = Math.max(c, m.clock());
+    const n = this.newest();
+    if (this.gateways.length === 0) return Math.max(this.platform(), n);
+    let frozen = -Infinity;
+    for (const g of this.gateways) {
+      if (g.online) return Math.max(this.platform(), n);
+      frozen = Math.max(frozen, g.frozenAt);
     }
-    return anyOnline ? Math.max(c, this.platform()) : c;
+    return Math.max(frozen, n);
   }
 }
 
@@ -66,6 +61,9 @@ export class MultiDomain implements ClockDomain {
 export class PlatformDomain implements ClockDomain {
   parked: Timer[] = [];
   constructor(private readonly platform: () => number) {}
+  followsPlatform(): boolean {
+    return true;
+  }
   clock(): number {
     return this.platform();
   }

@@ -12,11 +12,11 @@ import type {
 } from '@hazwatch/protocols';
 import { isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
-import { GatewayDomain, MultiDomain, PlatformDomain } from './domains.ts';
+import { GatewayState, PlatformDomain, SubjectClock } from './domains.ts';
 import { ZoneCalendar } from './tz.ts';
 import { WorkshopCalendar } from './calendar.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type RuleSpec, type TrackerState, type TransitionSink } from './tracker.ts';
-import { updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
+import { updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type ProductYear, type WorkshopFacts } from './facts.ts';
 import { lineLive, toRecord, workshopLive } from './live.ts';
 import * as rules from './rules.ts';
 import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
@@ -38,7 +38,7 @@ export type EngineSnapshot = {
   version: 1;
   now: number;
   startedAt: number;
-  gateways: Record<string, { online: boolean; statusOffline: boolean; frozenAt: number | null; newestTs: number | null; lastHeard: number; heard: boolean }>;
+  gateways: Record<string, { online: boolean; statusOffline: boolean; frozenAt: number | null; lastHeard: number; heard: boolean }>;
   workshops: Record<string, {
     newestTs: number | null; headcount: number | null; knownHeadcount: number; byLine: Record<string, number>;
     materialKg: number | null; knownMaterialKg: number; everReported: boolean; headcountFault: boolean; quantityFault: boolean; persons: [string, number][]; updatedAt: number | null;
@@ -47,7 +47,7 @@ export type EngineSnapshot = {
     counters: [string, number][]; newestTs: [string, number][]; lastIncrement: [string, number][]; day: { date: string; total: number };
   }>;
   years: Record<string, { year: number; total: number }>;
-  trackers: Record<string, TrackerState>;
+  trackers: Record<string, PersistedTracker>;
 };
 
 const key2 = (ent: string, id: string) => `${ent}/${id}`;
@@ -71,7 +71,7 @@ export class RuleEngine {
   private readonly platform: PlatformDomain;
   private enterprises = new Map<string, EnterpriseFacts>();
   private trackers = new Map<string, Tracker>();
-  private silenceTimers = new Map<GatewayDomain, Timer>();
+  private silenceTimers = new Map<GatewayState, Timer>();
   private readonly newId: () => string;
   private readonly history: ActiveAlarm[] | undefined;
   private out: EngineOutput | undefined;
@@ -127,7 +127,7 @@ export class RuleEngine {
       for (const t of this.silenceTimers.values()) t.cancelled = true;
       this.revision = revision;
       this.site = site;
-      this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.state])));
+      this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.handover()])));
       // An alarm whose rule no longer exists clears now, saying why.
       for (const [key, t] of old) {
         if (this.trackers.has(key) || !t.active) continue;
@@ -199,7 +199,7 @@ export class RuleEngine {
       const e = ent.cfg.id;
       for (const g of ent.gateways.values()) {
         snap.gateways[key2(e, g.gatewayId)] = {
-          online: g.online, statusOffline: g.statusOffline, frozenAt: fin(g.frozenAt), newestTs: fin(g.newestTs), lastHeard: g.lastHeard, heard: g.heard,
+          online: g.online, statusOffline: g.statusOffline, frozenAt: fin(g.frozenAt), lastHeard: g.lastHeard, heard: g.heard,
         };
       }
       for (const w of ent.workshops.values()) {
@@ -217,8 +217,7 @@ export class RuleEngine {
       for (const [p, y] of ent.years) snap.years[key2(e, p)] = { year: y.year, total: y.total };
     }
     for (const [k, t] of this.trackers) {
-      const s = t.state;
-      snap.trackers[k] = { ...s, lastAt: s.lastAt, active: s.active ? { ...s.active, subject: { ...s.active.subject } } : undefined };
+      snap.trackers[k] = t.persisted();
     }
     return structuredClone(snap);
   }
@@ -231,14 +230,14 @@ export class RuleEngine {
     for (const t of e.silenceTimers.values()) t.cancelled = true;
     const copy = structuredClone(snap);
     e.build(opts.site, copy, new Map(Object.entries(copy.trackers)));
-    for (const t of e.trackers.values()) t.reschedule(Math.max(t.state.lastAt, t.spec.domain.clock()));
+    for (const t of e.trackers.values()) t.start(t.spec.domain.clock());
     return e;
   }
 
   // ---------------------------------------------------------------- building
 
   /** Compiles the site into facts and trackers, carrying over what `prev` knew (restart or new revision). */
-  private build(site: SiteConfig, prev: EngineSnapshot | undefined, prevStates?: Map<string, TrackerState>): void {
+  private build(site: SiteConfig, prev: EngineSnapshot | undefined, prevStates?: Map<string, Carried>): void {
     this.enterprises = new Map();
     this.trackers = new Map();
     this.silenceTimers = new Map();
@@ -250,32 +249,32 @@ export class RuleEngine {
       this.enterprises.set(cfg.id, ent);
     }
     for (const ent of this.enterprises.values()) {
-      for (const gw of ent.gateways.values()) {
-        this.maxTs = Math.max(this.maxTs, gw.newestTs);
-        this.armSilence(gw);
-      }
+      for (const gw of ent.gateways.values()) this.armSilence(gw);
+      for (const ws of ent.workshops.values()) this.maxTs = Math.max(this.maxTs, ws.newestTs);
+      for (const l of ent.lines.values()) for (const ts of l.newestTs.values()) this.maxTs = Math.max(this.maxTs, ts);
     }
     if (prevStates) {
       // Dynamic trackers (per person, per unlicensed product) whose alarm is still active come back too.
-      for (const [k, s] of prevStates) {
-        if (this.trackers.has(k) || !s.active) continue;
-        const ent = this.enterprises.get(s.active.enterpriseId);
-        const { workshopId, lineId, personId, product } = s.active.subject;
+      for (const [k, c] of prevStates) {
+        const active = 'state' in c ? c.state.active : c.active;
+        if (this.trackers.has(k) || !active) continue;
+        const ent = this.enterprises.get(active.enterpriseId);
+        const { workshopId, lineId, personId, product } = active.subject;
         if (!ent) continue;
-        if (s.active.reason === 'dwell' && workshopId && personId) {
+        if (active.reason === 'dwell' && workshopId && personId) {
           const ws = ent.workshops.get(workshopId);
           if (ws) this.dwellTracker(ent, ws, personId);
-        } else if (s.active.reason === 'unlicensed' && lineId && product) {
+        } else if (active.reason === 'unlicensed' && lineId && product) {
           const line = ent.lines.get(lineId);
           if (line && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
         }
       }
       for (const [k, t] of this.trackers) {
-        const s = prevStates.get(k);
-        if (s) t.state = s;
+        const c = prevStates.get(k);
+        if (c) t.adopt(c);
       }
     }
-    for (const t of this.trackers.values()) t.reschedule(Math.max(t.state.lastAt, t.spec.domain.clock()));
+    for (const t of this.trackers.values()) t.start(t.spec.domain.clock());
   }
 
   private buildEnterprise(cfg: Enterprise, site: SiteConfig, prev: EngineSnapshot | undefined, platformNow: () => number): EnterpriseFacts {
@@ -292,24 +291,28 @@ export class RuleEngine {
       // A gateway is as strict as the strictest of its workshops' offline timeouts.
       const timeouts = g.workshops.map((w) => wsCfg.get(w)?.offlineAfterSeconds).filter((x): x is number => x !== undefined);
       const offlineAfter = Math.min(d.offlineAfterSeconds, ...timeouts);
-      const gw = new GatewayDomain(e, g.id, offlineAfter * 1000, platformNow, this.startedAt);
+      const gw = new GatewayState(e, g.id, offlineAfter * 1000, this.startedAt);
       const p = prev?.gateways[key2(e, g.id)];
-      if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), newestTs: unfin(p.newestTs), lastHeard: p.lastHeard, heard: p.heard });
+      if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), lastHeard: p.lastHeard, heard: p.heard });
       ent.gateways.set(g.id, gw);
       this.addTracker(ent.gatewayTrackers, g.id, rules.gatewayOffline(d, ent, gw, this.platform));
     }
-    const gwOfWorkshop = new Map<string, GatewayDomain>();
-    const gwsOfLine = new Map<string, GatewayDomain[]>();
+    const gwOfWorkshop = new Map<string, GatewayState>();
+    const gwsOfLine = new Map<string, GatewayState[]>();
     for (const g of cfg.gateways) {
       for (const w of g.workshops) gwOfWorkshop.set(w, ent.gateways.get(g.id)!);
       for (const l of g.lines) gwsOfLine.set(l, [...(gwsOfLine.get(l) ?? []), ent.gateways.get(g.id)!]);
     }
     for (const l of cfg.lines) {
       const p = prev?.lines[key2(e, l.id)];
+      const newestTs = new Map<string, number>(p?.newestTs);
+      const staffingWorkshops: WorkshopFacts[] = [];
       ent.lines.set(l.id, {
-        cfg: l, enterpriseId: e, domain: new MultiDomain(gwsOfLine.get(l.id) ?? [], platformNow),
-        counters: new Map(p?.counters), newestTs: new Map(p?.newestTs), lastIncrement: new Map(p?.lastIncrement),
-        day: p?.day ?? { date: '', total: 0 }, staffingWorkshops: [], trackers: [], unlicensed: new Map(),
+        cfg: l, enterpriseId: e,
+        domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
+        staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
+        counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
+        day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(),
       });
     }
     const closed = new Set(cfg.calendar?.closed ?? []);
@@ -317,7 +320,7 @@ export class RuleEngine {
       const gw = gwOfWorkshop.get(w.id) ?? null;
       const p = prev?.workshops[key2(e, w.id)];
       const ws: WorkshopFacts = {
-        cfg: w, enterpriseId: e, gw, domain: gw ?? this.platform,
+        cfg: w, enterpriseId: e, gw, domain: new SubjectClock(gw ? [gw] : [], platformNow, () => ws.newestTs),
         newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
         materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
         headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
@@ -346,8 +349,7 @@ export class RuleEngine {
       for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
     }
     for (const line of ent.lines.values()) {
-      const staffDomain = new MultiDomain([...new Set(line.staffingWorkshops.map((w) => w.gw).filter((g): g is GatewayDomain => g !== null))], platformNow);
-      const ls = rules.lineStaffing(d, ent, line, staffDomain);
+      const ls = rules.lineStaffing(d, ent, line);
       if (ls) {
         const t = this.track(ls);
         line.trackers.push(t);
@@ -357,8 +359,13 @@ export class RuleEngine {
       if (dp) line.trackers.push(this.track(dp));
       for (const [product, inc] of line.lastIncrement) if (inc > 0 && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
     }
-    const productDomain = new MultiDomain([...new Set([...gwsOfLine.values()].flat())], platformNow);
-    for (const py of ent.years.values()) py.tracker = this.track(rules.yearProduction(d, ent, py, productDomain));
+    // An enterprise's product spans every gateway that reports production.
+    const producers = [...new Set([...gwsOfLine.values()].flat())];
+    for (const py of ent.years.values()) {
+      const product = py.licence.product;
+      const domain = new SubjectClock(producers, platformNow, () => maxOf([...ent.lines.values()].map((l) => l.newestTs.get(product) ?? -Infinity)));
+      py.tracker = this.track(rules.yearProduction(d, ent, py, domain));
+    }
     return ent;
   }
 
@@ -413,7 +420,8 @@ export class RuleEngine {
   private advanceTo(target: number): void {
     if (target < this.now) target = this.now; // SPEC 4: a clock never goes back.
     for (;;) {
-      this.unparkReady();
+      // Timers parked behind a clock that runs with the platform's become due as it walks on.
+      this.unparkReady(true);
       this.heap.prune();
       const top = this.heap.peek();
       if (!top || top.due > target) break;
@@ -450,11 +458,11 @@ export class RuleEngine {
     this.parkedDomains.add(t.domain);
   }
 
-  private unparkReady(): void {
+  private unparkReady(following = false): void {
     if (this.parkedDomains.size === 0) return;
     for (const d of [...this.parkedDomains]) {
       const clock = d.clock();
-      if (!d.parked.some((t) => !t.cancelled && t.due <= clock)) continue;
+      if (!(following && d.followsPlatform()) && !d.parked.some((t) => !t.cancelled && t.due <= clock)) continue;
       for (const t of d.parked) if (!t.cancelled) this.heap.push(t);
       d.parked = [];
       this.parkedDomains.delete(d);
@@ -462,7 +470,7 @@ export class RuleEngine {
   }
 
   /** SPEC 4: no telemetry for `offlineAfterSeconds` (from the platform's start if never heard) is offline. */
-  private armSilence(gw: GatewayDomain): void {
+  private armSilence(gw: GatewayState): void {
     const old = this.silenceTimers.get(gw);
     if (old) old.cancelled = true;
     if (!gw.online) return;
@@ -472,15 +480,15 @@ export class RuleEngine {
     );
   }
 
-  private goOffline(gw: GatewayDomain, at: number): void {
+  private goOffline(gw: GatewayState, at: number): void {
     if (!gw.online) return;
-    gw.frozenAt = Math.max(at, gw.newestTs);
+    gw.frozenAt = at;
     gw.online = false;
     this.markGateway(gw);
     this.enterprises.get(gw.enterpriseId)?.gatewayTrackers.get(gw.gatewayId)?.step(at);
   }
 
-  private markGateway(gw: GatewayDomain): void {
+  private markGateway(gw: GatewayState): void {
     const ent = this.enterprises.get(gw.enterpriseId);
     if (!ent) return;
     for (const ws of ent.workshops.values()) {
@@ -495,7 +503,7 @@ export class RuleEngine {
 
   // ---------------------------------------------------------------- inputs
 
-  private applyStatus(ent: EnterpriseFacts, gw: GatewayDomain, status: GatewayStatus): void {
+  private applyStatus(ent: EnterpriseFacts, gw: GatewayState, status: GatewayStatus): void {
     // SPEC 4: only telemetry counts as being heard from; `online` changes nothing by itself.
     if (status.state !== 'offline') return;
     gw.statusOffline = true;
@@ -503,18 +511,23 @@ export class RuleEngine {
     void ent;
   }
 
-  private applyTelemetry(ent: EnterpriseFacts, gw: GatewayDomain, batch: TelemetryBatch): void {
-    // The order of readings inside one batch does not matter: they apply in `ts` order.
+  private applyTelemetry(ent: EnterpriseFacts, gw: GatewayState, batch: TelemetryBatch): void {
+    // The order of readings inside one batch does not matter: they apply in `ts` order, and readings
+    // of one instant apply together, so no condition sees a mixture that never existed.
     const readings = [...batch.readings].sort((a, b) => a.ts - b.ts);
-    for (const r of readings) {
-      if (r.ts > gw.newestTs) {
-        gw.newestTs = r.ts;
-        if (r.ts > this.maxTs) this.maxTs = r.ts;
+    for (let i = 0; i < readings.length; ) {
+      const ts = readings[i]!.ts;
+      if (ts > this.maxTs) this.maxTs = ts;
+      // Timers due by this instant fire first, even those behind the clock (late data).
+      this.runTimers(ts);
+      const touched = new Set<Tracker>();
+      for (; i < readings.length && readings[i]!.ts === ts; i++) {
+        const r = readings[i]!;
+        if (isWorkshopReading(r)) this.applyWorkshopReading(ent, gw, r, touched);
+        else this.applyLineReading(ent, gw, r, touched);
       }
-      // Timers due by this reading's instant fire first, even those behind the clock (late data).
-      this.runTimers(r.ts);
-      if (isWorkshopReading(r)) this.applyWorkshopReading(ent, gw, r);
-      else this.applyLineReading(ent, gw, r);
+      for (const tr of touched) tr.step(ts, true);
+      this.disposeIdle(touched);
     }
     // SPEC 4: a batch from an offline gateway is applied first; then the gateway counts as online again.
     gw.lastHeard = this.now;
@@ -528,32 +541,27 @@ export class RuleEngine {
     this.armSilence(gw);
   }
 
-  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayDomain, r: WorkshopReading): void {
+  /** Updates a workshop's facts and collects the trackers whose conditions read what changed. */
+  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: Set<Tracker>): void {
     const ws = ent.workshops.get(r.workshopId);
     // Ingest refuses readings for workshops not bound to the gateway; replay input is checked here too.
     if (!ws || ws.gw !== gw) return;
     // SPEC 2: a reading older than the workshop's latest is stored but does not change the live state.
     if (r.ts < ws.newestTs) return;
+    // A reading behind a tracker's clock applies at its `ts`: trackers go back there first, on the old facts.
+    for (const tr of ws.trackers) tr.rewind(r.ts);
+    for (const tr of ws.lineTrackers) tr.rewind(r.ts);
+    for (const tr of ws.dwell.values()) tr.rewind(r.ts);
     ws.newestTs = r.ts;
     ws.everReported = true;
     ws.updatedAt = r.ts;
     const changed = updateWorkshopFacts(ws, r);
-    const t = r.ts;
     // Only conditions that read a changed fact can change; timers take care of the passing of time.
-    if (changed !== 0) {
-      for (const tr of ws.trackers) if ((tr.spec.deps ?? ~0) & changed) tr.step(t);
-      if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) tr.step(t);
-    }
+    for (const tr of ws.trackers) if ((tr.spec.deps ?? ~0) & changed) touched.add(tr);
+    if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) touched.add(tr);
     if (changed & FACT_PERSONS) {
       for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
-      for (const [personId, tr] of ws.dwell) {
-        tr.step(t);
-        if (tr.idle() && tr.spec.disposable?.()) {
-          tr.cancel();
-          ws.dwell.delete(personId);
-          this.trackers.delete(tr.spec.key);
-        }
-      }
+      for (const tr of ws.dwell.values()) touched.add(tr);
     }
     this.dirtyWorkshops.add(ws);
     for (const l of ws.cfg.lines) {
@@ -562,49 +570,36 @@ export class RuleEngine {
     }
   }
 
-  private applyLineReading(ent: EnterpriseFacts, gw: GatewayDomain, r: LineReading): void {
+  private applyLineReading(ent: EnterpriseFacts, gw: GatewayState, r: LineReading, touched: Set<Tracker>): void {
     const line = ent.lines.get(r.lineId);
     if (!line) return;
     if (!ent.gatewayLines.get(gw.gatewayId)?.has(r.lineId)) return;
     const product = r.production.product ?? line.cfg.product ?? '';
     if (r.ts < (line.newestTs.get(product) ?? -Infinity)) return;
+    const py = ent.years.get(product);
+    const unlicensed = product !== '' && ent.cfg.licence !== undefined && !ent.licensed.has(product);
+    for (const tr of line.trackers) tr.rewind(r.ts);
+    py?.tracker?.rewind(r.ts);
+    line.unlicensed.get(product)?.rewind(r.ts);
     line.newestTs.set(product, r.ts);
-    const prev = line.counters.get(product);
-    const counter = r.production.counter;
-    // SPEC 2: the first reading sets the baseline; a counter that goes down was reset and its new value is the increment.
-    const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
-    line.counters.set(product, counter);
-    line.lastIncrement.set(product, inc);
-    if (inc > 0) {
-      const day = ent.cal.day(r.ts);
-      if (line.day.date !== day.date) {
-        if (day.date > line.day.date) line.day = { date: day.date, total: 0 };
-      }
-      if (line.day.date === day.date) line.day.total += inc;
-      const py = ent.years.get(product);
-      if (py) {
-        if (day.year > py.year) {
-          py.year = day.year;
-          py.total = day.year === ent.startYear ? py.licence.openingBalance : 0;
-        }
-        if (day.year === py.year) py.total += inc;
-      }
-    }
-    for (const tr of line.trackers) tr.step(r.ts);
-    ent.years.get(product)?.tracker?.step(r.ts);
-    if (product && ent.cfg.licence && !ent.licensed.has(product)) {
-      const existing = line.unlicensed.get(product);
-      if (inc > 0 || existing) {
-        const tr = this.unlicensedTracker(ent, line, product);
-        tr.step(r.ts);
-        if (tr.idle() && tr.spec.disposable?.()) {
-          tr.cancel();
-          line.unlicensed.delete(product);
-          this.trackers.delete(tr.spec.key);
-        }
-      }
-    }
+    const inc = countProduction(ent, line, py, product, r);
+    for (const tr of line.trackers) touched.add(tr);
+    if (py?.tracker) touched.add(py.tracker);
+    if (unlicensed && (inc > 0 || line.unlicensed.has(product))) touched.add(this.unlicensedTracker(ent, line, product));
     this.dirtyLines.add(line);
+  }
+
+  /** Drops per-person and per-product trackers that are idle and whose subject is gone. */
+  private disposeIdle(trackers: Iterable<Tracker>): void {
+    for (const tr of trackers) {
+      if (!tr.spec.disposable || !tr.idle() || !tr.spec.disposable()) continue;
+      tr.cancel();
+      this.trackers.delete(tr.spec.key);
+      const { workshopId, lineId, personId, product } = tr.spec.subject;
+      const ent = this.enterprises.get(tr.spec.enterpriseId);
+      if (personId && workshopId) ent?.workshops.get(workshopId)?.dwell.delete(personId);
+      if (product && lineId) ent?.lines.get(lineId)?.unlicensed.delete(product);
+    }
   }
 
   // ---------------------------------------------------------------- output
@@ -630,3 +625,47 @@ export class RuleEngine {
   }
 
 }
+
+const maxOf = (xs: Iterable<number>): number => {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+};
+
+/** The gateways reporting the 1.1 workshops whose persons count toward a line. */
+function staffingGateways(cfg: Enterprise, lineId: string, gwOfWorkshop: Map<string, GatewayState>): GatewayState[] {
+  const out = new Set<GatewayState>();
+  for (const w of cfg.workshops) {
+    const gw = gwOfWorkshop.get(w.id);
+    if (gw && w.hazardClass === '1.1' && w.lines.includes(lineId)) out.add(gw);
+  }
+  return [...out];
+}
+
+/**
+ * SPEC 2: the first reading of a counter sets its baseline; a counter that goes down was reset and
+ * its new value is the increment. The increment counts toward the line's local day and the product's
+ * local year (with `openingBalance` in the year the platform started). Returns the increment.
+ */
+function countProduction(ent: EnterpriseFacts, line: LineFacts, py: ProductYear | undefined, product: string, r: LineReading): number {
+  const prev = line.counters.get(product);
+  const counter = r.production.counter;
+  const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
+  line.counters.set(product, counter);
+  line.lastIncrement.set(product, inc);
+  if (inc <= 0) return inc;
+  const day = ent.cal.day(r.ts);
+  if (day.date > line.day.date) line.day = { date: day.date, total: 0 };
+  if (line.day.date === day.date) line.day.total += inc;
+  if (py) {
+    if (day.year > py.year) {
+      py.year = day.year;
+      py.total = day.year === ent.startYear ? py.licence.openingBalance : 0;
+    }
+    if (day.year === py.year) py.total += inc;
+  }
+  return inc;
+}
+
+/** A tracker's state carried into a rebuilt engine: persisted (restart) or handed over live (new revision). */
+type Carried = PersistedTracker | ReturnType<Tracker['handover']>;

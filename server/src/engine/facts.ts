@@ -1,6 +1,6 @@
 import type { Enterprise, LicensedProduct, Line, Workshop, WorkshopReading } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
-import type { GatewayDomain } from './domains.ts';
+import type { GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker } from './tracker.ts';
 import type { ZoneCalendar } from './tz.ts';
 
@@ -8,7 +8,7 @@ import type { ZoneCalendar } from './tz.ts';
 export type WorkshopFacts = {
   cfg: Workshop;
   enterpriseId: string;
-  gw: GatewayDomain | null;
+  gw: GatewayState | null;
   domain: ClockDomain;
   newestTs: number;
   /** As last reported; null while the source reports unknown. */
@@ -33,8 +33,10 @@ export type WorkshopFacts = {
 export type LineFacts = {
   cfg: Line;
   enterpriseId: string;
-  /** Gateways that report this line's production. */
+  /** The clock of the line's production: the gateways that report it. */
   domain: ClockDomain;
+  /** The clock of the line's staffing sum: the gateways of its 1.1 workshops. */
+  staffingDomain: ClockDomain;
   /** Per product: last counter value (the baseline until it moves). */
   counters: Map<string, number>;
   newestTs: Map<string, number>;
@@ -52,7 +54,7 @@ export type ProductYear = { licence: LicensedProduct; year: number; total: numbe
 export type EnterpriseFacts = {
   cfg: Enterprise;
   cal: ZoneCalendar;
-  gateways: Map<string, GatewayDomain>;
+  gateways: Map<string, GatewayState>;
   gatewayTrackers: Map<string, Tracker>;
   workshops: Map<string, WorkshopFacts>;
   lines: Map<string, LineFacts>;

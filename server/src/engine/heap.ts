@@ -11,6 +11,8 @@ export type Timer = {
 /** Something whose clock gates its timers (SPEC 4: a subject's clock stands still while its gateway is offline). */
 export interface ClockDomain {
   clock(): number;
+  /** Whether the clock runs with the platform clock now (not frozen by an offline gateway). */
+  followsPlatform(): boolean;
   /** Timers popped while this domain's clock was behind them; pushed back when the clock moves. */
   parked: Timer[];
 }

@@ -3,7 +3,7 @@
 import { resolveTiming, type Defaults, type Timing } from '@hazwatch/protocols';
 import { alarmKey } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
-import type { GatewayDomain } from './domains.ts';
+import type { GatewayState } from './domains.ts';
 import type { EnterpriseFacts, LineFacts, ProductYear, WorkshopFacts } from './facts.ts';
 import { attributed, lineHeadcount } from './facts.ts';
 import type { WorkshopCalendar } from './calendar.ts';
@@ -62,11 +62,11 @@ export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, w
   };
 }
 
-export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts, domain: ClockDomain): RuleSpec | undefined {
+export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
   const limit = line.cfg.staffingLimit;
   if (limit === undefined) return undefined;
   return {
-    ...base(ent.cfg.id, 'over-staffing', null, { lineId: line.cfg.id }, domain, resolveTiming(defaults, line.cfg)),
+    ...base(ent.cfg.id, 'over-staffing', null, { lineId: line.cfg.id }, line.staffingDomain, resolveTiming(defaults, line.cfg)),
     deps: FACT_HEADCOUNT | FACT_BYLINE,
     twoLevel: false,
     evaluate: () => {
@@ -93,9 +93,9 @@ export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: W
   };
 }
 
-/** Persons or explosive inside (last known values). Storage buildings hold explosive by design: only persons count there. */
+/** Persons or explosive inside (last known values). */
 function occupied(ws: WorkshopFacts): boolean {
-  return ws.knownHeadcount > 0 || (ws.cfg.kind !== 'storage' && ws.knownMaterialKg > 0);
+  return ws.knownHeadcount > 0 || ws.knownMaterialKg > 0;
 }
 
 export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
@@ -105,8 +105,7 @@ export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: Works
     deps: FACT_HEADCOUNT | FACT_MATERIAL,
     twoLevel: false,
     evaluate: (t) => {
-      const c = ws.knownHeadcount > 0 || ws.knownMaterialKg > 0;
-      const on = c && !wc.inWindow(t) && !wc.inException(t);
+      const on = occupied(ws) && !wc.inWindow(t) && !wc.inException(t);
       return { low: on, high: on, value: ws.knownHeadcount };
     },
     nextChange: (t) => wc.nextMark(t),
@@ -140,9 +139,10 @@ export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFact
     evaluate: (t) => {
       const since = ws.persons.get(personId);
       if (since === undefined) return { low: false, high: false, value: null };
-      // The stay is over the limit from entry + limit on: that instant is the condition's onset.
+      // Over the limit from entry + limit on (a timer wakes the tracker then). A person first listed
+      // after that is over from the reading on: between readings the list holds (zero-order hold).
       const on = t >= since + maxMs;
-      return { low: on, high: on, value: Math.floor((t - since) / 60_000), onset: on ? since + maxMs : undefined };
+      return { low: on, high: on, value: Math.floor((t - since) / 60_000) };
     },
     nextChange: (t) => {
       const since = ws.persons.get(personId);
@@ -213,7 +213,7 @@ export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineF
   };
 }
 
-export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayDomain, platform: ClockDomain): RuleSpec {
+export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState, platform: ClockDomain): RuleSpec {
   return {
     ...base(ent.cfg.id, 'gateway-offline', null, { gatewayId: gw.gatewayId }, platform, resolveTiming(defaults)),
     twoLevel: false,

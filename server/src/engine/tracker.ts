@@ -7,8 +7,6 @@ export type Evaluation = {
   /** The alarm level's condition; equal to `low` for single-level rules. */
   high: boolean;
   value: number | null;
-  /** When the condition really began, if earlier than the evaluation (dwell: entry + limit). */
-  onset?: number;
 };
 
 /** What a tracker needs to know about its rule. Built from the configuration; `evaluate` reads live facts. */
@@ -69,6 +67,9 @@ export type TransitionSink = {
   schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
 };
 
+export type TrackerCheckpoint = { state: TrackerState; peak: number | null };
+export type PersistedTracker = TrackerState & { checkpoint?: TrackerCheckpoint | undefined };
+
 /** The debounce state that survives restarts and configuration changes. */
 export type TrackerState = {
   lastAt: number;
@@ -108,8 +109,87 @@ export class Tracker {
     return this.state.active;
   }
 
+  /**
+   * The state as it stood after the last step that either followed new facts or emitted a transition.
+   * Steps since then were driven by time alone and emitted nothing, so they can be replayed exactly.
+   */
+  private checkpoint: TrackerCheckpoint | undefined;
+
+  /** What a restart needs to go on exactly: the state, and the checkpoint a delayed reading may rewind to. */
+  persisted(): PersistedTracker {
+    const { active, ...rest } = this.state;
+    const cp = this.checkpoint && { state: { ...this.checkpoint.state, active: undefined }, peak: this.checkpoint.peak };
+    return { ...rest, active: active && { ...active, subject: { ...active.subject } }, checkpoint: cp };
+  }
+
+  /** Takes over a persisted or carried-over state; the active alarm object is shared with the checkpoint. */
+  adopt(p: PersistedTracker | { state: TrackerState; checkpoint: TrackerCheckpoint | undefined }): void {
+    if ('state' in p) {
+      this.state = p.state;
+      this.checkpoint = p.checkpoint;
+      return;
+    }
+    const { checkpoint, ...state } = p;
+    this.state = state;
+    this.checkpoint = checkpoint && { state: { ...checkpoint.state, active: state.active }, peak: checkpoint.peak };
+  }
+
+  /** For a new revision: the live state and checkpoint, handed over as they are. */
+  handover(): { state: TrackerState; checkpoint: TrackerCheckpoint | undefined } {
+    return { state: this.state, checkpoint: this.checkpoint };
+  }
+
   /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
-  step(t: number): void {
+  step(t: number, facts = false): void {
+    // Before its first step a tracker is idle, and so it was at any earlier instant.
+    if (!this.checkpoint && t > this.state.lastAt && this.idle()) {
+      this.state.lastAt = t;
+      this.saveCheckpoint();
+    }
+    const before = this.emitted;
+    this.stepAt(t);
+    this.reschedule(this.state.lastAt);
+    if (facts || this.emitted !== before) this.saveCheckpoint();
+  }
+
+  /** Takes up its place at `t` (built, restored or reconfigured): its first checkpoint, and its next wake. */
+  start(t: number): void {
+    if (!this.checkpoint) {
+      if (this.idle() && t > this.state.lastAt) this.state.lastAt = t;
+      this.saveCheckpoint();
+    }
+    this.reschedule(Math.max(this.state.lastAt, t));
+  }
+
+  /**
+   * Moves this tracker back to `t`, before facts that apply at `t` change (SPEC 4: a reading behind
+   * its subject's clock but newer than its newest applied reading applies at its `ts`). Possible
+   * when nothing was emitted after `t`: the time-driven steps since the checkpoint are replayed up
+   * to `t` on the old facts. Otherwise the reading applies at the tracker's present (a clock never
+   * goes back over what it has announced).
+   */
+  rewind(t: number): void {
+    const cp = this.checkpoint;
+    if (t >= this.state.lastAt || !cp || t < cp.state.lastAt) return;
+    const active = this.state.active;
+    this.state = { ...cp.state, active };
+    if (active) active.peak = cp.peak;
+    for (;;) {
+      const w = this.nextWake(this.state.lastAt);
+      if (w === undefined || w > t) break;
+      this.stepAt(w);
+    }
+    this.reschedule(this.state.lastAt);
+  }
+
+  private emitted = 0;
+
+  private saveCheckpoint(): void {
+    const { active, ...rest } = this.state;
+    this.checkpoint = { state: { ...rest, active }, peak: active?.peak ?? null };
+  }
+
+  private stepAt(t: number): void {
     const s = this.state;
     if (t < s.lastAt) t = s.lastAt;
     this.resolve(t);
@@ -118,23 +198,21 @@ export class Tracker {
     s.lastValue = ev.value;
     if (ev.low) {
       if (s.lowSince === undefined) {
-        s.lowSince = ev.onset !== undefined ? Math.min(ev.onset, t) : t;
+        s.lowSince = t;
         s.pendingPeak = ev.value;
       } else s.pendingPeak = max(s.pendingPeak, ev.value);
     } else {
       s.lowSince = undefined;
       s.pendingPeak = undefined;
     }
-    if (ev.high) {
-      if (s.highSince === undefined) s.highSince = ev.onset !== undefined ? Math.min(ev.onset, t) : t;
-    } else s.highSince = undefined;
+    if (ev.high) s.highSince ??= t;
+    else s.highSince = undefined;
     if (s.active) {
       if (ev.value !== null) s.active.peak = max(s.active.peak, ev.value);
       if (!ev.low) s.lowFalseSince ??= t;
       else s.lowFalseSince = undefined;
     }
     this.resolve(t);
-    this.reschedule(t);
   }
 
   /** Fires every transition due at or before `t`, in time order. */
@@ -185,6 +263,7 @@ export class Tracker {
       configRevision: this.sink.revision(),
     };
     s.lowFalseSince = undefined;
+    this.emitted++;
     this.sink.emit('raised', at, s.active);
   }
 
@@ -193,6 +272,7 @@ export class Tracker {
     a.level = 'alarm';
     a.escalatedAt = at;
     a.limit = this.spec.limit('alarm');
+    this.emitted++;
     this.sink.emit('escalated', at, a);
   }
 
@@ -205,6 +285,7 @@ export class Tracker {
     a.clearReason = reason;
     s.active = undefined;
     s.lowFalseSince = undefined;
+    this.emitted++;
     this.sink.emit('cleared', a.clearedAt, a);
   }
 

@@ -56,13 +56,26 @@ export class ZoneCalendar {
     return wall - Math.floor(ms / 1000) * 1000;
   }
 
-  /** Epoch ms of a local wall time (the first such instant; a skipped time maps just after the gap). */
+  /**
+   * Epoch ms of a local wall time. Where the wall time occurs twice (clocks set back), the first;
+   * where it does not occur (clocks set forward over it, e.g. a skipped midnight), the instant the
+   * clocks jumped, so that a day always starts at its first instant.
+   */
   toEpoch(y: number, mo: number, d: number, minutes = 0): number {
     const wall = Date.UTC(y, mo - 1, d) + minutes * 60_000;
-    let guess = wall - this.offset(wall);
-    const o2 = this.offset(guess);
-    guess = wall - o2;
-    return guess;
+    // Offsets change at most a few times a year: the ones a day either side cover any transition here.
+    const candidates = [wall - this.offset(wall - DAY_MS), wall - this.offset(wall), wall - this.offset(wall + DAY_MS)];
+    const valid = candidates.filter((c) => this.offset(c) === wall - c);
+    if (valid.length > 0) return Math.min(...valid);
+    // A gap: with the offset before the jump the wall time lands just after it; step back to the jump.
+    let after = Math.max(...candidates);
+    let before = Math.min(...candidates);
+    while (after - before > 1000) {
+      const mid = before + Math.floor((after - before) / 2000) * 1000;
+      if (this.offset(mid) === this.offset(after)) after = mid;
+      else before = mid;
+    }
+    return after;
   }
 
   day(ms: number): LocalDay {
