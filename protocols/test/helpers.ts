@@ -24,16 +24,21 @@ export const demoSite = () => readYaml(`${repoRoot}examples/demo-site.yaml`) as 
 export type ScenarioInput = { at: string; enterpriseId: string; gatewayId: string; telemetry?: unknown; status?: unknown };
 export type Scenario = { file: string; site: unknown; inputs: ScenarioInput[] };
 
-/** The shared scenario suites beside the repository (when present) and the project's own. */
+/**
+ * The shared scenario suites beside the repository (when present) and the project's own. The project's
+ * scenarios also feed deliberately bad batches (to show they are refused), so only their sites are
+ * offered here; which of their inputs must be admitted is checked in server/test/scenario-files.test.ts.
+ */
 export function scenarios(): Scenario[] {
-  const dirs = [`${repoRoot}../shared/scenarios`, `${repoRoot}scenarios`].filter((d) => existsSync(d));
+  const shared = `${repoRoot}../shared/scenarios`;
+  const dirs = [shared, `${repoRoot}scenarios`].filter((d) => existsSync(d));
   return dirs.flatMap((dir) =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
       .map((f) => {
         const doc = readJson(`${dir}/${f}`) as { site: unknown; inputs: ScenarioInput[] };
-        return { file: f, site: doc.site, inputs: doc.inputs };
+        return { file: f, site: doc.site, inputs: dir === shared ? doc.inputs : [] };
       }),
   );
 }

@@ -67,7 +67,8 @@ export type TransitionSink = {
   schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
 };
 
-export type TrackerCheckpoint = { state: TrackerState; peak: number | null };
+/** `initial`: taken before any facts reached the tracker, when it was idle and would have been so at any earlier instant. */
+export type TrackerCheckpoint = { state: TrackerState; peak: number | null; initial?: boolean };
 export type PersistedTracker = TrackerState & { checkpoint?: TrackerCheckpoint | undefined };
 
 /** The debounce state that survives restarts and configuration changes. */
@@ -118,7 +119,7 @@ export class Tracker {
   /** What a restart needs to go on exactly: the state, and the checkpoint a delayed reading may rewind to. */
   persisted(): PersistedTracker {
     const { active, ...rest } = this.state;
-    const cp = this.checkpoint && { state: { ...this.checkpoint.state, active: undefined }, peak: this.checkpoint.peak };
+    const cp = this.checkpoint && { ...this.checkpoint, state: { ...this.checkpoint.state, active: undefined } };
     return { ...rest, active: active && { ...active, subject: { ...active.subject } }, checkpoint: cp };
   }
 
@@ -131,7 +132,7 @@ export class Tracker {
     }
     const { checkpoint, ...state } = p;
     this.state = state;
-    this.checkpoint = checkpoint && { state: { ...checkpoint.state, active: state.active }, peak: checkpoint.peak };
+    this.checkpoint = checkpoint && { ...checkpoint, state: { ...checkpoint.state, active: state.active } };
   }
 
   /** For a new revision: the live state and checkpoint, handed over as they are. */
@@ -143,8 +144,9 @@ export class Tracker {
   step(t: number, facts = false): void {
     // Before its first step a tracker is idle, and so it was at any earlier instant.
     if (!this.checkpoint && t > this.state.lastAt && this.idle()) {
+      const fresh = this.state.lastAt === NEVER;
       this.state.lastAt = t;
-      this.saveCheckpoint();
+      this.saveCheckpoint(fresh);
     }
     const before = this.emitted;
     this.stepAt(t);
@@ -155,8 +157,9 @@ export class Tracker {
   /** Takes up its place at `t` (built, restored or reconfigured): its first checkpoint, and its next wake. */
   start(t: number): void {
     if (!this.checkpoint) {
+      const fresh = this.idle() && this.state.lastAt === NEVER;
       if (this.idle() && t > this.state.lastAt) this.state.lastAt = t;
-      this.saveCheckpoint();
+      this.saveCheckpoint(fresh);
     }
     this.reschedule(Math.max(this.state.lastAt, t));
   }
@@ -170,7 +173,14 @@ export class Tracker {
    */
   rewind(t: number): void {
     const cp = this.checkpoint;
-    if (t >= this.state.lastAt || !cp || t < cp.state.lastAt) return;
+    if (t >= this.state.lastAt || !cp) return;
+    if (t < cp.state.lastAt) {
+      // Before any facts the tracker was idle at every instant: it can start over at `t`.
+      if (!cp.initial) return;
+      this.state = { ...cp.state, lastAt: t, active: undefined };
+      this.reschedule(t);
+      return;
+    }
     const active = this.state.active;
     this.state = { ...cp.state, active };
     if (active) active.peak = cp.peak;
@@ -184,9 +194,9 @@ export class Tracker {
 
   private emitted = 0;
 
-  private saveCheckpoint(): void {
+  private saveCheckpoint(initial = false): void {
     const { active, ...rest } = this.state;
-    this.checkpoint = { state: { ...rest, active }, peak: active?.peak ?? null };
+    this.checkpoint = { state: { ...rest, active }, peak: active?.peak ?? null, ...(initial ? { initial } : {}) };
   }
 
   private stepAt(t: number): void {
