@@ -7,8 +7,9 @@ import { createAgent } from './create.ts';
 import { startSimulatedSite } from './simulated-site.ts';
 
 const USAGE = `usage:
-  hazwatch-agent --config FILE
-      run one gateway's agent (YAML or JSON config: enterpriseId, gatewayId, dataDir, mqtt, input)
+  hazwatch-agent --config FILE [--check]
+      run one gateway's agent (YAML or JSON config: enterpriseId, gatewayId, dataDir, mqtt, inputs,
+      http, localAlarms; see edge-agent/examples/agent.yaml); --check: validate the file and exit
   hazwatch-agent simulate [--site FILE] [--mqtt-url URL] [--data-dir DIR] [--seed S]
                           [--violation-every SECONDS] [--heartbeat SECONDS]
       simulate a site: one agent per gateway of the site, fed by the site simulator
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         'violation-every': { type: 'string' },
         heartbeat: { type: 'string' },
         'log-level': { type: 'string' },
+        check: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -89,9 +91,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (values.config === undefined) throw new UsageError('--config FILE is required (or use: hazwatch-agent simulate)');
     const config = loadAgentConfig(values.config);
-    const { agent } = await createAgent(config, logger);
+    if (values.check) {
+      console.log(`${values.config}: valid; gateway ${config.enterpriseId}/${config.gatewayId}, inputs ${config.inputs.map((i) => i.name ?? i.kind).join(', ')}, ${config.localAlarms.outputs.length} local output(s)`);
+      return 0;
+    }
+    const { agent, http } = await createAgent(config, logger);
     await agent.start();
-    logger.info({ gateway: `${config.enterpriseId}/${config.gatewayId}`, mqtt: config.mqtt.url, input: config.input.kind }, 'agent started');
+    logger.info(
+      { gateway: `${config.enterpriseId}/${config.gatewayId}`, mqtt: config.mqtt.url, inputs: config.inputs.map((i) => i.name ?? i.kind), ...(http ? { health: `${http.url}/health` } : {}) },
+      'agent started',
+    );
     return await runUntilSignal(logger, () => agent.stop());
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {

@@ -1,10 +1,12 @@
 // Sends telemetry batches to the platform over MQTT (SPEC 2): QoS 1, each batch spooled to disk first
 // and removed only on PUBACK, a retained `online` status on every connect, and a retained `offline`
-// last will that the broker publishes if the agent vanishes without saying goodbye.
+// last will that the broker publishes if the agent vanishes without saying goodbye. The same connection
+// subscribes to the gateway's retained `config` topic (the limits for local alarms).
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { topics, type GatewayStatus, type Reading, type TelemetryBatchInput } from '@hazwatch/protocols';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import type { SeqStore } from './seq-store.ts';
 import type { Spool } from './spool.ts';
 
@@ -19,18 +21,27 @@ export type PublisherOptions = {
   reconnectSeconds: number;
   /** Batches handed to the MQTT client at once; the rest wait on disk, so memory stays bounded. */
   inFlight: number;
+  /**
+   * Most batches sent per second (on the agent's clock). After an outage the backlog goes out in seq
+   * order at this rate, new batches queued behind it, so a site coming back does not flood the platform.
+   */
+  ratePerSecond: number;
   /** `name/version`, reported in the status payload. */
   agent: string;
   spool: Spool;
   seq: SeqStore;
   logger: Logger;
-  now?: () => number;
+  clock?: Clock;
 };
 
 export type PublisherEvents = {
   connect: [];
   close: [];
+  /** A batch handed to the MQTT connection, at `at` on the agent's clock. */
+  sent: [seq: number, at: number];
   acked: [seq: number];
+  /** A message on the gateway's `config` topic (not yet validated). */
+  config: [payload: Buffer];
 };
 
 /** How long a stopping agent waits for the broker to acknowledge its goodbye and in-flight batches. */
@@ -38,9 +49,10 @@ const STOP_GRACE_MS = 3000;
 
 export class Publisher extends EventEmitter<PublisherEvents> {
   private readonly opts: PublisherOptions;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly telemetryTopic: string;
   private readonly statusTopic: string;
+  private readonly configTopic: string;
   private client: MqttClient | null = null;
   /** Seqs handed to the MQTT client and not yet acknowledged: it resends them itself after a reconnect. */
   private readonly inFlight = new Set<number>();
@@ -49,13 +61,22 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private stopping = false;
   private sentCount = 0;
   private ackedCount = 0;
+  /** Token bucket of the send rate: a tenth of a second's worth may go at once. */
+  private tokens: number;
+  private readonly burst: number;
+  private refilledAt: number;
+  private pumpTimer: TimerHandle | null = null;
 
   constructor(opts: PublisherOptions) {
     super();
     this.opts = opts;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.telemetryTopic = topics.telemetry(opts.enterpriseId, opts.gatewayId);
     this.statusTopic = topics.status(opts.enterpriseId, opts.gatewayId);
+    this.configTopic = topics.config(opts.enterpriseId, opts.gatewayId);
+    this.burst = Math.max(1, Math.ceil(opts.ratePerSecond / 10));
+    this.tokens = this.burst;
+    this.refilledAt = this.clock.now();
   }
 
   get connected(): boolean {
@@ -83,8 +104,16 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     client.on('connect', () => {
       o.logger.info({ url: o.url, buffered: o.spool.size }, 'connected to broker');
       client.publish(this.statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
+      // A clean session forgets subscriptions: subscribe on every connect; the broker then hands over
+      // the retained config at once.
+      client.subscribe(this.configTopic, { qos: 1 }, (err) => {
+        if (err) o.logger.warn({ err: err.message, topic: this.configTopic }, 'cannot subscribe to the gateway config');
+      });
       this.emit('connect');
       this.pump();
+    });
+    client.on('message', (topic, payload) => {
+      if (topic === this.configTopic) this.emit('config', payload);
     });
     client.on('reconnect', () => {
       // The will goes out with the next CONNECT: give it a current time and spool size.
@@ -103,21 +132,46 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /** Spools one batch under the next seq and sends it when the connection allows. Returns its seq. */
   publish(readings: Reading[]): number {
-    const seq = this.opts.seq.take();
-    const batch: TelemetryBatchInput = { v: 1, gatewayId: this.opts.gatewayId, seq, sentAt: this.now(), readings };
+    const seq = this.opts.seq.next;
+    const batch: TelemetryBatchInput = { v: 1, gatewayId: this.opts.gatewayId, seq, sentAt: this.clock.now(), readings };
+    // The batch is on disk before seq.json moves past it, so a crash between the two leaves no gap in
+    // the seqs: on restart the spool's newest batch sets the floor (see create.ts).
     this.opts.spool.append(seq, JSON.stringify(batch), (s) => !this.inFlight.has(s));
+    this.opts.seq.advance(seq);
     this.pump();
     return seq;
   }
 
-  /** Hands spooled batches to the client in seq order, keeping at most `inFlight` unacknowledged. */
+  /**
+   * Hands spooled batches to the client in seq order, keeping at most `inFlight` unacknowledged and at
+   * most `ratePerSecond` a second. Strict seq order matters beyond tidiness: the platform applies a
+   * reading only when it is newer than the workshop's newest applied one (SPEC 4), so a new batch
+   * overtaking the backlog would make the platform skip what happened during the outage.
+   */
   private pump(): void {
     const client = this.client;
     if (!client?.connected || this.stopping) return;
     const room = this.opts.inFlight - this.inFlight.size;
     if (room <= 0) return;
-    for (const seq of this.opts.spool.after(this.cursor, room)) {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.opts.ratePerSecond);
+    this.refilledAt = now;
+    const allowed = Math.min(room, Math.floor(this.tokens));
+    const next = this.opts.spool.after(this.cursor, Math.max(1, allowed));
+    if (next.length === 0) return;
+    if (allowed < 1) {
+      if (!this.pumpTimer) {
+        const wait = ((1 - this.tokens) / this.opts.ratePerSecond) * 1000;
+        this.pumpTimer = this.clock.timeout(() => {
+          this.pumpTimer = null;
+          this.pump();
+        }, wait);
+      }
+      return;
+    }
+    for (const seq of next) {
       this.cursor = seq;
+      this.tokens -= 1;
       let payload: string;
       try {
         payload = this.opts.spool.read(seq);
@@ -128,7 +182,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       }
       this.inFlight.add(seq);
       this.sentCount++;
+      this.emit('sent', seq, now);
       client.publish(this.telemetryTopic, payload, { qos: 1 }, (err) => this.settle(seq, err));
+    }
+    // More waiting and the bucket empty: come back when it has refilled (PUBACKs alone would not).
+    if (this.opts.spool.after(this.cursor, 1).length > 0) {
+      if (this.inFlight.size < this.opts.inFlight && !this.pumpTimer) {
+        this.pumpTimer = this.clock.timeout(() => {
+          this.pumpTimer = null;
+          this.pump();
+        }, (Math.max(0, 1 - this.tokens) / this.opts.ratePerSecond) * 1000);
+      }
     }
   }
 
@@ -147,6 +211,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const client = this.client;
     if (!client || this.stopping) return;
     this.stopping = true;
+    this.pumpTimer?.cancel();
+    this.pumpTimer = null;
     if (client.connected) {
       await withTimeout(
         new Promise<void>((resolve) => client.publish(this.statusTopic, this.statusPayload('offline'), { qos: 1, retain: true }, () => resolve())),
@@ -160,7 +226,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private statusPayload(state: 'online' | 'offline'): string {
-    const status: GatewayStatus = { v: 1, state, ts: this.now(), agent: this.opts.agent, buffered: this.opts.spool.size };
+    const status: GatewayStatus = { v: 1, state, ts: this.clock.now(), agent: this.opts.agent, buffered: this.opts.spool.size };
     if (this.opts.spool.dropped > 0) status.dropped = this.opts.spool.dropped;
     return JSON.stringify(status);
   }

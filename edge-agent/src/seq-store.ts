@@ -43,8 +43,17 @@ export class SeqStore {
   /** Takes the next seq; the one after it is on disk before this returns, so a crash never reuses it. */
   take(): number {
     const seq = this.nextSeq;
+    this.advance(seq);
+    return seq;
+  }
+
+  /**
+   * Marks `seq` (the current `next`) used, once its batch is safely stored elsewhere (the spool): the
+   * caller's store then covers a crash before this write, and no seq is skipped.
+   */
+  advance(seq: number): void {
+    if (seq !== this.nextSeq) throw new Error(`seq ${seq} is not the next one (${this.nextSeq})`);
     writeFileDurably(this.file, JSON.stringify({ next: seq + 1 }));
     this.nextSeq = seq + 1;
-    return seq;
   }
 }

@@ -6,8 +6,15 @@ import { join } from 'node:path';
 import { writeFileDurably } from './durable-file.ts';
 
 const NAME = /^(\d{16})\.json$/;
+/** The count of batches ever dropped: it survives restarts, so a loss stays reported, never forgotten. */
+const DROPPED = 'dropped.json';
 
-export type SpoolOptions = { dir: string; maxBatches: number };
+export type SpoolOptions = {
+  dir: string;
+  maxBatches: number;
+  /** Told of each dropped batch, with the total dropped so far. */
+  onDrop?: (seq: number, total: number) => void;
+};
 
 export class Spool {
   private readonly dir: string;
@@ -15,11 +22,19 @@ export class Spool {
   /** Seqs on disk, ascending: batches are appended in seq order. */
   private readonly seqs: number[];
   private droppedCount = 0;
+  private readonly onDrop: ((seq: number, total: number) => void) | undefined;
 
   constructor(opts: SpoolOptions) {
     this.dir = opts.dir;
     this.maxBatches = opts.maxBatches;
+    this.onDrop = opts.onDrop;
     mkdirSync(this.dir, { recursive: true });
+    try {
+      const n = (JSON.parse(readFileSync(join(this.dir, DROPPED), 'utf8')) as { dropped?: unknown }).dropped;
+      if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) this.droppedCount = n;
+    } catch {
+      // No file (nothing ever dropped) or an unreadable one: the count starts again, the batches are unaffected.
+    }
     const seqs: number[] = [];
     for (const name of readdirSync(this.dir)) {
       const m = NAME.exec(name);
@@ -34,7 +49,7 @@ export class Spool {
     return this.seqs.length;
   }
 
-  /** Batches dropped from a full spool since start (reported in the gateway status). */
+  /** Batches ever dropped from a full spool (reported in the gateway status and the health endpoint). */
   get dropped(): number {
     return this.droppedCount;
   }
@@ -52,6 +67,7 @@ export class Spool {
     if (newest !== undefined && seq <= newest) throw new Error(`spool: seq ${seq} is not after ${newest}`);
     writeFileDurably(this.path(seq), payload);
     this.seqs.push(seq);
+    const before = this.droppedCount;
     for (let i = 0; this.seqs.length > this.maxBatches && i < this.seqs.length; ) {
       const old = this.seqs[i] as number;
       if (!canDrop(old)) {
@@ -61,7 +77,9 @@ export class Spool {
       rmSync(this.path(old), { force: true });
       this.seqs.splice(i, 1);
       this.droppedCount++;
+      this.onDrop?.(old, this.droppedCount);
     }
+    if (this.droppedCount !== before) writeFileDurably(join(this.dir, DROPPED), JSON.stringify({ dropped: this.droppedCount }));
   }
 
   read(seq: number): string {
@@ -77,13 +95,15 @@ export class Spool {
 
   /** Up to `limit` stored seqs after `after`, ascending. */
   after(after: number, limit: number): number[] {
-    const out: number[] = [];
-    for (const s of this.seqs) {
-      if (s <= after) continue;
-      out.push(s);
-      if (out.length >= limit) break;
+    // Binary search: the publisher asks at every send, and a long outage leaves a long spool.
+    let lo = 0;
+    let hi = this.seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.seqs[mid] as number) <= after) lo = mid + 1;
+      else hi = mid;
     }
-    return out;
+    return this.seqs.slice(lo, lo + limit);
   }
 
   private path(seq: number): string {

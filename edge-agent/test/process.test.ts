@@ -98,12 +98,69 @@ describe('hazwatch-agent process', () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const config = join(tmp.dir, 'agent.yaml');
-    writeFileSync(config, `enterpriseId: ent-1\ngatewayId: "gw 1"\ndataDir: data\nmqtt: { url: "http://x", usrname: me }\nheartbeatSeconds: 0\ninput: { kind: modbus }\n`);
+    writeFileSync(
+      config,
+      [
+        'enterpriseId: ent-1',
+        'gatewayId: "gw 1"',
+        'dataDir: data',
+        'mqtt: { url: "http://x", usrname: me }',
+        'heartbeatSeconds: 0',
+        'inputs:',
+        '  - { kind: opcua }',
+        '  - kind: modbus',
+        '    host: plc-1',
+        '    points: [ { workshopId: ws-1, measure: materialKg, address: 65535, type: float32, unit: lb } ]',
+        '  - { kind: door, workshops: [ { workshopId: ws-1, doors: [d-1] }, { workshopId: ws-2, doors: [d-1] } ] }',
+        'localAlarms: { outputs: [ { kind: modbus-coil, host: plc-1, address: 3, when: { types: [over-time] } } ] }',
+        '',
+      ].join('\n'),
+    );
     const child = spawn(process.execPath, [BIN, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     expect((await exited(child)).code).toBe(2);
-    for (const path of ['gatewayId', 'mqtt.url', 'mqtt', 'heartbeatSeconds', 'input.kind']) expect(stderr).toContain(`- ${path}:`);
+    for (const path of [
+      'gatewayId',
+      'mqtt.url',
+      'mqtt',
+      'heartbeatSeconds',
+      'inputs[0].kind',
+      'inputs[1].points[0].unit',
+      'inputs[2].workshops[1].doors[0]',
+      'localAlarms.outputs[0].when.types[0]',
+    ]) {
+      expect(stderr).toContain(`- ${path}:`);
+    }
     expect(stderr).toContain(`"usrname" is not a known key (did you mean "username"?)`);
+
+    // Checks across fields run once every field is valid on its own.
+    writeFileSync(
+      config,
+      [
+        'enterpriseId: ent-1',
+        'gatewayId: gw-1',
+        'dataDir: data',
+        'mqtt: { url: "mqtt://127.0.0.1:1" }',
+        'inputs:',
+        '  - { kind: modbus, host: plc-1, points: [ { workshopId: ws-1, measure: materialKg, address: 65535, type: float32 } ] }',
+        '  - { kind: door, workshops: [ { workshopId: ws-1, doors: [d-1] } ] }',
+        '',
+      ].join('\n'),
+    );
+    const again = spawn(process.execPath, [BIN, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    stderr = '';
+    again.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    expect((await exited(again)).code).toBe(2);
+    expect(stderr).toContain('- inputs[0].points[0].address: a float32 at 65535 runs past the last register');
+    expect(stderr).toContain("- inputs[1].kind: a door input needs the agent's HTTP server");
+
+    // --check validates without running.
+    const example = fileURLToPath(new URL('../examples/agent.yaml', import.meta.url));
+    const check = spawn(process.execPath, [BIN, '--config', example, '--check'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    check.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    expect((await exited(check)).code).toBe(0);
+    expect(stdout).toMatch(/valid; gateway demo-ent\/gw-explosive/);
   });
 });

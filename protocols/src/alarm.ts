@@ -35,6 +35,8 @@ export const AlarmSubject = z.strictObject({
   gatewayId: Id.optional(),
   personId: Id.optional(),
   product: Id.optional(),
+  /** Extension: the notification channel of a `notification-failed` alarm. */
+  channel: Id.optional(),
 });
 export type AlarmSubject = z.infer<typeof AlarmSubject>;
 
@@ -72,6 +74,17 @@ export const AlarmRecord = z.strictObject({
   closedAt: Time.nullable().optional(),
   closedBy: z.string().nullable().optional(),
   rectification: z.string().nullable().optional(),
+  // Extensions of alarm handling (optional, so records of earlier versions stay valid):
+  assignedTo: z.string().nullable().optional(),
+  assignedBy: z.string().nullable().optional(),
+  assignedAt: Time.nullable().optional(),
+  /** Shelved (notifications, reminders and escalation suppressed) until `shelvedUntil`, with a reason. */
+  shelvedAt: Time.nullable().optional(),
+  shelvedBy: z.string().nullable().optional(),
+  shelvedUntil: Time.nullable().optional(),
+  shelveReason: z.string().nullable().optional(),
+  /** The notification tier reached while unacknowledged: 0 duty, 1 next tier (T1), 2 principal and regulator (T2). */
+  escalationTier: z.number().int().min(0).max(2).optional(),
 });
 export type AlarmRecord = z.infer<typeof AlarmRecord>;
 
@@ -93,6 +106,10 @@ export const AlarmEvent = z.strictObject({
   kind: AlarmEventKind,
   at: Time,
   alarm: AlarmRecord,
+  /** Extension: the event's position in the ledger, who acted (null: the platform) and what was done. */
+  seq: z.number().int().positive().optional(),
+  by: z.string().nullable().optional(),
+  detail: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type AlarmEvent = z.infer<typeof AlarmEvent>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CalendarException, Enterprise, Equipment, Gateway, LicensedProduct, Line, SiteConfigShape, Workshop } from './site.ts';
 import { duplicateIds, enterpriseIssues, viewOfEnterprise, type EnterpriseView, type Issue, type Slots } from './site-checks.ts';
+import { alertingIssues } from './alerting.ts';
 
 export type SiteConfig = z.output<typeof SiteConfigShape>;
 export type SiteConfigInput = z.input<typeof SiteConfigShape>;
@@ -34,16 +35,20 @@ function validateSite(doc: unknown): { ok: true; site: SiteConfig } | { ok: fals
 
   const raw = isRecord(doc) && Array.isArray(doc.enterprises) ? (doc.enterprises as unknown[]) : [];
   const enterprises: Enterprise[] = [];
+  const alerting: Parameters<typeof alertingIssues>[1][number][] = [];
   const ids: (string | undefined)[] = [];
   raw.forEach((item, ei) => {
     const r = Enterprise.safeParse(item);
-    if (r.success) enterprises.push(r.data);
-    else for (const i of r.error.issues) issues.push({ ...(i as unknown as RawIssue), path: ['enterprises', ei, ...i.path] });
+    if (r.success) {
+      enterprises.push(r.data);
+      alerting.push({ index: ei, alerting: r.data.alerting, workshops: r.data.workshops.map((w) => w.id), lines: r.data.lines.map((l) => l.id) });
+    } else for (const i of r.error.issues) issues.push({ ...(i as unknown as RawIssue), path: ['enterprises', ei, ...i.path] });
     const view = r.success ? viewOfEnterprise(r.data) : viewOfRawEnterprise(item);
     issues.push(...enterpriseIssues(view, ei).map(custom));
     ids.push(view.id);
   });
   issues.push(...duplicateIds(ids, ['enterprises'], 'enterprise').map(custom));
+  if (top.success) issues.push(...alertingIssues(top.data.alerting, alerting).map(custom));
 
   if (issues.length > 0 || !top.success) return { ok: false, issues };
   return { ok: true, site: { ...top.data, enterprises } };

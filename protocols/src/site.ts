@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id } from './ids.ts';
 import { ClockTime, LocalDate, TimeZone } from './time.ts';
 import { strictObject } from './strict.ts';
+import { EnterpriseAlerting, SiteAlerting } from './alerting.ts';
 
 /** Timing knobs: SPEC 3 `defaults`, each overridable on a line or a workshop. */
 const timingShape = {
@@ -141,6 +142,8 @@ export const Enterprise = strictObject({
   workshops: z.array(Workshop).default([]),
   gateways: z.array(Gateway).default([]),
   equipment: z.array(Equipment).default([]),
+  /** Optional: notification routes, escalation times and shelving rules (not part of SPEC 3's core). */
+  alerting: EnterpriseAlerting.optional(),
 });
 export type Enterprise = z.output<typeof Enterprise>;
 
@@ -148,6 +151,8 @@ export const SiteConfigShape = strictObject({
   regulation: z.string().min(1).max(64).default('miit-2024'),
   defaults: Defaults.default({ raiseAfterSeconds: 5, clearAfterSeconds: 5, offlineAfterSeconds: 60 }),
   enterprises: z.array(Enterprise).min(1, { message: 'must list at least one enterprise' }),
+  /** Optional: notification channels (secrets by environment variable name), retry policy, regulators. */
+  alerting: SiteAlerting.optional(),
 });
 
 export type Timing = { raiseAfterSeconds: number; clearAfterSeconds: number; offlineAfterSeconds: number };

@@ -1,18 +1,20 @@
-import { hostname } from 'node:os';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { formatProblems, topics, type Problem, type SiteConfig } from '@hazwatch/protocols';
+import { formatProblems, type Problem, type SiteConfig } from '@hazwatch/protocols';
 import { newAlarmId } from './alarm-id.ts';
 import { startEmbeddedBroker, type Broker } from './broker/embedded.ts';
 import { EventBus } from './bus.ts';
 import type { Config } from './config.ts';
 import { registerDashboard } from './http/dashboard.ts';
 import { registerRoutes } from './http/routes.ts';
+import { registerAlarmRoutes } from './http/alarm-routes.ts';
+import { createAlerting, type Alerting } from './alarms/alerting.ts';
+import { toAlarmEvent } from './alarms/ledger.ts';
 import { bindingsOf } from './ingest/bindings.ts';
-import { createIngest } from './ingest/ingest.ts';
+import { createIngest, isIngestTopic } from './ingest/ingest.ts';
 import { IngestStats } from './ingest/stats.ts';
 import { createLogger } from './logger.ts';
-import { connectPlatformClient } from './mqtt/platform-client.ts';
+import { brokerCredentials, connectPlatformClient, ingestSubscriptions } from './mqtt/platform-client.ts';
 import { publishAlarms, publishGatewayConfigs } from './mqtt/publishers.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { RulesService } from './rules/rules.ts';
@@ -23,10 +25,20 @@ import { SqliteConfigStore } from './storage/sqlite-config.ts';
 import type { ConfigStore } from './storage/config-store.ts';
 import { swappableBindings } from './ingest/bindings.ts';
 import { iso } from '@hazwatch/protocols';
-import { SqliteTelemetryStore } from './storage/sqlite-telemetry.ts';
+import { openTelemetryStore } from './storage/open-telemetry.ts';
+import { InfluxTelemetryStore } from './storage/influx-telemetry.ts';
+import { SpoolAlarm } from './storage/spool-alarm.ts';
+import { DeadLetterStore } from './ingest/dead-letters.ts';
+import { IngestMetrics } from './ingest/metrics.ts';
+import { registerOpsRoutes } from './http/ops-routes.ts';
 import type { TelemetryStore } from './storage/telemetry-store.ts';
 import { urlHost } from './util/url-host.ts';
 import { VERSION } from './version.ts';
+import { AuditService } from './audit/service.ts';
+import { registerAuditRoutes } from './http/audit-routes.ts';
+import { registerReportRoutes } from './http/report-routes.ts';
+import { chromiumPdfRenderer } from './reports/pdf.ts';
+import { ledgerHeadOf, reportSource } from './reports/source.ts';
 
 export type StartOptions = {
   /** The site to run; default: loaded from `config.site`. */
@@ -35,6 +47,10 @@ export type StartOptions = {
   /** Where the built dashboard is; default dashboard/dist of this repository. */
   dashboardDir?: string;
   now?: () => number;
+  /** Channel secrets by the variable names the site gives (`secretEnv`, …); default: the environment. */
+  secrets?: (name: string) => string | undefined;
+  /** [0, 1) for retry jitter; default Math.random. */
+  random?: () => number;
 };
 
 export type RunningServer = {
@@ -47,6 +63,8 @@ export type RunningServer = {
   telemetry: TelemetryStore;
   alarms: AlarmStore;
   configs: ConfigStore;
+  /** Alarm handling, notifier and escalation (issue 5). */
+  alerting: Alerting;
   /**
    * Applies a new site configuration at run time (SPEC 3): stored as the next revision, applied to
    * the rule engine without losing state, the gateways' retained `config` republished.
@@ -105,13 +123,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         ? last
         : configs.add({ site, text: siteText, source: opts.site ? 'startup' : `file:${config.site}`, changedBy: 'startup', changedAt: iso(startedAt) });
     const revision = current.revision;
+    // Issue 9: every revision is audited against its regulation profile when it is accepted.
+    const audits = new AuditService({ configs, now, log: log.child({ component: 'audit' }) });
+    if (!configs.getAudit(revision)) audits.record(current);
 
-    if (config.store.kind !== 'sqlite') {
-      throw new Error('HAZWATCH_STORE=influxdb is not available in this version yet; use HAZWATCH_STORE=sqlite');
-    }
-    const telemetry = new SqliteTelemetryStore({ dataDir: config.dataDir, now });
+    // Closed late (stops run in reverse): its close flushes the InfluxDB spool after ingest has stopped.
+    const telemetry = openTelemetryStore(config, { log, now });
     stops.push(() => telemetry.close());
-    const alarms = new SqliteAlarmStore({ dataDir: config.dataDir });
+    const deadLetters = new DeadLetterStore({ dataDir: config.dataDir, maxEntries: config.telemetry.deadLettersMax });
+    stops.push(() => deadLetters.close());
+    const late4: { brokerConnected: () => boolean } = { brokerConnected: () => false };
+    const metrics = new IngestMetrics({ store: () => telemetry.health(), brokerConnected: () => late4.brokerConnected(), deadLetters: () => deadLetters.count() });
+    if (telemetry instanceof InfluxTelemetryStore) {
+      telemetry.onWrite = (w) => metrics.remoteWriteSeconds.observe({ result: w.ok ? 'ok' : 'error' }, w.seconds);
+    }
+    const alarms = new SqliteAlarmStore({ dataDir: config.dataDir, now });
     stops.push(() => alarms.close());
 
     const bus = new EventBus(log);
@@ -123,6 +149,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     if (savedState && !savedSite) log.warn({ revision: savedState.revision }, 'saved rule engine state names an unknown revision; starting fresh');
     stops.push(() => rules.stop());
+    // Installed before the rules start: every transition plans its notifications in its own transaction.
+    const alerting = createAlerting({
+      store: alarms, bus, log, site: () => rules.site, revision: () => rules.revision, now, newAlarmId: () => newAlarmId(now),
+      // Channel secrets are named in the site and read where they are needed (never stored in the site).
+      secrets: opts.secrets ?? ((name) => process.env[name]), ...(opts.random ? { random: opts.random } : {}),
+    });
+    stops.push(() => alerting.stop());
 
     const stats = new IngestStats();
     // Per-request lines (info) only when debugging; errors still show. pino's Logger and Fastify's
@@ -136,6 +169,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       rules, alarms, stats, configs, version: VERSION, startedAt, now,
       applySite: (next, text, meta) => (late.applySite ? late.applySite(next, text, meta) : Promise.reject(new Error('the platform is still starting'))),
     });
+    await registerAlarmRoutes(app, {
+      alarms, handling: alerting.handling, telemetry, site: () => rules.site, now,
+      errors: () => ({ notifier: alerting.notifier.errors, escalation: alerting.escalation.errors, planning: alarms.hookErrors }),
+    });
+    await registerAuditRoutes(app, { audits, configs, now, current: () => ({ site: rules.site, revision: rules.revision }) });
+    await registerReportRoutes(app, { source: reportSource(alarms, configs, ledgerHeadOf(alarms)), pdf: chromiumPdfRenderer(), now });
     await registerDashboard(app, opts.dashboardDir);
     const realtime = attachRealtime({
       httpServer: app.server,
@@ -146,27 +185,54 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     stops.push(() => realtime.close());
 
+    await alerting.start();
+    rules.start();
+    const bindings = swappableBindings(bindingsOf(site));
+    const ingest = createIngest({ bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics });
     let broker: Broker | undefined;
     if (config.mqtt.url === undefined) {
-      broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log });
+      // The embedded broker runs ingest itself, before its PUBACK; the platform client only publishes.
+      broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, ingest, accepts: isIngestTopic });
       stops.push(() => broker?.close());
     }
     const mqttUrl = config.mqtt.url ?? broker!.url;
-
-    rules.start();
-    const bindings = swappableBindings(bindingsOf(site));
-    const ingest = createIngest({ bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now });
     const client = await connectPlatformClient({
       url: mqttUrl,
-      clientId: `hazwatch-platform-${hostname()}`.slice(0, 64),
-      subscriptions: [topics.allTelemetry, topics.allStatus],
+      clientId: config.mqtt.clientId,
+      subscriptions: config.mqtt.url === undefined ? [] : ingestSubscriptions(config.mqtt.shareGroup),
       onMessage: ingest,
       log,
+      ...(config.mqtt.url !== undefined ? brokerCredentials(config.mqtt) : {}),
     });
     stops.push(() => client.close());
-    const stopAlarmPublishing = publishAlarms(client, bus, log);
+    late4.brokerConnected = () => client.connected();
+    const stopAlarmPublishing = publishAlarms(client, bus, log, () => alarms.list({ state: 'unclosed', limit: 10_000 }));
     stops.push(stopAlarmPublishing);
     await publishGatewayConfigs(client, site, revision, now(), log);
+    const spoolAlarm = new SpoolAlarm({
+      health: () => telemetry.health(),
+      alarmPercent: config.telemetry.spoolAlarmPercent,
+      enterprises: () => rules.site.enterprises.map((e) => e.id),
+      revision: () => rules.revision,
+      record: async (events) => {
+        // As stored: handling recorded meanwhile (an acknowledgement) stays on the record.
+        for (const e of await alarms.append(events)) bus.emit('alarm', toAlarmEvent(e));
+      },
+      active: () => alarms.list({ state: 'active', limit: 1000 }),
+      newId: () => newAlarmId(now),
+      log,
+      now,
+    });
+    await spoolAlarm.start();
+    stops.push(() => spoolAlarm.stop());
+    await registerOpsRoutes(app, {
+      telemetry, storeKind: config.store.kind, deadLetters, metrics, now,
+      brokerConnected: () => client.connected(),
+      embeddedBroker: broker !== undefined,
+      spoolAlarmPercent: config.telemetry.spoolAlarmPercent,
+      site: () => rules.site,
+      alarm: (id) => alarms.get(id),
+    });
 
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();
@@ -180,6 +246,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const applySite: RunningServer['applySite'] = (next, text, meta) => {
       const done = applying.then(async () => {
         const rev = configs.add({ site: next, text, source: meta.source, changedBy: meta.changedBy, changedAt: iso(now()) });
+        audits.record(rev);
         bindings.set(bindingsOf(next));
         await rules.reconfigure(next, rev.revision);
         await publishGatewayConfigs(client, next, rev.revision, now(), log);
@@ -203,6 +270,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       telemetry,
       alarms,
       configs,
+      alerting,
       applySite,
       close: () =>
         (closing ??= (async () => {

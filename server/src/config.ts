@@ -22,6 +22,23 @@ export const CONFIG_VARIABLES = [
   'HAZWATCH_INFLUX_BUCKET',
   'HAZWATCH_INFLUX_API',
   'HAZWATCH_LOG_LEVEL',
+  // Ingestion and storage (issue 4): broker client, telemetry retention, dedupe, spool and dead letters.
+  'HAZWATCH_MQTT_CLIENT_ID',
+  'HAZWATCH_MQTT_USERNAME',
+  'HAZWATCH_MQTT_PASSWORD',
+  'HAZWATCH_MQTT_SHARE_GROUP',
+  'HAZWATCH_MQTT_CA',
+  'HAZWATCH_MQTT_CERT',
+  'HAZWATCH_MQTT_KEY',
+  'HAZWATCH_MQTT_TLS_INSECURE',
+  'HAZWATCH_RETENTION_DAYS',
+  'HAZWATCH_DEDUPE_DAYS',
+  'HAZWATCH_DEAD_LETTERS_MAX',
+  'HAZWATCH_SPOOL_MAX_BATCHES',
+  'HAZWATCH_SPOOL_ALARM_PERCENT',
+  'HAZWATCH_INFLUX_RETRY_MIN_MS',
+  'HAZWATCH_INFLUX_RETRY_MAX_MS',
+  'HAZWATCH_INFLUX_TIMEOUT_MS',
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -32,6 +49,18 @@ const port = z.preprocess(
     .int({ message: 'expected a port number 0–65535 (0: any free port)' })
     .min(0, { message: 'expected a port number 0–65535 (0: any free port)' })
     .max(65535, { message: 'expected a port number 0–65535 (0: any free port)' }),
+);
+/** A whole number in [min, max], from a string (environment) or a number (file). */
+const int = (min: number, max: number, what: string) => {
+  const message = `expected ${what}: a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ message }).int({ message }).min(min, { message }).max(max, { message }),
+  );
+};
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[v.trim().toLowerCase()] ?? v : v),
+  z.boolean({ message: 'expected true or false' }),
 );
 const text = (what: string) => z.string({ message: `expected ${what}` }).trim().min(1, { message: `expected ${what}, got an empty string` });
 const host = text('a host name or IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1');
@@ -67,8 +96,35 @@ export const ConfigSchema = z
     HAZWATCH_INFLUX_BUCKET: text('an InfluxDB bucket (the database on InfluxDB 1.x)').optional(),
     HAZWATCH_INFLUX_API: z.enum(['v1', 'v2'], { message: 'expected "v1" (InfluxDB 1.x) or "v2"' }).default('v2'),
     HAZWATCH_LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    // A fixed client id keeps the broker's persistent session (and the QoS 1 batches it queues) across
+    // restarts and container re-creation; instances sharing a subscription group need distinct ids.
+    HAZWATCH_MQTT_CLIENT_ID: text('an MQTT client id').pipe(z.string().max(64, { message: 'expected at most 64 characters' })).default('hazwatch-platform'),
+    HAZWATCH_MQTT_USERNAME: text('an MQTT user name').optional(),
+    HAZWATCH_MQTT_PASSWORD: z.string({ message: 'expected an MQTT password' }).optional(),
+    HAZWATCH_MQTT_SHARE_GROUP: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'expected a group name of letters, digits, "_", "." or "-"' })
+      .optional(),
+    HAZWATCH_MQTT_CA: text('the path of a PEM file with the CA certificate(s) of the broker').optional(),
+    HAZWATCH_MQTT_CERT: text('the path of a PEM client certificate').optional(),
+    HAZWATCH_MQTT_KEY: text('the path of a PEM client key').optional(),
+    HAZWATCH_MQTT_TLS_INSECURE: bool.default(false),
+    HAZWATCH_RETENTION_DAYS: int(0, 36_500, 'days of telemetry the SQLite store keeps (0: forever)').default(400),
+    HAZWATCH_DEDUPE_DAYS: int(1, 3650, 'days a batch id is remembered for dedupe').default(30),
+    HAZWATCH_DEAD_LETTERS_MAX: int(1, 10_000_000, 'the number of rejected messages kept for inspection').default(10_000),
+    HAZWATCH_SPOOL_MAX_BATCHES: int(1, 100_000_000, 'the number of batches the InfluxDB spool may hold').default(1_000_000),
+    HAZWATCH_SPOOL_ALARM_PERCENT: int(1, 100, 'the spool fill (percent) that raises an alarm').default(80),
+    HAZWATCH_INFLUX_RETRY_MIN_MS: int(1, 3_600_000, 'milliseconds before the first retry of a failed InfluxDB write').default(1000),
+    HAZWATCH_INFLUX_RETRY_MAX_MS: int(1, 3_600_000, 'the longest wait between InfluxDB write retries (ms)').default(60_000),
+    HAZWATCH_INFLUX_TIMEOUT_MS: int(100, 600_000, 'the timeout of one InfluxDB request (ms)').default(10_000),
   })
   .superRefine((c, ctx) => {
+    if ((c.HAZWATCH_MQTT_CERT === undefined) !== (c.HAZWATCH_MQTT_KEY === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [c.HAZWATCH_MQTT_CERT === undefined ? 'HAZWATCH_MQTT_CERT' : 'HAZWATCH_MQTT_KEY'], message: 'a client certificate needs both HAZWATCH_MQTT_CERT and HAZWATCH_MQTT_KEY' });
+    }
+    if (c.HAZWATCH_INFLUX_RETRY_MAX_MS < c.HAZWATCH_INFLUX_RETRY_MIN_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HAZWATCH_INFLUX_RETRY_MAX_MS'], message: 'must not be less than HAZWATCH_INFLUX_RETRY_MIN_MS' });
+    }
     if (c.HAZWATCH_STORE !== 'influxdb') return;
     const need = (key: ConfigVariable, why: string) => {
       if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required when HAZWATCH_STORE=influxdb${why}` });
@@ -86,14 +142,42 @@ export type StoreConfig =
   | { kind: 'sqlite' }
   | { kind: 'influxdb'; url: string; api: 'v1' | 'v2'; bucket: string; token?: string; org?: string };
 
+export type MqttConfig = {
+  url?: string;
+  host: string;
+  port: number;
+  /** The platform client's fixed id (persistent session). */
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** Set: subscribe through `$share/{group}/…` so several instances split the gateways. */
+  shareGroup?: string;
+  /** File paths (absolute), read when connecting. */
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+};
+
+export type TelemetryConfig = {
+  /** SQLite store: readings older than this are deleted; 0 keeps them forever. */
+  retentionDays: number;
+  dedupeDays: number;
+  deadLettersMax: number;
+  /** InfluxDB store: the durable local spool in front of it, and its write retries. */
+  spoolMaxBatches: number;
+  spoolAlarmPercent: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  timeoutMs: number;
+};
+
 /** The configuration as the rest of the server uses it: paths absolute, ports numbers. */
 export type Config = {
   site: string;
   dataDir: string;
   http: { host: string; port: number };
   /** `url` set: connect to that broker; unset: run the embedded one on host:port. */
-  mqtt: { url?: string; host: string; port: number };
+  mqtt: MqttConfig;
   store: StoreConfig;
+  telemetry: TelemetryConfig;
   logLevel: (typeof LOG_LEVELS)[number];
 };
 
@@ -167,8 +251,32 @@ function toConfig(c: RawConfig, cwd: string): Config {
       ...(c.HAZWATCH_MQTT_URL !== undefined ? { url: c.HAZWATCH_MQTT_URL } : {}),
       host: c.HAZWATCH_MQTT_HOST,
       port: c.HAZWATCH_MQTT_PORT,
+      clientId: c.HAZWATCH_MQTT_CLIENT_ID,
+      ...(c.HAZWATCH_MQTT_USERNAME !== undefined ? { username: c.HAZWATCH_MQTT_USERNAME } : {}),
+      ...(c.HAZWATCH_MQTT_PASSWORD !== undefined ? { password: c.HAZWATCH_MQTT_PASSWORD } : {}),
+      ...(c.HAZWATCH_MQTT_SHARE_GROUP !== undefined ? { shareGroup: c.HAZWATCH_MQTT_SHARE_GROUP } : {}),
+      ...(c.HAZWATCH_MQTT_CA !== undefined || c.HAZWATCH_MQTT_CERT !== undefined || c.HAZWATCH_MQTT_TLS_INSECURE
+        ? {
+            tls: {
+              ...(c.HAZWATCH_MQTT_CA !== undefined ? { ca: resolve(cwd, c.HAZWATCH_MQTT_CA) } : {}),
+              ...(c.HAZWATCH_MQTT_CERT !== undefined ? { cert: resolve(cwd, c.HAZWATCH_MQTT_CERT) } : {}),
+              ...(c.HAZWATCH_MQTT_KEY !== undefined ? { key: resolve(cwd, c.HAZWATCH_MQTT_KEY) } : {}),
+              rejectUnauthorized: !c.HAZWATCH_MQTT_TLS_INSECURE,
+            },
+          }
+        : {}),
     },
     store,
+    telemetry: {
+      retentionDays: c.HAZWATCH_RETENTION_DAYS,
+      dedupeDays: c.HAZWATCH_DEDUPE_DAYS,
+      deadLettersMax: c.HAZWATCH_DEAD_LETTERS_MAX,
+      spoolMaxBatches: c.HAZWATCH_SPOOL_MAX_BATCHES,
+      spoolAlarmPercent: c.HAZWATCH_SPOOL_ALARM_PERCENT,
+      retryMinMs: c.HAZWATCH_INFLUX_RETRY_MIN_MS,
+      retryMaxMs: c.HAZWATCH_INFLUX_RETRY_MAX_MS,
+      timeoutMs: c.HAZWATCH_INFLUX_TIMEOUT_MS,
+    },
     logLevel: c.HAZWATCH_LOG_LEVEL,
   };
 }

@@ -14,9 +14,19 @@ describe('config', () => {
       site: '/srv/hz/examples/demo-site.yaml',
       dataDir: '/srv/hz/data',
       http: { host: '0.0.0.0', port: 8080 },
-      mqtt: { host: '0.0.0.0', port: 1883 },
+      mqtt: { host: '0.0.0.0', port: 1883, clientId: 'hazwatch-platform' },
       store: { kind: 'sqlite' },
       logLevel: 'info',
+      telemetry: {
+        retentionDays: 400,
+        dedupeDays: 30,
+        deadLettersMax: 10_000,
+        spoolMaxBatches: 1_000_000,
+        spoolAlarmPercent: 80,
+        retryMinMs: 1000,
+        retryMaxMs: 60_000,
+        timeoutMs: 10_000,
+      },
     });
   });
 

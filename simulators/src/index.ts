@@ -3,3 +3,6 @@ export { RealtimeSimulation, type ReadingListener, type RealtimeOptions } from '
 export { readSiteFile } from './site-file.ts';
 export { createRng, hashSeed, type Rng } from './prng.ts';
 export { localTime, mayOperate, type LocalTime } from './local-time.ts';
+export { ModbusTcpServer, type ModbusServerOptions, type ModbusServerEvents } from './modbus/server.ts';
+export { encodeRegisters, type RegisterType, type WordOrder } from './modbus/codec.ts';
+export { PlcSimulation, type PlcPoint } from './modbus/plc.ts';

@@ -7,10 +7,14 @@
  */
 export type ReadingSink = (readings: readonly unknown[]) => void;
 
+/** What the health endpoint shows of an input; `ok: false` when it cannot measure right now. */
+export type InputHealth = { kind: string; name: string; ok: boolean } & Record<string, unknown>;
+
 export interface InputAdapter {
   /** For logs, e.g. `simulator`. */
   readonly name: string;
   /** Begins reporting; the current state should be reported first, changes after. */
   start(sink: ReadingSink): Promise<void>;
   stop(): Promise<void>;
+  health?(): InputHealth;
 }

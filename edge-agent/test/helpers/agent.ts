@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createAgentWith, parseAgentConfig, type AgentConfigInput, type InputAdapter, type ReadingSink } from '../../src/index.ts';
+import { createAgentWith, parseAgentConfig, type AgentConfigInput, type AgentHealth, type Clock, type InputAdapter, type InputFactory, type ReadingSink } from '../../src/index.ts';
 
 /** An input adapter the test drives by hand, as a door counter or scale would. */
 export class ManualInput implements InputAdapter {
@@ -25,9 +25,9 @@ export function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const silent = pino({ level: 'silent' });
+export const silent = pino({ level: process.env.AGENT_TEST_LOG ?? 'silent' });
 
-export function agentWith(url: string, dataDir: string, input: InputAdapter, extra: Partial<AgentConfigInput> = {}) {
+export function agentWith(url: string, dataDir: string, input: InputAdapter | InputFactory, extra: Partial<AgentConfigInput> = {}, clock?: Clock) {
   const config = parseAgentConfig(
     {
       enterpriseId: 'ent-1',
@@ -41,7 +41,7 @@ export function agentWith(url: string, dataDir: string, input: InputAdapter, ext
     },
     dataDir,
   );
-  return createAgentWith(config, input, silent);
+  return createAgentWith(config, input, silent, clock ? { clock } : {});
 }
 
 export function workshop(ts: number, total: number, materialKg = 100) {
@@ -50,3 +50,17 @@ export function workshop(ts: number, total: number, materialKg = 100) {
 
 /** Lets pending immediates run, so readings pushed before go out in their own batch. */
 export const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+export type PostReply = { status: number; body: { error?: string; problems?: { path: string; message: string }[]; faults?: unknown[]; accepted?: number } };
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<PostReply> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as PostReply['body'] };
+}
+
+/** GET a JSON document; by default the agent's health. */
+export async function getJson<T = AgentHealth>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.json()) as T;
+}

@@ -11,13 +11,53 @@ export type Broker = {
   close(): Promise<void>;
 };
 
+export type EmbeddedBrokerOptions = {
+  host: string;
+  port: number;
+  log: Logger;
+  /**
+   * Takes every publish on a topic `accepts` before aedes acknowledges it: aedes 1.x sends the QoS 1
+   * PUBACK before it routes a message, so ingesting from a subscription would acknowledge a batch
+   * before it is stored. Resolving means durably handled (PUBACK and routing follow); rejecting leaves
+   * the message unacknowledged and drops the sender's connection, so it sends it again.
+   */
+  ingest?: (topic: string, payload: Buffer) => Promise<void>;
+  accepts?: (topic: string) => boolean;
+};
+
 /**
  * The zero-setup broker: aedes 1.x on plain TCP, sessions and retained messages in memory (a restart
- * loses them; gateways republish status and the platform republishes config on start).
+ * loses them; gateways republish status and the platform republishes config on start). Telemetry
+ * never depends on that memory: it is stored before its PUBACK, and unacknowledged batches stay with
+ * the gateway, which sends them again after a restart.
  */
-export async function startEmbeddedBroker(opts: { host: string; port: number; log: Logger }): Promise<Broker> {
-  const aedes = await Aedes.createBroker();
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<Broker> {
   const log = opts.log.child({ component: 'broker' });
+  // One at a time, in arrival order across all gateways, as the external-broker path handles them.
+  let chain: Promise<void> = Promise.resolve();
+  let stopping = false;
+  const aedes = await Aedes.createBroker({
+    authorizePublish: (client, packet, callback) => {
+      // aedes' default: clients may not publish under $SYS/.
+      if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topic is reserved'));
+      const ingest = opts.ingest;
+      if (!ingest || !(opts.accepts?.(packet.topic) ?? true)) return callback(null);
+      // While stopping nothing more is taken: a batch is left unacknowledged (sent again after the
+      // restart), and the last wills that closing the broker publishes are dropped: the platform
+      // stopping is not its gateways going offline.
+      if (stopping) return callback(new Error('the platform is stopping'));
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      chain = chain
+        .then(() => ingest(packet.topic, payload))
+        .then(
+          () => callback(null),
+          (err: unknown) => {
+            log.warn({ clientId: client?.id, topic: packet.topic, err: (err as Error).message }, 'message not acknowledged; the sender will send it again');
+            callback(err as Error);
+          },
+        );
+    },
+  });
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
   const sockets = new Set<Socket>();
@@ -42,8 +82,11 @@ export async function startEmbeddedBroker(opts: { host: string; port: number; lo
     port,
     close: () =>
       (closing ??= (async () => {
+        stopping = true;
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const s of sockets) s.destroy();
+        // Messages being stored finish before the stores behind them close.
+        await chain.catch(() => undefined);
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };

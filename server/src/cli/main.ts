@@ -8,8 +8,10 @@ Commands:
   serve [--config FILE]          run the platform: broker, ingest, rules, alarms, HTTP API, dashboard
   replay ...                     run the rule engine on recorded inputs (virtual clock)
   scenarios DIR...               check scenario files against the rule engine
-  audit --site FILE [--json]     compliance audit of a site configuration (not implemented yet)
-  ledger export | verify FILE    the alarm ledger (not implemented yet)
+  audit --site FILE [--json]     compliance audit of a site configuration (exit 1 on a violation)
+  report verify --report FILE --ledger FILE
+                                 check a period report against an exported ledger
+  ledger export | verify FILE    the hash-chained alarm ledger as JSON lines, and its offline check
 
 Options:
   -h, --help                     show this help
@@ -40,9 +42,11 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
     case 'scenarios':
       return (await import('./scenarios.ts')).runScenarios(args);
     case 'audit':
+      return (await import('./audit.ts')).runAudit(args, io);
+    case 'report':
+      return (await import('./report.ts')).runReport(args, io);
     case 'ledger':
-      io.err(`hazwatch ${command}: not implemented yet\n`);
-      return 2;
+      return (await import('./ledger.ts')).runLedger(args, io);
     default:
       io.err(`hazwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AlarmRecord, Id, LineLive, SiteConfig, WorkshopLive } from '@hazwatch/protocols';
+import { Id, LineLive, SiteConfig, WorkshopLive } from '@hazwatch/protocols';
 import type { IngestStats } from '../ingest/stats.ts';
 import { IngestStatsView } from '../ingest/stats.ts';
 import type { RulesService } from '../rules/rules.ts';
@@ -24,11 +24,6 @@ export const Health = z.strictObject({ status: z.literal('ok'), version: z.strin
 export const SiteView = z.strictObject({ revision: z.number().int(), site: SiteConfig });
 
 const EnterpriseFilter = z.strictObject({ enterpriseId: Id.optional() });
-const AlarmQuery = z.strictObject({
-  state: z.enum(['active', 'all']).default('all'),
-  enterpriseId: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
 
 const errors = { 400: jsonSchema(ApiError) };
 const RevisionSummary = z.strictObject({ revision: z.number().int(), source: z.string(), changedBy: z.string(), changedAt: z.string() });
@@ -62,11 +57,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     return deps.rules.lines().filter((l) => q.data.enterpriseId === undefined || l.enterpriseId === q.data.enterpriseId);
   });
 
-  app.get('/api/v1/alarms', { schema: { response: { 200: jsonSchema(z.array(AlarmRecord)), ...errors } } }, async (req, reply) => {
-    const q = AlarmQuery.safeParse(req.query);
-    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
-    return deps.alarms.list({ state: q.data.state, limit: q.data.limit, ...(q.data.enterpriseId !== undefined ? { enterpriseId: q.data.enterpriseId } : {}) });
-  });
+  // GET /api/v1/alarms and the rest of the alarm API: http/alarm-routes.ts.
 
   app.get('/api/v1/site', { schema: { response: { 200: jsonSchema(SiteView) } } }, async () => ({
     revision: deps.rules.revision,

@@ -1,9 +1,11 @@
-import { parseTopic } from '@hazwatch/protocols';
+import { parseTopic, topics } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { EngineInput } from '../engine/index.ts';
 import type { TelemetryStore } from '../storage/telemetry-store.ts';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
 import type { Bindings } from './bindings.ts';
+import type { DeadLetterStore } from './dead-letters.ts';
+import type { IngestMetrics } from './metrics.ts';
 import type { IngestStats } from './stats.ts';
 import { checkStatus, checkTelemetry, decodeJson, type Rejection } from './validate.ts';
 
@@ -15,7 +17,19 @@ export type IngestDeps = {
   stats: IngestStats;
   log: Logger;
   now?: () => number;
+  /** Where rejected messages are kept for inspection. */
+  deadLetters?: DeadLetterStore;
+  metrics?: IngestMetrics;
 };
+
+/** The topics ingest takes (SPEC 2): all that either broker path routes to it. */
+export const INGEST_FILTERS = [topics.allTelemetry, topics.allStatus];
+
+/** True for the topics INGEST_FILTERS match (`hazwatch/v1/+/+/telemetry|status`). */
+export function isIngestTopic(topic: string): boolean {
+  const parts = topic.split('/');
+  return parts.length === 5 && parts[0] === 'hazwatch' && parts[1] === 'v1' && (parts[4] === 'telemetry' || parts[4] === 'status');
+}
 
 /** Thrown when an accepted batch could not be written: the caller must not acknowledge it. */
 export class StoreFailure extends Error {
@@ -26,9 +40,11 @@ export class StoreFailure extends Error {
 }
 
 /**
- * One MQTT message in, applied at most once. Bad input is counted, logged (rate limited, with a
- * sample) and dropped; it never throws. Only a failed store write throws (StoreFailure), so the
- * message stays unacknowledged and the broker delivers it again.
+ * One MQTT message in, applied at most once: the one ingest path of both broker set-ups (the embedded
+ * broker calls it before its PUBACK, the platform client before its PUBACK to an external broker).
+ * Bad input is counted, logged (rate limited, with a sample), kept as a dead letter and dropped; it
+ * never throws. Only a failed durable write throws (StoreFailure), so the message stays
+ * unacknowledged and the broker delivers it again.
  */
 export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Array) => Promise<void> {
   const now = deps.now ?? Date.now;
@@ -36,8 +52,15 @@ export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Ar
 
   const refuse = (topic: string, payload: Uint8Array, r: Rejection) => {
     deps.stats.reject(r.reason);
+    deps.metrics?.reject(r.reason);
     const sample = Buffer.from(payload.subarray(0, 200)).toString('utf8');
     warn(r.reason, { reason: r.reason, topic, detail: r.detail, sample, bytes: payload.byteLength }, `rejected message: ${r.reason}`);
+    try {
+      deps.deadLetters?.add({ receivedAt: now(), topic, reason: r.reason, detail: r.detail, payload });
+    } catch (err) {
+      // Keeping the evidence of bad input must never stop good input.
+      warn('dead-letter-store', { err: (err as Error).message }, 'cannot keep a dead letter');
+    }
   };
 
   return async function ingest(topic, payload) {
@@ -59,6 +82,7 @@ export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Ar
       const checked = checkStatus(parsedTopic, decoded.value, deps.bindings);
       if (!checked.ok) return refuse(topic, payload, checked);
       deps.stats.statusAccepted++;
+      deps.metrics?.statuses.inc();
       await deps.apply({ kind: 'status', at, enterpriseId, gatewayId, status: checked.status });
       return;
     }
@@ -67,20 +91,27 @@ export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Ar
     if (!checked.ok) return refuse(topic, payload, checked);
     const { batch } = checked;
     let result: 'stored' | 'duplicate';
+    const started = performance.now();
     try {
       result = await deps.store.write({ enterpriseId, gatewayId, seq: batch.seq, sentAt: batch.sentAt, receivedAt: at }, batch.readings);
+      deps.metrics?.writeSeconds.observe((performance.now() - started) / 1000);
     } catch (err) {
       deps.stats.storeFailures++;
+      deps.metrics?.storeFailures.inc();
       deps.log.error({ err, topic, seq: batch.seq }, 'telemetry store write failed; batch left for redelivery');
       throw new StoreFailure(err);
     }
     if (result === 'duplicate') {
       deps.stats.duplicates++;
+      deps.metrics?.duplicates.inc();
+      deps.metrics?.batches.inc({ result: 'duplicate' });
       deps.log.debug({ enterpriseId, gatewayId, seq: batch.seq }, 'duplicate batch ignored');
       return;
     }
     deps.stats.batchesAccepted++;
     deps.stats.readingsAccepted += batch.readings.length;
+    deps.metrics?.batches.inc({ result: 'stored' });
+    deps.metrics?.readings.inc(batch.readings.length);
     deps.stats.lastAcceptedAt = at;
     await deps.apply({ kind: 'telemetry', at, enterpriseId, gatewayId, batch });
   };

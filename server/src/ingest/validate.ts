@@ -2,12 +2,32 @@
 import { GatewayStatus, LIMITS, TelemetryBatch, formatPath, isWorkshopReading, type ParsedTopic } from '@hazwatch/protocols';
 import type { Bindings } from './bindings.ts';
 
-/** Why a message was refused. Counted per reason at /api/v1/ingest/stats. */
+/**
+ * Why a message was refused. Counted per reason at /api/v1/ingest/stats and in /metrics
+ * (`hazwatch_ingest_rejected_total{reason}`), and kept with each dead letter. The schema reasons
+ * (`not-an-object` … `invalid-value`) name the first problem zod found; the detail lists them all.
+ */
 export const REJECT_REASONS = [
   'bad-topic',
   'oversized',
+  'empty-payload',
   'invalid-utf8',
   'not-json',
+  'not-an-object',
+  'unsupported-version',
+  'missing-field',
+  'unknown-field',
+  'wrong-type',
+  'not-finite',
+  'not-whole-number',
+  'negative-value',
+  'out-of-range',
+  'too-many-items',
+  'bad-id',
+  'bad-timestamp',
+  'unknown-reading-kind',
+  'inconsistent-headcount',
+  'invalid-value',
   'invalid-payload',
   'gateway-mismatch',
   'unknown-gateway',
@@ -30,6 +50,7 @@ function reject(reason: RejectReason, detail: string): Rejection {
 }
 
 export function decodeJson(payload: Uint8Array): { ok: true; value: unknown } | Rejection {
+  if (payload.byteLength === 0) return reject('empty-payload', 'payload is empty');
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return reject('oversized', `payload is ${payload.byteLength} bytes, more than the ${MAX_PAYLOAD_BYTES} allowed`);
   }
@@ -46,9 +67,50 @@ export function decodeJson(payload: Uint8Array): { ok: true; value: unknown } | 
   }
 }
 
-function schemaDetail(issues: { path: PropertyKey[]; message: string }[]): string {
-  const shown = issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
+type Issue = { code: string; path: PropertyKey[]; message: string; expected?: string; origin?: string };
+
+function schemaDetail(issues: Issue[]): string {
+  const shown = issues.slice(0, 5).map((i) => `${formatPath(i.path) || '(payload)'}: ${i.message}`);
   return shown.join('; ') + (issues.length > 5 ? `; and ${issues.length - 5} more` : '');
+}
+
+const TIME_KEYS = new Set<PropertyKey>(['ts', 'sentAt', 'since']);
+const ID_KEYS = new Set<PropertyKey>(['gatewayId', 'workshopId', 'lineId', 'id', 'product']);
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let v = root;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** The reason for a schema failure, from its first issue (the order zod checks in: shape first). */
+export function schemaReason(issue: Issue, input: unknown): RejectReason {
+  const { code, path } = issue;
+  const last = path[path.length - 1];
+  const value = valueAt(input, path);
+  if (path.length === 0 && code === 'invalid_type') return 'not-an-object';
+  if (code === 'unrecognized_keys') return 'unknown-field';
+  if ((code === 'invalid_type' || code === 'invalid_union') && value === undefined) return 'missing-field';
+  if (path.length === 1 && last === 'v') return 'unsupported-version';
+  if (last !== undefined && TIME_KEYS.has(last)) return 'bad-timestamp';
+  if (code === 'invalid_key' || (last !== undefined && ID_KEYS.has(last) && code === 'invalid_format')) return 'bad-id';
+  if ((code === 'too_big' && issue.origin === 'array') || (code === 'custom' && /too many/.test(issue.message))) return 'too-many-items';
+  if (code === 'custom' && path.includes('headcount')) return 'inconsistent-headcount';
+  if (code === 'custom' && path.length === 2 && path[0] === 'readings') return 'unknown-reading-kind';
+  if (code === 'invalid_type' && typeof value === 'number' && !Number.isFinite(value)) return 'not-finite';
+  if (code === 'invalid_type' && issue.expected === 'int' && typeof value === 'number') return 'not-whole-number';
+  if (code === 'too_small' && typeof value === 'number' && value < 0) return 'negative-value';
+  if (code === 'too_big' || code === 'too_small') return 'out-of-range';
+  if (code === 'invalid_type') return 'wrong-type';
+  if (code === 'invalid_value') return 'invalid-value';
+  return 'invalid-payload';
+}
+
+function schemaRejection(issues: Issue[], input: unknown): Rejection {
+  return reject(issues[0] ? schemaReason(issues[0], input) : 'invalid-payload', schemaDetail(issues));
 }
 
 type GatewayTopic = Extract<ParsedTopic, { kind: 'telemetry' | 'status' | 'config' }>;
@@ -60,7 +122,7 @@ type GatewayTopic = Extract<ParsedTopic, { kind: 'telemetry' | 'status' | 'confi
  */
 export function checkTelemetry(topic: GatewayTopic, value: unknown, bindings: Bindings, now: number): { ok: true; batch: TelemetryBatch } | Rejection {
   const parsed = TelemetryBatch.safeParse(value);
-  if (!parsed.success) return reject('invalid-payload', schemaDetail(parsed.error.issues));
+  if (!parsed.success) return schemaRejection(parsed.error.issues as Issue[], value);
   const batch = parsed.data;
   if (batch.gatewayId !== topic.gatewayId) {
     return reject('gateway-mismatch', `payload gatewayId "${batch.gatewayId}" differs from the topic's gateway "${topic.gatewayId}"`);
@@ -86,7 +148,7 @@ export function checkTelemetry(topic: GatewayTopic, value: unknown, bindings: Bi
 
 export function checkStatus(topic: GatewayTopic, value: unknown, bindings: Bindings): { ok: true; status: GatewayStatus } | Rejection {
   const parsed = GatewayStatus.safeParse(value);
-  if (!parsed.success) return reject('invalid-payload', schemaDetail(parsed.error.issues));
+  if (!parsed.success) return schemaRejection(parsed.error.issues as Issue[], value);
   if (!bindings.gateway(topic.enterpriseId, topic.gatewayId)) {
     return reject('unknown-gateway', `gateway "${topic.gatewayId}" is not configured for enterprise "${topic.enterpriseId}"`);
   }

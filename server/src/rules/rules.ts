@@ -1,4 +1,4 @@
-import { iso, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
+import { iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
@@ -175,13 +175,16 @@ export class RulesService {
 
   private async publish(out: EngineOutput, state?: Parameters<AlarmStore['append']>[1]): Promise<void> {
     const events = out.transitions.map((t) => ({ kind: t.kind, at: iso(t.at), alarm: t.alarm }));
+    // Announced as stored (the ledger keeps handling the engine does not know of, e.g. an acknowledgement).
+    let announced: readonly AlarmEvent[] = events;
     try {
-      await this.deps.alarms.append(events, state);
+      const stored = await this.deps.alarms.append(events, state);
+      if (stored.length === events.length) announced = stored.map((e) => ({ kind: e.kind, at: e.at, alarm: e.alarm, seq: e.seq, by: e.by, detail: e.detail }));
     } catch (err) {
       // Still announce: an operator must see an alarm even when the store is failing.
       this.deps.log.error({ err, count: events.length }, 'alarm store append failed');
     }
-    for (const e of events) this.deps.bus.emit('alarm', e);
+    for (const e of announced) this.deps.bus.emit('alarm', e);
     for (const w of out.workshops) this.deps.bus.emit('workshop', w);
     for (const l of out.lines) this.deps.bus.emit('line', l);
   }

@@ -1,41 +1,99 @@
-import type { AlarmEventKind, AlarmRecord } from '@hazwatch/protocols';
+import type { AlarmEventKind, AlarmLevel, AlarmRecord, AlarmType } from '@hazwatch/protocols';
 import type { EngineSnapshot } from '../engine/index.ts';
+import type { ChainedEvent } from '../alarms/chain.ts';
+import type { Outbox } from '../alarms/outbox.ts';
 
 /** The rule engine's state as saved, with the configuration revision it was running. */
 export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot };
 
+/**
+ * Which alarms a list names. `active`: not yet cleared; `cleared`: cleared, not closed; `unclosed`:
+ * not closed; `closed`; `unacknowledged`: neither acknowledged nor closed; `shelved`: shelved now; `all`.
+ */
+export const ALARM_STATES = ['active', 'cleared', 'unclosed', 'closed', 'unacknowledged', 'shelved', 'all'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+
 export type AlarmListQuery = {
-  /** `active`: not yet cleared. `all`: every record. */
-  state: 'active' | 'all';
+  state: AlarmState;
+  /** Any of these enterprises; absent: every enterprise. */
+  enterpriseIds?: readonly string[];
+  /** @deprecated single-enterprise form, kept for earlier callers. */
   enterpriseId?: string;
+  workshopId?: string;
+  lineId?: string;
+  types?: readonly AlarmType[];
+  levels?: readonly AlarmLevel[];
+  /** `raisedAt` within [from, to), RFC 3339 UTC. */
+  from?: string;
+  to?: string;
   /** Newest raised first; default 100. */
   limit?: number;
+  /** Continue after this position (from a previous page). */
+  after?: { raisedAt: string; id: string };
+  /** For `shelved`: the present (RFC 3339 UTC). */
+  now?: string;
 };
 
-export type StoredAlarmEvent = {
-  /** Position in the append-only log, from 1. */
-  seq: number;
+/** One event of the ledger as stored: the chained content and its hash. */
+export type LedgerEvent = ChainedEvent & { hash: string };
+/** @deprecated the earlier name. */
+export type StoredAlarmEvent = LedgerEvent;
+
+/** What a writer appends; the ledger adds seq, recordedAt, prev and hash. */
+export type EventDraft = {
   kind: AlarmEventKind;
-  /** RFC 3339 UTC, event time of the change. */
   at: string;
   alarm: AlarmRecord;
+  by?: string | null;
+  detail?: Record<string, unknown> | null;
 };
 
+/** Inside one transaction: read the current record, append events, write the outbox. */
+export interface LedgerTx {
+  get(id: string): AlarmRecord | undefined;
+  append(draft: EventDraft): LedgerEvent;
+  /** The active `notification-failed` alarm of a channel at an enterprise, if any. */
+  activeChannelFailure(enterpriseId: string, channel: string): AlarmRecord | undefined;
+  readonly outbox: Outbox;
+}
+
+/** Runs inside the transaction of every appended event (the notification outbox is planned here). */
+export type AppendHook = (tx: LedgerTx, event: LedgerEvent) => void;
+/** Runs after a transaction that appended events has committed. */
+export type CommitHook = (events: readonly LedgerEvent[]) => void;
+
 /**
- * Alarm records and their append-only event log (SPEC 5). The record table holds each alarm's latest
- * state for queries; the events are the history and are never updated. The hash-chained ledger
- * will be another implementation of this interface.
+ * The alarm ledger (SPEC 5): alarm records and their append-only, hash-chained events. Nothing is
+ * updated in place or deleted; the current state of each record is an index derived from its events,
+ * for queries. Keep the data access behind this interface: a PostgreSQL ledger is a new
+ * implementation, not a rewrite.
  */
 export interface AlarmStore {
   /**
-   * Appends events in order and updates each record to the state it carries, in one transaction —
-   * with the engine state that produced them, when given, so a restart never finds the two apart.
+   * Appends the rule engine's transitions in order, in one transaction with the engine state that
+   * produced them (so a restart never finds the two apart). Handling already recorded on a record
+   * (acknowledgement, comments, assignment, shelving, escalation tier) is kept: the engine does not
+   * know of it. Resolves with the events as stored.
    */
-  append(events: readonly { kind: AlarmEventKind; at: string; alarm: AlarmRecord }[], state?: SavedEngineState): Promise<void>;
+  append(events: readonly EventDraft[], state?: SavedEngineState): Promise<LedgerEvent[]>;
+  /** Runs `fn` in one transaction; whatever it appends and writes to the outbox commits together. */
+  write<T>(fn: (tx: LedgerTx) => T): Promise<T>;
+  /** Installs the hooks of the alerting part (planning notifications, waking the notifier). */
+  setHooks(hooks: { onAppend?: AppendHook; onCommit?: CommitHook }): void;
+  /** The notification outbox, in the same database (reads and the notifier's own writes). */
+  readonly outbox: Outbox;
   saveEngineState(state: SavedEngineState): Promise<void>;
   loadEngineState(): Promise<SavedEngineState | undefined>;
   list(q: AlarmListQuery): Promise<AlarmRecord[]>;
   get(id: string): Promise<AlarmRecord | undefined>;
-  events(alarmId: string): Promise<StoredAlarmEvent[]>;
+  events(alarmId: string): Promise<LedgerEvent[]>;
+  /** The records a statistic needs: raised within [from, to), or (gateway-offline) still running at `from`. */
+  statsRecords(q: { from?: string; to?: string; enterpriseIds?: readonly string[] }): Promise<AlarmRecord[]>;
+  /** The last event's position and hash. */
+  ledgerHead(): Promise<{ seq: number; hash: string } | undefined>;
+  /** Every ledger event in seq order, from one consistent snapshot (for export). */
+  iterateLedger(): Iterable<LedgerEvent>;
+  /** Open alarms whose escalation, reminders or shelving expiry may still be due. */
+  awaitingAcknowledgement(): Promise<AlarmRecord[]>;
   close(): Promise<void>;
 }

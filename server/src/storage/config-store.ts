@@ -1,4 +1,5 @@
 import type { SiteConfig } from '@hazwatch/protocols';
+import type { RevisionAudit } from '../audit/types.ts';
 
 /** One accepted site configuration (SPEC 3: every accepted configuration gets a revision, kept with who changed it and when). */
 export type SiteRevision = {
@@ -22,5 +23,8 @@ export interface ConfigStore {
   list(): SiteRevisionSummary[];
   /** Stores a new revision, numbered one past the latest, and returns it. */
   add(r: Omit<SiteRevision, 'revision'>): SiteRevision;
+  /** The compliance audit of a revision (issue 9); a later audit of the same revision replaces it. */
+  saveAudit(a: RevisionAudit): void;
+  getAudit(revision: number): RevisionAudit | undefined;
   close(): void;
 }

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { SiteConfig } from '@hazwatch/protocols';
 import { migrate, openSqlite } from './sqlite.ts';
 import type { ConfigStore, SiteRevision, SiteRevisionSummary } from './config-store.ts';
+import type { RevisionAudit } from '../audit/types.ts';
 
 const SCHEMA = [
   `CREATE TABLE site_revisions (
@@ -14,6 +15,15 @@ const SCHEMA = [
      changed_at TEXT NOT NULL
    );`,
 ];
+
+// Outside the numbered steps (IF NOT EXISTS) so that it cannot collide with steps others append.
+const AUDIT_SCHEMA = `CREATE TABLE IF NOT EXISTS site_audits (
+     revision    INTEGER PRIMARY KEY,
+     audited_at  TEXT NOT NULL,
+     regulation  TEXT NOT NULL,
+     result      TEXT,
+     error       TEXT
+   );`;
 
 type Row = { revision: number; site: string; text: string; source: string; changed_by: string; changed_at: string };
 
@@ -33,6 +43,23 @@ export class SqliteConfigStore implements ConfigStore {
   constructor(opts: { dataDir: string }) {
     this.db = openSqlite(join(opts.dataDir, 'config.sqlite'));
     migrate(this.db, SCHEMA);
+    this.db.exec(AUDIT_SCHEMA);
+  }
+
+  saveAudit(a: RevisionAudit): void {
+    this.db
+      .prepare(
+        `INSERT INTO site_audits (revision, audited_at, regulation, result, error) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (revision) DO UPDATE SET audited_at = excluded.audited_at, regulation = excluded.regulation, result = excluded.result, error = excluded.error`,
+      )
+      .run(a.revision, a.auditedAt, a.regulation, a.result === null ? null : JSON.stringify(a.result), a.error);
+  }
+
+  getAudit(revision: number): RevisionAudit | undefined {
+    const r = this.db.prepare('SELECT * FROM site_audits WHERE revision = ?').get(revision) as
+      | { revision: number; audited_at: string; regulation: string; result: string | null; error: string | null }
+      | undefined;
+    return r && { revision: r.revision, auditedAt: r.audited_at, regulation: r.regulation, result: r.result === null ? null : (JSON.parse(r.result) as RevisionAudit['result']), error: r.error };
   }
 
   latest(): SiteRevision | undefined {

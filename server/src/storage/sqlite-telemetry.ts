@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { isWorkshopReading, type Reading } from '@hazwatch/protocols';
 import { migrate, openSqlite } from './sqlite.ts';
-import type { BatchMeta, ReadingQuery, StoredReading, TelemetryStore } from './telemetry-store.ts';
+import type { AggregateBucket, AggregateField, AggregateQuery, BatchMeta, ReadingQuery, StoreHealth, StoredReading, TelemetryStore } from './telemetry-store.ts';
 
 const SCHEMA = [
   `CREATE TABLE batches (
@@ -36,7 +36,11 @@ const SCHEMA = [
    );
    CREATE INDEX readings_workshop ON readings (enterprise_id, workshop_id, ts) WHERE workshop_id IS NOT NULL;
    CREATE INDEX readings_line ON readings (enterprise_id, line_id, ts) WHERE line_id IS NOT NULL;`,
+  // Retention deletes by reading time across all subjects.
+  `CREATE INDEX readings_ts ON readings (ts);`,
 ];
+
+const COLUMN: Record<AggregateField, string> = { headcount: 'headcount', materialKg: 'material_kg', counter: 'counter' };
 
 type Row = {
   enterprise_id: string;
@@ -61,10 +65,12 @@ export type SqliteTelemetryOptions = {
   dataDir: string;
   /** How long a batch id is remembered for dedupe (ms). Spools replay within this window. */
   dedupeRetentionMs?: number;
+  /** Readings whose `ts` is older than this are deleted (ms); 0 or unset keeps them forever. */
+  retentionMs?: number;
   now?: () => number;
 };
 
-/** `telemetry.sqlite`: the zero-setup telemetry store and the dedupe window. */
+/** `telemetry.sqlite` (WAL): the zero-setup telemetry store, with retention, and the dedupe window. */
 export class SqliteTelemetryStore implements TelemetryStore {
   readonly file: string;
   private readonly db: Database.Database;
@@ -72,13 +78,17 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private readonly now: () => number;
   private readonly writeTx: (meta: BatchMeta, readings: readonly Reading[]) => boolean;
   private readonly pruneStmt: Database.Statement;
+  private readonly retainStmt: Database.Statement;
+  private readonly readingsRetentionMs: number;
   private lastPrune = 0;
+  private lastError: string | null = null;
 
   constructor(opts: SqliteTelemetryOptions) {
     this.file = join(opts.dataDir, 'telemetry.sqlite');
     this.db = openSqlite(this.file);
     migrate(this.db, SCHEMA);
-    this.retentionMs = opts.dedupeRetentionMs ?? 7 * 86_400_000;
+    this.retentionMs = opts.dedupeRetentionMs ?? 30 * 86_400_000;
+    this.readingsRetentionMs = opts.retentionMs ?? 0;
     this.now = opts.now ?? Date.now;
     const mark = this.db.prepare(
       'INSERT OR IGNORE INTO batches (enterprise_id, gateway_id, seq, sent_at, received_at) VALUES (?, ?, ?, ?, ?)',
@@ -90,6 +100,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
          @has_headcount, @headcount, @by_line, @persons, @has_material, @material_kg, @counter, @product, @unit)`,
     );
     this.pruneStmt = this.db.prepare('DELETE FROM batches WHERE received_at < ?');
+    this.retainStmt = this.db.prepare('DELETE FROM readings WHERE ts < ?');
     this.writeTx = this.db.transaction((meta: BatchMeta, readings: readonly Reading[]) => {
       const fresh = mark.run(meta.enterpriseId, meta.gatewayId, meta.seq, meta.sentAt, meta.receivedAt).changes > 0;
       if (!fresh) return false;
@@ -100,7 +111,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
   }
 
   async write(meta: BatchMeta, readings: readonly Reading[]): Promise<'stored' | 'duplicate'> {
-    const stored = this.writeTx(meta, readings);
+    let stored: boolean;
+    try {
+      stored = this.writeTx(meta, readings);
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      throw err;
+    }
     // Pruning the dedupe window hourly keeps the table bounded without a timer to stop.
     if (this.now() - this.lastPrune > 3_600_000) this.prune();
     return stored ? 'stored' : 'duplicate';
@@ -118,6 +136,33 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return rows.reverse().map(fromRow);
   }
 
+  async aggregate(q: AggregateQuery): Promise<AggregateBucket[]> {
+    const col = COLUMN[q.field];
+    const subject = q.workshopId !== undefined ? 'workshop_id = @subject' : 'line_id = @subject';
+    // Integer division buckets like InfluxQL's GROUP BY time(); `last` is the newest reading per bucket.
+    const rows = this.db
+      .prepare(
+        `WITH s AS (
+           SELECT ts - (ts % CAST(@interval AS INTEGER)) AS start, ts, id, ${col} AS v FROM readings
+           WHERE enterprise_id = @enterpriseId AND ${subject} AND ts >= @from AND ts < @to AND ${col} IS NOT NULL),
+         l AS (SELECT start, v, row_number() OVER (PARTITION BY start ORDER BY ts DESC, id DESC) AS rn FROM s)
+         SELECT a.start, a.count, a.min, a.max, a.mean, l.v AS last
+         FROM (SELECT start, count(*) AS count, min(v) AS min, max(v) AS max, avg(v) AS mean FROM s GROUP BY start) a
+         JOIN l ON l.start = a.start AND l.rn = 1 ORDER BY a.start`,
+      )
+      .all({ interval: q.intervalMs, enterpriseId: q.enterpriseId, subject: q.workshopId ?? q.lineId, from: q.from, to: q.to }) as AggregateBucket[];
+    return rows;
+  }
+
+  async flush(): Promise<boolean> {
+    // Every write is durable and readable once it resolves.
+    return true;
+  }
+
+  health(): StoreHealth {
+    return this.lastError === null ? { writable: this.db.open } : { writable: false, detail: `the last write failed: ${this.lastError}` };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -125,6 +170,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private prune(): void {
     this.lastPrune = this.now();
     this.pruneStmt.run(this.lastPrune - this.retentionMs);
+    if (this.readingsRetentionMs > 0) this.retainStmt.run(this.lastPrune - this.readingsRetentionMs);
   }
 }
 

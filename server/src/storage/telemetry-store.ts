@@ -31,13 +31,62 @@ export type ReadingQuery = {
   limit?: number;
 };
 
+/** The numeric values a series can be aggregated over. */
+export const AGGREGATE_FIELDS = { workshop: ['headcount', 'materialKg'], line: ['counter'] } as const;
+export type AggregateField = 'headcount' | 'materialKg' | 'counter';
+
+export type AggregateQuery = {
+  enterpriseId: string;
+  /** Exactly one of workshopId and lineId. */
+  workshopId?: string;
+  lineId?: string;
+  field: AggregateField;
+  /** Inclusive, epoch ms. */
+  from: number;
+  /** Exclusive. */
+  to: number;
+  /** Bucket width in ms; buckets start at multiples of it since the epoch (as InfluxQL's GROUP BY time). */
+  intervalMs: number;
+};
+
 /**
- * Where telemetry lives (SQLite now; InfluxDB later behind the same interface). `write` is the
- * dedupe point: (enterprise, gateway, seq) is written at most once, and the mark and the readings
- * land together or not at all, so a redelivered batch is `duplicate` and never half-stored.
+ * One interval with at least one known value (unknown values — `null` readings — are left out, never
+ * taken as 0). `last` is the value of the reading with the latest `ts` in the interval.
+ */
+export type AggregateBucket = { start: number; count: number; min: number; max: number; mean: number; last: number };
+
+/** What readiness and /metrics report about a store. */
+export type StoreHealth = {
+  /** A batch handed to `write` now would be made durable. */
+  writable: boolean;
+  detail?: string;
+  /** Stores with a durable local spool in front of a remote database. */
+  spool?: { depth: number; capacity: number; oldestReceivedAt: number | null };
+  /** The remote database, when there is one: did the last attempt reach it. */
+  remote?: { reachable: boolean; lastError: string | null; lastSuccessAt: number | null };
+};
+
+/**
+ * Where telemetry lives: SQLite (zero setup) or InfluxDB (behind a durable local spool), both passing
+ * one contract suite (server/test/telemetry-contract.test.ts).
+ *
+ * `write` is the dedupe point: (enterprise, gateway, seq) is accepted at most once within the dedupe
+ * window, and the mark and the readings become durable together or not at all. When it resolves the
+ * batch survives a crash; only then may the broker get its PUBACK. A redelivered batch is `duplicate`.
+ * It rejects when the batch cannot be made durable (the caller must then not acknowledge it).
  */
 export interface TelemetryStore {
   write(meta: BatchMeta, readings: readonly Reading[]): Promise<'stored' | 'duplicate'>;
+  /** Raw readings in `ts` order (oldest first), the newest `limit` of the range. */
   query(q: ReadingQuery): Promise<StoredReading[]>;
+  /** Per-interval min / max / mean / last of one series, oldest interval first. */
+  aggregate(q: AggregateQuery): Promise<AggregateBucket[]>;
+  /**
+   * Resolves once everything written so far is readable through `query` (a spool drained), or when
+   * `timeoutMs` passes; resolves `true` when nothing is left pending.
+   */
+  flush(timeoutMs?: number): Promise<boolean>;
+  health(): StoreHealth;
+  /** Flushes what it can within a bounded time, then releases files and connections. */
   close(): Promise<void>;
 }

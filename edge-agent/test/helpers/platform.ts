@@ -1,0 +1,52 @@
+// The real platform (`startServer` from @hazwatch/server) for end-to-end tests of the agent: loopback,
+// free ports, its own data dir, the embedded broker or an external one.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { resolveConfig, startServer, type RunningServer } from '@hazwatch/server';
+
+export const SITE = fileURLToPath(new URL('../fixtures/site.yaml', import.meta.url));
+
+export async function startPlatform(dataDir: string, opts: { mqttUrl?: string } = {}): Promise<RunningServer> {
+  const config = resolveConfig({
+    env: {
+      HAZWATCH_SITE: SITE,
+      HAZWATCH_DATA_DIR: dataDir,
+      HAZWATCH_HTTP_HOST: '127.0.0.1',
+      HAZWATCH_HTTP_PORT: '0',
+      HAZWATCH_MQTT_HOST: '127.0.0.1',
+      HAZWATCH_MQTT_PORT: '0',
+      HAZWATCH_LOG_LEVEL: 'silent',
+      ...(opts.mqttUrl ? { HAZWATCH_MQTT_URL: opts.mqttUrl } : {}),
+    },
+  });
+  return startServer(config, { logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }), dashboardDir: join(dataDir, 'no-dashboard') });
+}
+
+/**
+ * The gateway's batches as the platform stored them: `all` every stored seq (the store writes a seq at
+ * most once), `arrival` the seqs of batches with readings in the order their writes committed (the
+ * readings' row ids grow with each write).
+ */
+export function stored(server: RunningServer, gatewayId: string): { all: number[]; arrival: number[] } {
+  const db = new Database(join(server.dataDir, 'telemetry.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const all = db.prepare('SELECT seq FROM batches WHERE gateway_id = ? ORDER BY seq').all(gatewayId) as { seq: number }[];
+    const arrival = db.prepare('SELECT seq FROM readings WHERE gateway_id = ? GROUP BY seq ORDER BY MIN(id)').all(gatewayId) as { seq: number }[];
+    return { all: all.map((r) => r.seq), arrival: arrival.map((r) => r.seq) };
+  } finally {
+    db.close();
+  }
+}
+
+export async function platformJson<T = unknown>(server: RunningServer, url: string): Promise<T> {
+  const res = await server.app.inject({ method: 'GET', url });
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
+  return res.json() as T;
+}
+
+/** 1, 2, …, n: what every batch delivered once and in order looks like. */
+export function oneTo(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}

@@ -1,0 +1,179 @@
+// One contract, every TelemetryStore: SQLite, InfluxDB 1.6 through the v1 write API, and the v2 write
+// API (InfluxDB 2.x/3.x, 1.8+) through a v2 front on the same real InfluxDB 1.6.
+import { pino } from 'pino';
+import type { Reading } from '@hazwatch/protocols';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxTelemetryStore } from '../src/storage/influx-telemetry.ts';
+import { SqliteTelemetryStore } from '../src/storage/sqlite-telemetry.ts';
+import type { BatchMeta, TelemetryStore } from '../src/storage/telemetry-store.ts';
+import { tempDir } from './helpers.ts';
+import { HAVE_INFLUXD, startInfluxd, startV2Front, type Influxd } from './infra.ts';
+
+const log = pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' });
+const T0 = Date.UTC(2026, 2, 2, 1, 0, 0); // a whole hour, so 60 s buckets start at T0
+// Arrival is now: the dedupe window counts from arrival, and forgets batches older than it.
+const RECEIVED = Date.now();
+
+type Kind = { name: string; available: boolean; open: (dir: string, bucket: string) => TelemetryStore };
+
+const tmp = tempDir('hazwatch-contract-');
+let influx: Influxd | undefined;
+let front: Awaited<ReturnType<typeof startV2Front>> | undefined;
+
+const kinds: Kind[] = [
+  { name: 'SQLite', available: true, open: (dir) => new SqliteTelemetryStore({ dataDir: dir }) },
+  {
+    name: 'InfluxDB 1.6, v1 write API',
+    available: HAVE_INFLUXD,
+    open: (dir, bucket) =>
+      new InfluxTelemetryStore({ target: { url: influx!.url, api: 'v1', bucket, timeoutMs: 5000 }, dataDir: dir, log, spoolCapacity: 1000, retryMinMs: 20, retryMaxMs: 200 }),
+  },
+  {
+    name: 'InfluxDB v2 write API (token, org, bucket) in front of 1.6',
+    available: HAVE_INFLUXD,
+    open: (dir, bucket) =>
+      new InfluxTelemetryStore({
+        target: { url: front!.url, api: 'v2', bucket, org: 'hazwatch', token: 'contract-token', timeoutMs: 5000 },
+        dataDir: dir,
+        log,
+        spoolCapacity: 1000,
+        retryMinMs: 20,
+        retryMaxMs: 200,
+      }),
+  },
+];
+
+beforeAll(async () => {
+  if (!HAVE_INFLUXD) return;
+  influx = await startInfluxd(tmp.dir);
+  front = await startV2Front(influx.url, 'contract-token', 'hazwatch');
+}, 30_000);
+afterAll(async () => {
+  await front?.stop();
+  await influx?.stop();
+  tmp.remove();
+});
+
+const meta = (seq: number, over: Partial<BatchMeta> = {}): BatchMeta => ({ enterpriseId: 'ent-1', gatewayId: 'gw-1', seq, sentAt: T0, receivedAt: RECEIVED + seq, ...over });
+let counter = 0;
+
+describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
+  const stores: TelemetryStore[] = [];
+  /** A fresh store (own dir, own InfluxDB database) per test. */
+  const fresh = () => {
+    const n = ++counter;
+    const dir = `${tmp.dir}/store-${n}`;
+    const bucket = `contract_${n}`;
+    const open = () => {
+      const s = kind.open(dir, bucket);
+      stores.push(s);
+      return s;
+    };
+    return { store: open(), reopen: open };
+  };
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+  });
+  const write = async (s: TelemetryStore, m: BatchMeta, readings: Reading[]) => {
+    const r = await s.write(m, readings);
+    expect(await s.flush(10_000)).toBe(true);
+    return r;
+  };
+
+  it.skipIf(!kind.available)('gives back what was written, every field, unknowns as unknown', async () => {
+    const { store } = fresh();
+    const readings: Reading[] = [
+      { workshopId: 'ws-a', ts: T0, headcount: { total: 2, byLine: { 'line-1': 2 }, persons: [{ id: 'E1', since: T0 - 60_000 }, { id: 'E2', since: T0 }] }, materialKg: 120.5 },
+      { workshopId: 'ws-b', ts: T0 + 1, headcount: null, materialKg: null },
+      { workshopId: 'ws-c', ts: T0 + 2, headcount: { total: null, byLine: { 'line-1': 1 } } },
+      { workshopId: 'ws-d', ts: T0 + 3, materialKg: 0 },
+      { workshopId: 'ws-e', ts: T0 + 4, headcount: { total: 0, byLine: {}, persons: [] } },
+      { lineId: 'line-1', ts: T0 + 5, production: { counter: 123456.5, unit: 'kg', product: 'emulsion' } },
+      { lineId: 'line-2', ts: T0 + 6, production: { counter: 7 } },
+    ];
+    expect(await write(store, meta(1), readings)).toBe('stored');
+    const all = await store.query({ enterpriseId: 'ent-1' });
+    expect(all.map((r) => r.reading)).toEqual([
+      readings[0],
+      { workshopId: 'ws-b', ts: T0 + 1, headcount: { total: null }, materialKg: null },
+      readings[2],
+      readings[3],
+      readings[4],
+      readings[5],
+      readings[6],
+    ]);
+    expect(all[0]).toMatchObject({ enterpriseId: 'ent-1', gatewayId: 'gw-1', seq: 1, receivedAt: RECEIVED + 1 });
+    expect((await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' })).map((r) => r.reading)).toEqual([readings[0]]);
+    expect((await store.query({ enterpriseId: 'ent-1', lineId: 'line-1' })).map((r) => r.reading)).toEqual([readings[5]]);
+    expect(store.health().writable).toBe(true);
+  });
+
+  it.skipIf(!kind.available)('stores a batch once: a redelivery is a duplicate, also after reopening', async () => {
+    const { store, reopen } = fresh();
+    const readings: Reading[] = [{ workshopId: 'ws-a', ts: T0, headcount: { total: 1 } }];
+    expect(await write(store, meta(5), readings)).toBe('stored');
+    expect(await write(store, meta(5, { receivedAt: RECEIVED + 99 }), readings)).toBe('duplicate');
+    await store.close();
+    const again = reopen();
+    expect(await write(again, meta(5), readings)).toBe('duplicate');
+    // The same seq of another gateway or enterprise is another batch.
+    expect(await write(again, meta(5, { gatewayId: 'gw-2' }), readings)).toBe('stored');
+    expect(await write(again, meta(5, { enterpriseId: 'ent-2' }), readings)).toBe('stored');
+    expect(await again.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' })).toHaveLength(2);
+    expect(await again.query({ enterpriseId: 'ent-2', workshopId: 'ws-a' })).toHaveLength(1);
+  });
+
+  it.skipIf(!kind.available)('keeps readings of one subject and instant from different batches apart', async () => {
+    const { store } = fresh();
+    await write(store, meta(1), [{ workshopId: 'ws-a', ts: T0, headcount: { total: 1 } }]);
+    await write(store, meta(2), [{ workshopId: 'ws-a', ts: T0, headcount: { total: 2 } }]);
+    const rows = await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' });
+    expect(rows.map((r) => [r.seq, r.reading.ts, (r.reading as { headcount: { total: number } }).headcount.total])).toEqual([
+      [1, T0, 1],
+      [2, T0, 2],
+    ]);
+  });
+
+  it.skipIf(!kind.available)('selects by time (from inclusive, to exclusive) and limits to the newest, oldest first', async () => {
+    const { store } = fresh();
+    const readings: Reading[] = Array.from({ length: 10 }, (_, i) => ({ workshopId: 'ws-a', ts: T0 + i * 1000, headcount: { total: i } }));
+    await write(store, meta(1), readings);
+    const ts = (rows: { reading: Reading }[]) => rows.map((r) => (r.reading.ts - T0) / 1000);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', from: T0 + 2000, to: T0 + 5000 }))).toEqual([2, 3, 4]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', limit: 3 }))).toEqual([7, 8, 9]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', to: T0 + 4000, limit: 2 }))).toEqual([2, 3]);
+    expect(await store.query({ enterpriseId: 'ent-2', workshopId: 'ws-a' })).toEqual([]);
+  });
+
+  it.skipIf(!kind.available)('aggregates per interval: count, min, max, mean, last, without unknowns', async () => {
+    const { store } = fresh();
+    const at = (s: number) => T0 + s * 1000;
+    await write(store, meta(1), [
+      { workshopId: 'ws-a', ts: at(0), headcount: { total: 2 }, materialKg: 100 },
+      { workshopId: 'ws-a', ts: at(20), headcount: null, materialKg: 300 },
+      { workshopId: 'ws-a', ts: at(40), headcount: { total: 4 }, materialKg: null },
+      { workshopId: 'ws-a', ts: at(59), headcount: { total: 3 } },
+      { workshopId: 'ws-a', ts: at(130), headcount: { total: 1 }, materialKg: 50 },
+      { lineId: 'line-1', ts: at(10), production: { counter: 10 } },
+      { lineId: 'line-1', ts: at(70), production: { counter: 25 } },
+    ]);
+    const q = { enterpriseId: 'ent-1', workshopId: 'ws-a', from: T0, to: at(180), intervalMs: 60_000 };
+    expect(await store.aggregate({ ...q, field: 'headcount' })).toEqual([
+      { start: T0, count: 3, min: 2, max: 4, mean: 3, last: 3 },
+      { start: at(120), count: 1, min: 1, max: 1, mean: 1, last: 1 },
+    ]);
+    expect(await store.aggregate({ ...q, field: 'materialKg' })).toEqual([
+      { start: T0, count: 2, min: 100, max: 300, mean: 200, last: 300 },
+      { start: at(120), count: 1, min: 50, max: 50, mean: 50, last: 50 },
+    ]);
+    expect(await store.aggregate({ enterpriseId: 'ent-1', lineId: 'line-1', field: 'counter', from: T0, to: at(180), intervalMs: 60_000 })).toEqual([
+      { start: T0, count: 1, min: 10, max: 10, mean: 10, last: 10 },
+      { start: at(60), count: 1, min: 25, max: 25, mean: 25, last: 25 },
+    ]);
+    expect(await store.aggregate({ ...q, field: 'headcount', from: at(60), to: at(120) })).toEqual([]);
+  });
+
+  it.skipIf(!kind.name.startsWith('InfluxDB v2'))('sent its writes through the v2 API', () => {
+    expect(front!.v2Writes()).toBeGreaterThan(0);
+  });
+});
