@@ -11,3 +11,4 @@ export * from './alerting.ts';
 export * from './topics.ts';
 export * from './live.ts';
 export * from './errors.ts';
+export * from './labels.ts';

@@ -174,7 +174,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       errors: () => ({ notifier: alerting.notifier.errors, escalation: alerting.escalation.errors, planning: alarms.hookErrors }),
     });
     await registerAuditRoutes(app, { audits, configs, now, current: () => ({ site: rules.site, revision: rules.revision }) });
-    await registerReportRoutes(app, { source: reportSource(alarms, configs, ledgerHeadOf(alarms)), pdf: chromiumPdfRenderer(), now });
+    await registerReportRoutes(app, { source: reportSource(alarms, configs, ledgerHeadOf(alarms)), pdf: chromiumPdfRenderer(config.chromium !== undefined ? { executablePath: config.chromium } : {}), now });
     await registerDashboard(app, opts.dashboardDir);
     const realtime = attachRealtime({
       httpServer: app.server,

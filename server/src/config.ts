@@ -39,6 +39,8 @@ export const CONFIG_VARIABLES = [
   'HAZWATCH_INFLUX_RETRY_MIN_MS',
   'HAZWATCH_INFLUX_RETRY_MAX_MS',
   'HAZWATCH_INFLUX_TIMEOUT_MS',
+  // Reports: the Chromium that renders PDFs.
+  'HAZWATCH_CHROMIUM',
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -96,6 +98,7 @@ export const ConfigSchema = z
     HAZWATCH_INFLUX_BUCKET: text('an InfluxDB bucket (the database on InfluxDB 1.x)').optional(),
     HAZWATCH_INFLUX_API: z.enum(['v1', 'v2'], { message: 'expected "v1" (InfluxDB 1.x) or "v2"' }).default('v2'),
     HAZWATCH_LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    HAZWATCH_CHROMIUM: text('the path of a Chromium executable (PDF reports)').optional(),
     // A fixed client id keeps the broker's persistent session (and the QoS 1 batches it queues) across
     // restarts and container re-creation; instances sharing a subscription group need distinct ids.
     HAZWATCH_MQTT_CLIENT_ID: text('an MQTT client id').pipe(z.string().max(64, { message: 'expected at most 64 characters' })).default('hazwatch-platform'),
@@ -179,6 +182,8 @@ export type Config = {
   store: StoreConfig;
   telemetry: TelemetryConfig;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Chromium for PDF reports; unset: the usual Debian paths. */
+  chromium?: string;
 };
 
 export class ConfigError extends Error {
@@ -278,6 +283,7 @@ function toConfig(c: RawConfig, cwd: string): Config {
       timeoutMs: c.HAZWATCH_INFLUX_TIMEOUT_MS,
     },
     logLevel: c.HAZWATCH_LOG_LEVEL,
+    ...(c.HAZWATCH_CHROMIUM !== undefined ? { chromium: resolve(cwd, c.HAZWATCH_CHROMIUM) } : {}),
   };
 }
 

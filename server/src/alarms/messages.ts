@@ -1,4 +1,4 @@
-import type { AlarmRecord, SiteConfig } from '@hazwatch/protocols';
+import { ALARM_LEVEL_ZH, ALARM_REASON_ZH, ALARM_TYPE_ZH, type AlarmRecord, type SiteConfig } from '@hazwatch/protocols';
 import type { NotificationReason } from './outbox.ts';
 
 /**
@@ -16,28 +16,10 @@ export type Message = {
   notifications: { reason: NotificationReason; eventSeq: number | null; at: string; alarm: AlarmRecord }[];
 };
 
-// The words on the operators' screens (DOMAIN.md).
-export const TYPE_ZH: Record<string, string> = {
-  'over-staffing': '超员',
-  'over-quantity': '超量',
-  'over-time': '超时',
-  'over-production': '超产',
-  'sensor-fault': '传感器故障',
-  'gateway-offline': '网关离线',
-  'notification-failed': '通知失败',
-  'spool-near-full': '缓存将满',
-};
-const REASON_ZH: Record<string, string> = {
-  'outside-hours': '非作业时间',
-  dwell: '滞留超时',
-  'closed-day': '停产日',
-  year: '年度',
-  day: '当日',
-  unlicensed: '未许可产品',
-  'headcount-unknown': '人数未知',
-  'quantity-unknown': '药量未知',
-};
-const LEVEL_ZH: Record<string, string> = { warning: '预警', alarm: '报警' };
+// The words on the operators' screens (DOMAIN.md), shared with the reports.
+export const TYPE_ZH: Record<string, string> = ALARM_TYPE_ZH;
+const REASON_ZH: Record<string, string> = ALARM_REASON_ZH;
+const LEVEL_ZH: Record<string, string> = ALARM_LEVEL_ZH;
 const UNIT: Record<string, string> = { 'over-staffing': '人', 'over-quantity': 'kg' };
 
 function what(reason: NotificationReason, a: AlarmRecord): string {
