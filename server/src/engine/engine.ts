@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AlarmRecord,
-  Enterprise,
   GatewayStatus,
   LineLive,
   LineReading,
@@ -12,11 +11,11 @@ import type {
 } from '@hazwatch/protocols';
 import { isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
-import { GatewayState, PlatformDomain, SubjectClock } from './domains.ts';
-import { ZoneCalendar } from './tz.ts';
-import { WorkshopCalendar } from './calendar.ts';
+import { PlatformDomain, type GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
-import { updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type ProductYear, type WorkshopFacts } from './facts.ts';
+import { countProduction, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import { buildEnterprise, type BuildContext } from './build.ts';
+import { writeFacts, type EngineSnapshot } from './snapshot.ts';
 import { lineLive, toRecord, workshopLive } from './live.ts';
 import * as rules from './rules.ts';
 import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
@@ -32,27 +31,6 @@ export type RuleEngineOptions = {
   /** Keep every record produced (replay, scenarios). The live service keeps only active ones. */
   keepHistory?: boolean;
 };
-
-/** Everything needed to resume without amnesia: facts, debounce states, active alarms, clocks. */
-export type EngineSnapshot = {
-  version: 1;
-  now: number;
-  startedAt: number;
-  gateways: Record<string, { online: boolean; statusOffline: boolean; frozenAt: number | null; lastHeard: number; heard: boolean }>;
-  workshops: Record<string, {
-    newestTs: number | null; headcount: number | null; knownHeadcount: number; byLine: Record<string, number>;
-    materialKg: number | null; knownMaterialKg: number; everReported: boolean; headcountFault: boolean; quantityFault: boolean; persons: [string, number][]; updatedAt: number | null;
-  }>;
-  lines: Record<string, {
-    counters: [string, number][]; newestTs: [string, number][]; lastIncrement: [string, number][]; day: { date: string; total: number };
-  }>;
-  years: Record<string, { year: number; total: number }>;
-  trackers: Record<string, PersistedTracker>;
-};
-
-const key2 = (ent: string, id: string) => `${ent}/${id}`;
-const fin = (n: number) => (Number.isFinite(n) ? n : null);
-const unfin = (n: number | null) => (n === null ? -Infinity : n);
 
 /**
  * The rule engine of SPEC 4. Pure: time comes only from inputs and `advance`, nothing is read from
@@ -195,27 +173,7 @@ export class RuleEngine {
 
   snapshot(): EngineSnapshot {
     const snap: EngineSnapshot = { version: 1, now: this.now, startedAt: this.startedAt, gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
-    for (const ent of this.enterprises.values()) {
-      const e = ent.cfg.id;
-      for (const g of ent.gateways.values()) {
-        snap.gateways[key2(e, g.gatewayId)] = {
-          online: g.online, statusOffline: g.statusOffline, frozenAt: fin(g.frozenAt), lastHeard: g.lastHeard, heard: g.heard,
-        };
-      }
-      for (const w of ent.workshops.values()) {
-        snap.workshops[key2(e, w.cfg.id)] = {
-          newestTs: fin(w.newestTs), headcount: w.headcount, knownHeadcount: w.knownHeadcount, byLine: { ...w.byLine },
-          materialKg: w.materialKg, knownMaterialKg: w.knownMaterialKg, everReported: w.everReported,
-          headcountFault: w.headcountFault, quantityFault: w.quantityFault, persons: [...w.persons], updatedAt: w.updatedAt,
-        };
-      }
-      for (const l of ent.lines.values()) {
-        snap.lines[key2(e, l.cfg.id)] = {
-          counters: [...l.counters], newestTs: [...l.newestTs], lastIncrement: [...l.lastIncrement], day: { ...l.day },
-        };
-      }
-      for (const [p, y] of ent.years) snap.years[key2(e, p)] = { year: y.year, total: y.total };
-    }
+    writeFacts(snap, this.enterprises.values());
     for (const [k, t] of this.trackers) {
       snap.trackers[k] = t.persisted();
     }
@@ -244,8 +202,16 @@ export class RuleEngine {
     this.parkedDomains.clear();
     this.maxTs = -Infinity;
     const platformNow = () => this.now;
+    const ctx: BuildContext = {
+      startedAt: this.startedAt,
+      platform: this.platform,
+      platformNow,
+      track: (spec) => this.track(spec),
+      dwellTracker: (ent, ws, personId) => this.dwellTracker(ent, ws, personId),
+      unlicensedTracker: (ent, line, product) => this.unlicensedTracker(ent, line, product),
+    };
     for (const cfg of site.enterprises) {
-      const ent = this.buildEnterprise(cfg, site, prev, platformNow);
+      const ent = buildEnterprise(ctx, cfg, site, prev);
       this.enterprises.set(cfg.id, ent);
     }
     for (const ent of this.enterprises.values()) {
@@ -277,106 +243,10 @@ export class RuleEngine {
     for (const t of this.trackers.values()) t.start(t.spec.domain.clock());
   }
 
-  private buildEnterprise(cfg: Enterprise, site: SiteConfig, prev: EngineSnapshot | undefined, platformNow: () => number): EnterpriseFacts {
-    const d = site.defaults;
-    const cal = new ZoneCalendar(cfg.timezone);
-    const e = cfg.id;
-    const ent: EnterpriseFacts = {
-      cfg, cal, gateways: new Map(), gatewayTrackers: new Map(), workshops: new Map(), lines: new Map(), years: new Map(),
-      licensed: new Set((cfg.licence?.products ?? []).map((p) => p.product)), startYear: cal.day(this.startedAt).year,
-      gatewayLines: new Map(cfg.gateways.map((g) => [g.id, new Set(g.lines)])),
-    };
-    const wsCfg = new Map(cfg.workshops.map((w) => [w.id, w]));
-    for (const g of cfg.gateways) {
-      // A gateway is as strict as the strictest of its workshops' offline timeouts.
-      const timeouts = g.workshops.map((w) => wsCfg.get(w)?.offlineAfterSeconds).filter((x): x is number => x !== undefined);
-      const offlineAfter = Math.min(d.offlineAfterSeconds, ...timeouts);
-      const gw = new GatewayState(e, g.id, offlineAfter * 1000, this.startedAt);
-      const p = prev?.gateways[key2(e, g.id)];
-      if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), lastHeard: p.lastHeard, heard: p.heard });
-      ent.gateways.set(g.id, gw);
-      this.addTracker(ent.gatewayTrackers, g.id, rules.gatewayOffline(d, ent, gw, this.platform));
-    }
-    const gwOfWorkshop = new Map<string, GatewayState>();
-    const gwsOfLine = new Map<string, GatewayState[]>();
-    for (const g of cfg.gateways) {
-      for (const w of g.workshops) gwOfWorkshop.set(w, ent.gateways.get(g.id)!);
-      for (const l of g.lines) gwsOfLine.set(l, [...(gwsOfLine.get(l) ?? []), ent.gateways.get(g.id)!]);
-    }
-    for (const l of cfg.lines) {
-      const p = prev?.lines[key2(e, l.id)];
-      const newestTs = new Map<string, number>(p?.newestTs);
-      const staffingWorkshops: WorkshopFacts[] = [];
-      ent.lines.set(l.id, {
-        cfg: l, enterpriseId: e,
-        domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
-        staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
-        counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
-        day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(),
-      });
-    }
-    const closed = new Set(cfg.calendar?.closed ?? []);
-    for (const w of cfg.workshops) {
-      const gw = gwOfWorkshop.get(w.id) ?? null;
-      const p = prev?.workshops[key2(e, w.id)];
-      const ws: WorkshopFacts = {
-        cfg: w, enterpriseId: e, gw, domain: new SubjectClock(gw ? [gw] : [], platformNow, () => ws.newestTs),
-        newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
-        materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
-        headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
-        persons: new Map(p?.persons), updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), lineTrackers: [],
-      };
-      ent.workshops.set(w.id, ws);
-      if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
-    }
-    for (const py of cfg.licence?.products ?? []) {
-      const p = prev?.years[key2(e, py.product)];
-      ent.years.set(py.product, p ? { licence: py, ...p } : { licence: py, year: ent.startYear, total: py.openingBalance });
-    }
-    // Trackers, after all facts exist.
-    for (const ws of ent.workshops.values()) {
-      const wc = new WorkshopCalendar(cal, ws.cfg.operatingHours, (cfg.calendar?.exceptions ?? []).filter((x) => !x.workshops || x.workshops.includes(ws.cfg.id)), closed);
-      const specs = [
-        rules.workshopStaffing(d, ent, ws),
-        ...Object.entries(ws.cfg.lineStaffingLimits).map(([l, lim]) => rules.workshopLineStaffing(d, ent, ws, l, lim)),
-        rules.workshopQuantity(d, ent, ws),
-        rules.outsideHours(d, ent, ws, wc),
-        rules.closedDay(d, ent, ws, wc),
-        rules.sensorFault(d, ent, ws, 'headcount'),
-        rules.sensorFault(d, ent, ws, 'quantity'),
-      ];
-      for (const s of specs) if (s) ws.trackers.push(this.track(s));
-      for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
-    }
-    for (const line of ent.lines.values()) {
-      const ls = rules.lineStaffing(d, ent, line);
-      if (ls) {
-        const t = this.track(ls);
-        line.trackers.push(t);
-        for (const ws of line.staffingWorkshops) ws.lineTrackers.push(t);
-      }
-      const dp = rules.dayProduction(d, ent, line);
-      if (dp) line.trackers.push(this.track(dp));
-      for (const [product, inc] of line.lastIncrement) if (inc > 0 && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
-    }
-    // An enterprise's product spans every gateway that reports production.
-    const producers = [...new Set([...gwsOfLine.values()].flat())];
-    for (const py of ent.years.values()) {
-      const product = py.licence.product;
-      const domain = new SubjectClock(producers, platformNow, () => maxOf([...ent.lines.values()].map((l) => l.newestTs.get(product) ?? -Infinity)));
-      py.tracker = this.track(rules.yearProduction(d, ent, py, domain));
-    }
-    return ent;
-  }
-
   private track(spec: RuleSpec): Tracker {
     const t = new Tracker(spec, this.sink);
     this.trackers.set(spec.key, t);
     return t;
-  }
-
-  private addTracker(map: Map<string, Tracker>, id: string, spec: RuleSpec): void {
-    map.set(id, this.track(spec));
   }
 
   private dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined {
@@ -624,47 +494,6 @@ export class RuleEngine {
     this.out?.transitions.push({ kind, at, alarm: toRecord(alarm) });
   }
 
-}
-
-const maxOf = (xs: Iterable<number>): number => {
-  let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
-  return m;
-};
-
-/** The gateways reporting the 1.1 workshops whose persons count toward a line. */
-function staffingGateways(cfg: Enterprise, lineId: string, gwOfWorkshop: Map<string, GatewayState>): GatewayState[] {
-  const out = new Set<GatewayState>();
-  for (const w of cfg.workshops) {
-    const gw = gwOfWorkshop.get(w.id);
-    if (gw && w.hazardClass === '1.1' && w.lines.includes(lineId)) out.add(gw);
-  }
-  return [...out];
-}
-
-/**
- * SPEC 2: the first reading of a counter sets its baseline; a counter that goes down was reset and
- * its new value is the increment. The increment counts toward the line's local day and the product's
- * local year (with `openingBalance` in the year the platform started). Returns the increment.
- */
-function countProduction(ent: EnterpriseFacts, line: LineFacts, py: ProductYear | undefined, product: string, r: LineReading): number {
-  const prev = line.counters.get(product);
-  const counter = r.production.counter;
-  const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
-  line.counters.set(product, counter);
-  line.lastIncrement.set(product, inc);
-  if (inc <= 0) return inc;
-  const day = ent.cal.day(r.ts);
-  if (day.date > line.day.date) line.day = { date: day.date, total: 0 };
-  if (line.day.date === day.date) line.day.total += inc;
-  if (py) {
-    if (day.year > py.year) {
-      py.year = day.year;
-      py.total = day.year === ent.startYear ? py.licence.openingBalance : 0;
-    }
-    if (day.year === py.year) py.total += inc;
-  }
-  return inc;
 }
 
 /** A tracker's state carried into a rebuilt engine: persisted (restart) or handed over live (new revision). */

@@ -1,4 +1,4 @@
-import type { Enterprise, LicensedProduct, Line, Workshop, WorkshopReading } from '@hazwatch/protocols';
+import type { Enterprise, LicensedProduct, Line, LineReading, Workshop, WorkshopReading } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
 import type { GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker } from './tracker.ts';
@@ -134,3 +134,29 @@ function samePersons(list: { id: string; since: number }[], held: Map<string, nu
   for (const p of list) if (held.get(p.id) !== p.since) return false;
   return true;
 }
+
+/**
+ * SPEC 2: the first reading of a counter sets its baseline; a counter that goes down was reset and
+ * its new value is the increment. The increment counts toward the line's local day and the product's
+ * local year (with `openingBalance` in the year the platform started). Returns the increment.
+ */
+export function countProduction(ent: EnterpriseFacts, line: LineFacts, py: ProductYear | undefined, product: string, r: LineReading): number {
+  const prev = line.counters.get(product);
+  const counter = r.production.counter;
+  const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
+  line.counters.set(product, counter);
+  line.lastIncrement.set(product, inc);
+  if (inc <= 0) return inc;
+  const day = ent.cal.day(r.ts);
+  if (day.date > line.day.date) line.day = { date: day.date, total: 0 };
+  if (line.day.date === day.date) line.day.total += inc;
+  if (py) {
+    if (day.year > py.year) {
+      py.year = day.year;
+      py.total = day.year === ent.startYear ? py.licence.openingBalance : 0;
+    }
+    if (day.year === py.year) py.total += inc;
+  }
+  return inc;
+}
+

@@ -1,3 +1,4 @@
 // Public surface of the rule engine (SPEC 4). Pure: no I/O, no wall clock; time comes in with inputs.
 export type { EngineInput, AlarmTransition, EngineOutput } from './types.ts';
-export { RuleEngine, type RuleEngineOptions, type EngineSnapshot } from './engine.ts';
+export { RuleEngine, type RuleEngineOptions } from './engine.ts';
+export type { EngineSnapshot } from './snapshot.ts';

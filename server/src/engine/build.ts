@@ -1,0 +1,132 @@
+import type { Enterprise, SiteConfig } from '@hazwatch/protocols';
+import { GatewayState, SubjectClock, type PlatformDomain } from './domains.ts';
+import { WorkshopCalendar } from './calendar.ts';
+import type { EnterpriseFacts, LineFacts, WorkshopFacts } from './facts.ts';
+import * as rules from './rules.ts';
+import { key2, unfin, type EngineSnapshot } from './snapshot.ts';
+import type { RuleSpec, Tracker } from './tracker.ts';
+import { ZoneCalendar } from './tz.ts';
+
+/** What building needs from the engine: its clocks, and the makers of trackers it keeps. */
+export type BuildContext = {
+  startedAt: number;
+  platform: PlatformDomain;
+  platformNow: () => number;
+  track(spec: RuleSpec): Tracker;
+  dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined;
+  unlicensedTracker(ent: EnterpriseFacts, line: LineFacts, product: string): Tracker;
+};
+
+/**
+ * Compiles one enterprise of the site into facts and trackers, carrying over the facts `prev` knew
+ * (restart or new revision); trackers are created through `ctx` so the engine owns them.
+ */
+export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteConfig, prev: EngineSnapshot | undefined): EnterpriseFacts {
+const platformNow = ctx.platformNow;
+  const d = site.defaults;
+  const cal = new ZoneCalendar(cfg.timezone);
+  const e = cfg.id;
+  const ent: EnterpriseFacts = {
+    cfg, cal, gateways: new Map(), gatewayTrackers: new Map(), workshops: new Map(), lines: new Map(), years: new Map(),
+    licensed: new Set((cfg.licence?.products ?? []).map((p) => p.product)), startYear: cal.day(ctx.startedAt).year,
+    gatewayLines: new Map(cfg.gateways.map((g) => [g.id, new Set(g.lines)])),
+  };
+  const wsCfg = new Map(cfg.workshops.map((w) => [w.id, w]));
+  for (const g of cfg.gateways) {
+    // A gateway is as strict as the strictest of its workshops' offline timeouts.
+    const timeouts = g.workshops.map((w) => wsCfg.get(w)?.offlineAfterSeconds).filter((x): x is number => x !== undefined);
+    const offlineAfter = Math.min(d.offlineAfterSeconds, ...timeouts);
+    const gw = new GatewayState(e, g.id, offlineAfter * 1000, ctx.startedAt);
+    const p = prev?.gateways[key2(e, g.id)];
+    if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), lastHeard: p.lastHeard, heard: p.heard });
+    ent.gateways.set(g.id, gw);
+    ent.gatewayTrackers.set(g.id, ctx.track(rules.gatewayOffline(d, ent, gw, ctx.platform)));
+  }
+  const gwOfWorkshop = new Map<string, GatewayState>();
+  const gwsOfLine = new Map<string, GatewayState[]>();
+  for (const g of cfg.gateways) {
+    for (const w of g.workshops) gwOfWorkshop.set(w, ent.gateways.get(g.id)!);
+    for (const l of g.lines) gwsOfLine.set(l, [...(gwsOfLine.get(l) ?? []), ent.gateways.get(g.id)!]);
+  }
+  for (const l of cfg.lines) {
+    const p = prev?.lines[key2(e, l.id)];
+    const newestTs = new Map<string, number>(p?.newestTs);
+    const staffingWorkshops: WorkshopFacts[] = [];
+    ent.lines.set(l.id, {
+      cfg: l, enterpriseId: e,
+      domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
+      staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
+      counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
+      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(),
+    });
+  }
+  const closed = new Set(cfg.calendar?.closed ?? []);
+  for (const w of cfg.workshops) {
+    const gw = gwOfWorkshop.get(w.id) ?? null;
+    const p = prev?.workshops[key2(e, w.id)];
+    const ws: WorkshopFacts = {
+      cfg: w, enterpriseId: e, gw, domain: new SubjectClock(gw ? [gw] : [], platformNow, () => ws.newestTs),
+      newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
+      materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
+      headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
+      persons: new Map(p?.persons), updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), lineTrackers: [],
+    };
+    ent.workshops.set(w.id, ws);
+    if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
+  }
+  for (const py of cfg.licence?.products ?? []) {
+    const p = prev?.years[key2(e, py.product)];
+    ent.years.set(py.product, p ? { licence: py, ...p } : { licence: py, year: ent.startYear, total: py.openingBalance });
+  }
+  // Trackers, after all facts exist.
+  for (const ws of ent.workshops.values()) {
+    const wc = new WorkshopCalendar(cal, ws.cfg.operatingHours, (cfg.calendar?.exceptions ?? []).filter((x) => !x.workshops || x.workshops.includes(ws.cfg.id)), closed);
+    const specs = [
+      rules.workshopStaffing(d, ent, ws),
+      ...Object.entries(ws.cfg.lineStaffingLimits).map(([l, lim]) => rules.workshopLineStaffing(d, ent, ws, l, lim)),
+      rules.workshopQuantity(d, ent, ws),
+      rules.outsideHours(d, ent, ws, wc),
+      rules.closedDay(d, ent, ws, wc),
+      rules.sensorFault(d, ent, ws, 'headcount'),
+      rules.sensorFault(d, ent, ws, 'quantity'),
+    ];
+    for (const s of specs) if (s) ws.trackers.push(ctx.track(s));
+    for (const personId of ws.persons.keys()) ctx.dwellTracker(ent, ws, personId);
+  }
+  for (const line of ent.lines.values()) {
+    const ls = rules.lineStaffing(d, ent, line);
+    if (ls) {
+      const t = ctx.track(ls);
+      line.trackers.push(t);
+      for (const ws of line.staffingWorkshops) ws.lineTrackers.push(t);
+    }
+    const dp = rules.dayProduction(d, ent, line);
+    if (dp) line.trackers.push(ctx.track(dp));
+    for (const [product, inc] of line.lastIncrement) if (inc > 0 && !ent.licensed.has(product)) ctx.unlicensedTracker(ent, line, product);
+  }
+  // An enterprise's product spans every gateway that reports production.
+  const producers = [...new Set([...gwsOfLine.values()].flat())];
+  for (const py of ent.years.values()) {
+    const product = py.licence.product;
+    const domain = new SubjectClock(producers, platformNow, () => maxOf([...ent.lines.values()].map((l) => l.newestTs.get(product) ?? -Infinity)));
+    py.tracker = ctx.track(rules.yearProduction(d, ent, py, domain));
+  }
+  return ent;
+}
+
+export const maxOf = (xs: Iterable<number>): number => {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+};
+
+/** The gateways reporting the 1.1 workshops whose persons count toward a line. */
+function staffingGateways(cfg: Enterprise, lineId: string, gwOfWorkshop: Map<string, GatewayState>): GatewayState[] {
+  const out = new Set<GatewayState>();
+  for (const w of cfg.workshops) {
+    const gw = gwOfWorkshop.get(w.id);
+    if (gw && w.hazardClass === '1.1' && w.lines.includes(lineId)) out.add(gw);
+  }
+  return [...out];
+}
+
