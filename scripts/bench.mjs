@@ -1,17 +1,10 @@
 #!/usr/bin/env node
-// `npm run bench`: runs every bench/*.ts (through tsx) one after the other; none yet is not an error.
-import { readdirSync, existsSync } from 'node:fs';
+// `npm run bench`: the whole benchmark (bench/run.ts, through tsx) — every figure beside its anchor, in
+// one run, written to bench/results/<date>.json and .md. Arguments pass through (--quick, --smoke,
+// --only=…); see bench/run.ts and BENCHMARKS.md.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './lib/children.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const dir = join(ROOT, 'bench');
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).sort() : [];
-if (files.length === 0) console.log('bench: no benchmarks yet (bench/*.ts)');
-let failed = 0;
-for (const f of files) {
-  console.log(`bench: ${f}`);
-  if ((await run(process.execPath, ['--import', 'tsx', join(dir, f), ...process.argv.slice(2)], { cwd: ROOT })) !== 0) failed++;
-}
-process.exitCode = failed > 0 ? 1 : 0;
+process.exitCode = (await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...process.argv.slice(2)], { cwd: ROOT })) === 0 ? 0 : 1;

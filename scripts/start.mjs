@@ -7,7 +7,7 @@
 // Configuration: the server's HAZWATCH_* variables (SPEC 7) pass through; the launcher reads
 // HAZWATCH_SITE, HAZWATCH_DATA_DIR, HAZWATCH_HTTP_PORT, HAZWATCH_MQTT_PORT and HAZWATCH_MQTT_URL to
 // point the agents and the health check at the same places, with the same defaults.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -98,7 +98,8 @@ try {
   if (stopping) await new Promise(() => {});
 
   const format = await prettyLogs();
-  const server = startChild('hazwatch serve', process.execPath, [join(ROOT, 'server/bin/hazwatch.mjs'), 'serve'], { cwd: ROOT, env, format });
+  // --demo: demo users (printed below) and a credential for every gateway, kept in the data dir.
+  const server = startChild('hazwatch serve', process.execPath, [join(ROOT, 'server/bin/hazwatch.mjs'), 'serve', '--demo'], { cwd: ROOT, env, format });
   children.push(server);
   watch(server);
   const health = `http://127.0.0.1:${httpPort}/api/v1/health`;
@@ -109,10 +110,13 @@ try {
   // A stop requested meanwhile is under way and ends the process; start nothing more.
   if (stopping) await new Promise(() => {});
 
+  // Written by the server before it listens: the gateways' MQTT secrets and the demo logins.
+  const credentialsFile = join(dataDir, 'demo-credentials.json');
+  const demo = existsSync(credentialsFile) ? JSON.parse(readFileSync(credentialsFile, 'utf8')) : { users: [], gateways: {} };
   const agents = startChild(
     'simulated edge agents',
     process.execPath,
-    [join(ROOT, 'edge-agent/bin/hazwatch-agent.mjs'), 'simulate', '--site', siteFile, '--mqtt-url', mqttUrl, '--data-dir', join(dataDir, 'agents')],
+    [join(ROOT, 'edge-agent/bin/hazwatch-agent.mjs'), 'simulate', '--site', siteFile, '--mqtt-url', mqttUrl, '--data-dir', join(dataDir, 'agents'), '--credentials', credentialsFile],
     { cwd: ROOT, env, format },
   );
   children.push(agents);
@@ -127,6 +131,8 @@ try {
       `  API         ${web}/api/v1/health  ${web}/api/v1/workshops  ${web}/api/v1/alarms`,
       `  MQTT        ${mqttUrl.replace('127.0.0.1', 'localhost')}  (topics hazwatch/v1/#)`,
       `  gateways    ${gatewaysOf(siteFile).join(', ') || '(see the site file)'}, simulated, violations about every 2 min`,
+      '  logins      (demo users; passwords kept in ' + credentialsFile + ')',
+      ...demo.users.map((u) => `    ${u.username.padEnd(10)} ${u.password}  ${u.role}${u.enterpriseId ? ` of ${u.enterpriseId}` : ''}${u.region ? ` for region ${u.region}` : ''}`),
       `  site        ${siteFile}`,
       `  data        ${dataDir}`,
       '  stop with Ctrl+C',

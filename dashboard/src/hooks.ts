@@ -2,8 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AlarmSound, SoundState } from './audio/alarm-sound.ts';
 import { useLang, type Translate } from './i18n/lang.ts';
 import type { Lang } from './i18n/strings.ts';
+import type { Session, User } from './auth/session.ts';
 import type { LiveState } from './live/store.ts';
 import { useServices } from './services.ts';
+
+export { useServices };
 
 export function useLiveState(): LiveState {
   const { live } = useServices();
@@ -39,4 +42,45 @@ export function useI18n(): { lang: Lang; t: Translate; toggle: () => void } {
   const { lang: store } = useServices();
   const { lang, t } = useLang(store);
   return { lang, t, toggle: () => store.toggle() };
+}
+
+export function useSession(): Session {
+  const { session } = useServices();
+  const [state, setState] = useState(session.state);
+  useEffect(() => {
+    setState(session.state);
+    return session.subscribe(setState);
+  }, [session]);
+  return state;
+}
+
+/** The signed-in user; views behind the login gate only. */
+export function useUser(): User {
+  const s = useSession();
+  if (s.kind !== 'signed-in') throw new Error('useUser outside the login gate');
+  return s.user;
+}
+
+export type Resource<T> = { data: T | undefined; error: Error | null; loading: boolean; reload: () => void };
+
+/**
+ * Loads once per change of `key` (navigation, a filter): lists and history are fetched on demand,
+ * never polled; live data comes from socket.io. A late answer for an old key is dropped.
+ */
+export function useResource<T>(key: string | null, load: () => Promise<T>): Resource<T> {
+  const [state, setState] = useState<{ key: string | null; data: T | undefined; error: Error | null; loading: boolean }>({ key: null, data: undefined, error: null, loading: key !== null });
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    if (key === null) return;
+    let live = true;
+    setState((s) => ({ key, data: s.key === key ? s.data : undefined, error: null, loading: true }));
+    load().then(
+      (data) => live && setState({ key, data, error: null, loading: false }),
+      (error: unknown) => live && setState({ key, data: undefined, error: error instanceof Error ? error : new Error(String(error)), loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, version]);
+  return { data: state.key === key ? state.data : undefined, error: state.key === key ? state.error : null, loading: state.loading, reload: () => setVersion((v) => v + 1) };
 }

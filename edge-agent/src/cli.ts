@@ -1,4 +1,5 @@
 // `hazwatch-agent`: one gateway's agent from a config file, or a whole simulated site for demos.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
@@ -10,7 +11,7 @@ const USAGE = `usage:
   hazwatch-agent --config FILE [--check]
       run one gateway's agent (YAML or JSON config: enterpriseId, gatewayId, dataDir, mqtt, inputs,
       http, localAlarms; see edge-agent/examples/agent.yaml); --check: validate the file and exit
-  hazwatch-agent simulate [--site FILE] [--mqtt-url URL] [--data-dir DIR] [--seed S]
+  hazwatch-agent simulate [--site FILE] [--mqtt-url URL] [--data-dir DIR] [--seed S] [--credentials FILE]
                           [--violation-every SECONDS] [--heartbeat SECONDS]
       simulate a site: one agent per gateway of the site, fed by the site simulator
       defaults: examples/demo-site.yaml, mqtt://127.0.0.1:1883, ./data/agents, seed 1, 120 s, 10 s
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         site: { type: 'string' },
         'mqtt-url': { type: 'string' },
+        credentials: { type: 'string' },
         'data-dir': { type: 'string' },
         seed: { type: 'string' },
         'violation-every': { type: 'string' },
@@ -86,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
         violationEverySeconds: number('--violation-every', values['violation-every'], 120),
         heartbeatSeconds: Math.max(1, number('--heartbeat', values.heartbeat, 10)),
         logger,
+        ...(values.credentials !== undefined ? { credentials: readCredentials(values.credentials) } : {}),
       });
       return await runUntilSignal(logger, () => site.stop());
     }
@@ -115,4 +118,22 @@ export async function main(argv: string[]): Promise<number> {
     else console.error(`hazwatch-agent: ${(err as Error).stack ?? String(err)}`);
     return 1;
   }
+}
+
+/**
+ * The gateways' MQTT secrets for `simulate`: a JSON file with `{ "gateways": { "ENT/GW": "secret" } }`,
+ * as `hazwatch serve --demo` writes it (demo-credentials.json).
+ */
+function readCredentials(file: string): Record<string, string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--credentials ${file}: ${(err as Error).message}`);
+  }
+  const g = (doc as { gateways?: unknown } | null)?.gateways;
+  if (typeof g !== 'object' || g === null || Object.values(g).some((v) => typeof v !== 'string')) {
+    throw new UsageError(`--credentials ${file}: expected { "gateways": { "ENT/GW": "secret", … } }`);
+  }
+  return g as Record<string, string>;
 }

@@ -17,6 +17,8 @@ export type SimulatedSiteOptions = {
   heartbeatSeconds: number;
   violationEverySeconds: number;
   logger: Logger;
+  /** MQTT secrets by `{enterpriseId}/{gatewayId}` (the user name): a platform with auth on wants them. */
+  credentials?: Record<string, string>;
 };
 
 export type SimulatedSite = {
@@ -51,7 +53,10 @@ export async function startSimulatedSite(opts: SimulatedSiteOptions): Promise<Si
           enterpriseId: e.id,
           gatewayId: g.id,
           dataDir: join(opts.dataDir, e.id, g.id),
-          mqtt: { url: opts.mqttUrl },
+          mqtt: {
+            url: opts.mqttUrl,
+            ...(opts.credentials?.[`${e.id}/${g.id}`] !== undefined ? { username: `${e.id}/${g.id}`, password: opts.credentials[`${e.id}/${g.id}`] } : {}),
+          },
           heartbeatSeconds: opts.heartbeatSeconds,
           input: { kind: 'simulator', site: opts.siteFile, seed: opts.seed, violationEverySeconds: opts.violationEverySeconds },
         },

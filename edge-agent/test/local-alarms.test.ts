@@ -137,6 +137,10 @@ describe('local alarm outputs', () => {
     await on;
     expect(plc.coils[16]).toBe(1);
     await until('beacon on', () => existsSync(marker) && readFileSync(marker, 'utf8') === 'on');
+    // The command wrote its marker before it exited; the agent counts it written once it has exited.
+    const written = async () => ((await health()).localAlarms.outputs as { written: boolean }[]).every((o) => o.written);
+    const deadline = Date.now() + 10_000;
+    while (!(await written()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect((await health()).localAlarms).toMatchObject({
       configRevision: 1,
       active: [{ type: 'over-staffing', subject: { workshopId: 'ws-1' }, value: 3, limit: 2 }],

@@ -7,6 +7,7 @@ import { quantityScenarios } from './cases/quantity.ts';
 import { staffingScenarios } from './cases/staffing.ts';
 import { tenantScenarios } from './cases/tenants.ts';
 import { zoneScenarios } from './cases/zones.ts';
+import { simulatedScenarios } from './cases/simulated.ts';
 
 /** Every scenario the generator writes into scenarios/, in a stable order, with unique file names. */
 export function allScenarios(): BuiltScenario[] {
@@ -19,6 +20,7 @@ export function allScenarios(): BuiltScenario[] {
     ...zoneScenarios(),
     ...deliveryScenarios(),
     ...tenantScenarios(),
+    ...simulatedScenarios(),
   ];
   const seen = new Set<string>();
   for (const s of all) {

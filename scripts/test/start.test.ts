@@ -67,11 +67,19 @@ describe('npm start', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(output).toContain(`mqtt://localhost:${mqttPort}`);
 
-    // The simulated gateways' telemetry reaches the platform's live state.
+    // The demo users are printed; the API wants a login (issue 6), and the operator's works.
+    expect((await fetch(`${web}/api/v1/workshops`)).status).toBe(401);
+    const password = /^\s+operator\s+(\S+)\s+operator of demo-ent/m.exec(output)?.[1];
+    expect(password, output).toBeDefined();
+    const login = await fetch(`${web}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+
+    // The simulated gateways (signed in with their issued credentials) reach the platform's live state.
     const live = await poll(
       'live headcounts from both gateways',
       async () => {
-        const ws = (await (await fetch(`${web}/api/v1/workshops`)).json()) as { gatewayId: string; headcount: number | null }[];
+        const ws = (await (await fetch(`${web}/api/v1/workshops`, { headers: { cookie } })).json()) as { gatewayId: string; headcount: number | null }[];
         const reporting = new Set(ws.filter((w) => w.headcount !== null).map((w) => w.gatewayId));
         return reporting.has('gw-explosive') && reporting.has('gw-assembly') ? ws : undefined;
       },

@@ -38,6 +38,15 @@ import { AuditService } from './audit/service.ts';
 import { registerAuditRoutes } from './http/audit-routes.ts';
 import { registerReportRoutes } from './http/report-routes.ts';
 import { chromiumPdfRenderer } from './reports/pdf.ts';
+import { readFileSync } from 'node:fs';
+import { AuthStore } from './auth/store.ts';
+import { AuthService } from './auth/service.ts';
+import { actorOf as principalActor, visibleEnterprises } from './auth/policy.ts';
+import { randomSecret } from './auth/password.ts';
+import { seedDemo, type DemoCredentials } from './auth/demo.ts';
+import { mqttAccess, PLATFORM_MQTT_USER } from './broker/access.ts';
+import { authenticate as authenticateRequest, registerAuthz } from './http/authz.ts';
+import { registerAuthRoutes } from './http/auth-routes.ts';
 import { ledgerHeadOf, reportSource } from './reports/source.ts';
 
 export type StartOptions = {
@@ -51,6 +60,10 @@ export type StartOptions = {
   secrets?: (name: string) => string | undefined;
   /** [0, 1) for retry jitter; default Math.random. */
   random?: () => number;
+  /** `hazwatch serve --demo` (npm start): demo users and gateway credentials, kept in the data dir. */
+  demo?: boolean;
+  /** Password hashing parameters (tests lower them; production keeps the default). */
+  scrypt?: { N: number; r: number; p: number };
 };
 
 export type RunningServer = {
@@ -65,6 +78,10 @@ export type RunningServer = {
   configs: ConfigStore;
   /** Alarm handling, notifier and escalation (issue 5). */
   alerting: Alerting;
+  /** Users, sessions, API tokens, gateway credentials and the security log (issue 6). */
+  auth: AuthService;
+  /** Set with `demo`: the demo users' passwords and the gateways' secrets. */
+  demo?: DemoCredentials;
   /**
    * Applies a new site configuration at run time (SPEC 3): stored as the next revision, applied to
    * the rule engine without losing state, the gateways' retained `config` republished.
@@ -157,12 +174,37 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     stops.push(() => alerting.stop());
 
+    // Issue 6: identities and the security log, before anything that accepts a connection.
+    const authStore = new AuthStore({ dataDir: config.dataDir });
+    stops.push(() => authStore.close());
+    const auth = new AuthService(
+      authStore,
+      { sessionHours: config.security.sessionHours, loginMaxFailures: config.security.loginMaxFailures, loginLockMinutes: config.security.loginLockMinutes, ...(opts.scrypt ? { scrypt: opts.scrypt } : {}) },
+      now,
+    );
+    const demo = opts.demo ? await seedDemo(auth, site, config.dataDir) : undefined;
+    const readPem = (file: string, what: string) => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        throw new Error(`cannot read the ${what} ${file}: ${(err as Error).message}`);
+      }
+    };
+    const httpTls = config.security.httpTls;
+
     const stats = new IngestStats();
     // Per-request lines (info) only when debugging; errors still show. pino's Logger and Fastify's
     // logger type differ only in generics.
     const httpLog = log.child({ component: 'http' }, { level: log.level === 'info' ? 'warn' : log.level });
-    const app: FastifyInstance = Fastify({ loggerInstance: httpLog as FastifyBaseLogger });
+    const app: FastifyInstance = Fastify({
+      loggerInstance: httpLog as FastifyBaseLogger,
+      bodyLimit: config.security.bodyLimitBytes,
+      ...(httpTls ? { https: { cert: readPem(httpTls.cert, 'HTTPS certificate (HAZWATCH_HTTP_TLS_CERT)'), key: readPem(httpTls.key, 'HTTPS key (HAZWATCH_HTTP_TLS_KEY)') } } : {}),
+    }) as unknown as FastifyInstance;
     stops.push(() => app.close());
+    // The one authorisation layer: before every route, so none can be reached around it.
+    await registerAuthz(app, { auth, site: () => rules.site, rateLimitPerMinute: config.security.rateLimitPerMinute, corsOrigins: config.security.corsOrigins, tls: httpTls !== undefined, now });
+    await registerAuthRoutes(app, { auth, site: () => rules.site, tls: httpTls !== undefined, now });
     // Routes are registered before the MQTT client that applying a site needs exists.
     const late: { applySite?: RunningServer['applySite'] } = {};
     await registerRoutes(app, {
@@ -170,11 +212,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       applySite: (next, text, meta) => (late.applySite ? late.applySite(next, text, meta) : Promise.reject(new Error('the platform is still starting'))),
     });
     await registerAlarmRoutes(app, {
-      alarms, handling: alerting.handling, telemetry, site: () => rules.site, now,
+      alarms, handling: alerting.handling, telemetry, site: () => rules.site, now, securityLog: auth.log,
+      actorOf: (req) => (req.authz ? principalActor(req.authz.principal, rules.site) : undefined),
       errors: () => ({ notifier: alerting.notifier.errors, escalation: alerting.escalation.errors, planning: alarms.hookErrors }),
     });
     await registerAuditRoutes(app, { audits, configs, now, current: () => ({ site: rules.site, revision: rules.revision }) });
-    await registerReportRoutes(app, { source: reportSource(alarms, configs, ledgerHeadOf(alarms)), pdf: chromiumPdfRenderer(config.chromium !== undefined ? { executablePath: config.chromium } : {}), now });
+    await registerReportRoutes(app, { source: reportSource(alarms, configs, ledgerHeadOf(alarms)), pdf: chromiumPdfRenderer(config.chromium !== undefined ? { executablePath: config.chromium } : {}), now, securityLog: auth.log });
     await registerDashboard(app, opts.dashboardDir);
     const realtime = attachRealtime({
       httpServer: app.server,
@@ -182,17 +225,45 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       rules,
       activeAlarms: (enterpriseId) => alarms.list({ state: 'active', limit: 1000, ...(enterpriseId !== undefined ? { enterpriseId } : {}) }),
       log,
+      authenticate: ({ headers, token, address }) => {
+        const h = { cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined, authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined };
+        const { via, result } = authenticateRequest(auth, h, token);
+        if (!result.ok) {
+          auth.log.record({ action: 'socket.handshake-refused', outcome: 'denied', ip: address, detail: { via, reason: result.reason } });
+          return undefined;
+        }
+        const p = result.principal;
+        return { name: p.name, visible: () => visibleEnterprises(p, rules.site) };
+      },
+      onRefused: (viewer, enterpriseId) => auth.log.record({ action: 'socket.subscribe-refused', outcome: 'denied', actor: viewer.name, enterpriseId, target: `ent:${enterpriseId}` }),
     });
     stops.push(() => realtime.close());
 
     await alerting.start();
     rules.start();
     const bindings = swappableBindings(bindingsOf(site));
-    const ingest = createIngest({ bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics });
+    const ingest = createIngest({
+      bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics,
+      // A gateway speaking beyond its bindings is a security event, not only bad input (SPEC 2).
+      onReject: (topic, r) => {
+        if (['gateway-mismatch', 'unknown-gateway', 'unbound-workshop', 'unbound-line', 'line-not-in-workshop'].includes(r.reason)) {
+          const parts = topic.split('/');
+          auth.log.record({ action: 'mqtt.ingest-refused', outcome: 'denied', actor: `${parts[2]}/${parts[3]}`, enterpriseId: parts[2] ?? null, target: topic.slice(0, 256), detail: { reason: r.reason, detail: r.detail.slice(0, 500) } });
+        }
+      },
+    });
+    // The platform's own client on the embedded broker: a secret made now, known to nobody else.
+    const platformPassword = randomSecret();
+    const mqttTls = config.security.mqttTls;
     let broker: Broker | undefined;
     if (config.mqtt.url === undefined) {
       // The embedded broker runs ingest itself, before its PUBACK; the platform client only publishes.
-      broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, log, ingest, accepts: isIngestTopic });
+      broker = await startEmbeddedBroker({
+        host: config.mqtt.host, port: config.mqtt.port, log, ingest, accepts: isIngestTopic,
+        access: mqttAccess({ auth, site: () => rules.site, platformPassword, allowAnonymous: config.security.mqttAllowAnonymous }),
+        maxPacketBytes: config.security.mqttMaxPacketBytes,
+        ...(mqttTls ? { tls: { cert: readPem(mqttTls.cert, 'broker certificate (HAZWATCH_MQTT_TLS_CERT)'), key: readPem(mqttTls.key, 'broker key (HAZWATCH_MQTT_TLS_KEY)') } } : {}),
+      });
       stops.push(() => broker?.close());
     }
     const mqttUrl = config.mqtt.url ?? broker!.url;
@@ -202,7 +273,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       subscriptions: config.mqtt.url === undefined ? [] : ingestSubscriptions(config.mqtt.shareGroup),
       onMessage: ingest,
       log,
-      ...(config.mqtt.url !== undefined ? brokerCredentials(config.mqtt) : {}),
+      ...(config.mqtt.url !== undefined
+        ? brokerCredentials(config.mqtt)
+        : { username: PLATFORM_MQTT_USER, password: platformPassword, ...(mqttTls ? { tls: { rejectUnauthorized: false } } : {}) }),
     });
     stops.push(() => client.close());
     late4.brokerConnected = () => client.connected();
@@ -237,7 +310,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await app.listen({ host: config.http.host, port: config.http.port });
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-    const httpUrl = `http://${urlHost(config.http.host)}:${httpPort}`;
+    const httpUrl = `${httpTls ? 'https' : 'http'}://${urlHost(config.http.host)}:${httpPort}`;
     const mqttPort = broker?.port ?? brokerPort(mqttUrl);
     log.info({ httpUrl, mqttUrl, dataDir: config.dataDir, version: VERSION }, 'hazwatch is running');
 
@@ -246,6 +319,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const applySite: RunningServer['applySite'] = (next, text, meta) => {
       const done = applying.then(async () => {
         const rev = configs.add({ site: next, text, source: meta.source, changedBy: meta.changedBy, changedAt: iso(now()) });
+        auth.log.record({ action: 'site.revision', outcome: 'ok', actor: meta.changedBy, target: `revision ${rev.revision}`, detail: { source: meta.source } });
         audits.record(rev);
         bindings.set(bindingsOf(next));
         await rules.reconfigure(next, rev.revision);
@@ -271,6 +345,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       alarms,
       configs,
       alerting,
+      auth,
+      ...(demo ? { demo } : {}),
       applySite,
       close: () =>
         (closing ??= (async () => {

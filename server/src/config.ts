@@ -41,6 +41,19 @@ export const CONFIG_VARIABLES = [
   'HAZWATCH_INFLUX_TIMEOUT_MS',
   // Reports: the Chromium that renders PDFs.
   'HAZWATCH_CHROMIUM',
+  // Security (issue 6): sessions, logins, TLS, CORS, limits.
+  'HAZWATCH_SESSION_HOURS',
+  'HAZWATCH_LOGIN_MAX_FAILURES',
+  'HAZWATCH_LOGIN_LOCK_MINUTES',
+  'HAZWATCH_HTTP_TLS_CERT',
+  'HAZWATCH_HTTP_TLS_KEY',
+  'HAZWATCH_MQTT_TLS_CERT',
+  'HAZWATCH_MQTT_TLS_KEY',
+  'HAZWATCH_MQTT_ALLOW_ANONYMOUS',
+  'HAZWATCH_MQTT_MAX_PACKET_BYTES',
+  'HAZWATCH_HTTP_BODY_LIMIT_BYTES',
+  'HAZWATCH_RATE_LIMIT_PER_MINUTE',
+  'HAZWATCH_CORS_ORIGINS',
 ] as const;
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
@@ -120,10 +133,29 @@ export const ConfigSchema = z
     HAZWATCH_INFLUX_RETRY_MIN_MS: int(1, 3_600_000, 'milliseconds before the first retry of a failed InfluxDB write').default(1000),
     HAZWATCH_INFLUX_RETRY_MAX_MS: int(1, 3_600_000, 'the longest wait between InfluxDB write retries (ms)').default(60_000),
     HAZWATCH_INFLUX_TIMEOUT_MS: int(100, 600_000, 'the timeout of one InfluxDB request (ms)').default(10_000),
+    HAZWATCH_SESSION_HOURS: int(1, 24 * 30, 'the lifetime of a login session in hours').default(12),
+    HAZWATCH_LOGIN_MAX_FAILURES: int(1, 100, 'the wrong passwords in a row that lock an account').default(5),
+    HAZWATCH_LOGIN_LOCK_MINUTES: int(1, 24 * 60, 'how long a locked account stays locked (minutes)').default(15),
+    HAZWATCH_HTTP_TLS_CERT: text('the path of the PEM certificate (chain) for HTTPS').optional(),
+    HAZWATCH_HTTP_TLS_KEY: text('the path of the PEM key for HTTPS').optional(),
+    HAZWATCH_MQTT_TLS_CERT: text('the path of the PEM certificate (chain) of the embedded broker (mqtts)').optional(),
+    HAZWATCH_MQTT_TLS_KEY: text('the path of the PEM key of the embedded broker (mqtts)').optional(),
+    HAZWATCH_MQTT_ALLOW_ANONYMOUS: bool.default(false),
+    HAZWATCH_MQTT_MAX_PACKET_BYTES: int(1024, 256 * 1024 * 1024, 'the largest MQTT packet the embedded broker takes (bytes)').default(2 * 1024 * 1024),
+    HAZWATCH_HTTP_BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024, 'the largest HTTP request body (bytes)').default(1024 * 1024),
+    HAZWATCH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 'API requests per minute per user, token or address').default(1200),
+    HAZWATCH_CORS_ORIGINS: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(urlWith(['http:', 'https:'], 'https://scada.example.com').transform((u) => new URL(u).origin)))
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if ((c.HAZWATCH_MQTT_CERT === undefined) !== (c.HAZWATCH_MQTT_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: [c.HAZWATCH_MQTT_CERT === undefined ? 'HAZWATCH_MQTT_CERT' : 'HAZWATCH_MQTT_KEY'], message: 'a client certificate needs both HAZWATCH_MQTT_CERT and HAZWATCH_MQTT_KEY' });
+    }
+    for (const [cert, key] of [['HAZWATCH_HTTP_TLS_CERT', 'HAZWATCH_HTTP_TLS_KEY'], ['HAZWATCH_MQTT_TLS_CERT', 'HAZWATCH_MQTT_TLS_KEY']] as const) {
+      if ((c[cert] === undefined) !== (c[key] === undefined)) ctx.addIssue({ code: 'custom', path: [c[cert] === undefined ? cert : key], message: `TLS needs both ${cert} and ${key}` });
     }
     if (c.HAZWATCH_INFLUX_RETRY_MAX_MS < c.HAZWATCH_INFLUX_RETRY_MIN_MS) {
       ctx.addIssue({ code: 'custom', path: ['HAZWATCH_INFLUX_RETRY_MAX_MS'], message: 'must not be less than HAZWATCH_INFLUX_RETRY_MIN_MS' });
@@ -184,6 +216,22 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Chromium for PDF reports; unset: the usual Debian paths. */
   chromium?: string;
+  security: SecurityConfig;
+};
+
+/** Issue 6. Certificate and key paths are absolute and read at start. */
+export type SecurityConfig = {
+  sessionHours: number;
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  httpTls?: { cert: string; key: string };
+  mqttTls?: { cert: string; key: string };
+  mqttAllowAnonymous: boolean;
+  mqttMaxPacketBytes: number;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser; empty: CORS off. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {
@@ -284,6 +332,18 @@ function toConfig(c: RawConfig, cwd: string): Config {
     },
     logLevel: c.HAZWATCH_LOG_LEVEL,
     ...(c.HAZWATCH_CHROMIUM !== undefined ? { chromium: resolve(cwd, c.HAZWATCH_CHROMIUM) } : {}),
+    security: {
+      sessionHours: c.HAZWATCH_SESSION_HOURS,
+      loginMaxFailures: c.HAZWATCH_LOGIN_MAX_FAILURES,
+      loginLockMinutes: c.HAZWATCH_LOGIN_LOCK_MINUTES,
+      ...(c.HAZWATCH_HTTP_TLS_CERT !== undefined ? { httpTls: { cert: resolve(cwd, c.HAZWATCH_HTTP_TLS_CERT), key: resolve(cwd, c.HAZWATCH_HTTP_TLS_KEY!) } } : {}),
+      ...(c.HAZWATCH_MQTT_TLS_CERT !== undefined ? { mqttTls: { cert: resolve(cwd, c.HAZWATCH_MQTT_TLS_CERT), key: resolve(cwd, c.HAZWATCH_MQTT_TLS_KEY!) } } : {}),
+      mqttAllowAnonymous: c.HAZWATCH_MQTT_ALLOW_ANONYMOUS,
+      mqttMaxPacketBytes: c.HAZWATCH_MQTT_MAX_PACKET_BYTES,
+      bodyLimitBytes: c.HAZWATCH_HTTP_BODY_LIMIT_BYTES,
+      rateLimitPerMinute: c.HAZWATCH_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: c.HAZWATCH_CORS_ORIGINS ?? [],
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // on a ledger filled through the real store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmRecord } from '@hazwatch/protocols';
-import type { RunningServer } from '../src/app.ts';
+import type { TestServer } from './helpers.ts';
 import { verifyLedger } from '../src/alarms/chain.ts';
 import { alertingSite, startAlertingServer } from './alerting-helpers.ts';
 import { getJson, tempDir } from './helpers.ts';
@@ -19,7 +19,7 @@ function record(id: string, raisedAt: string, over: Partial<AlarmRecord> = {}): 
 
 describe('alarm API', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let s: RunningServer;
+  let s: TestServer;
   beforeAll(async () => {
     tmp = tempDir();
     // Escalation far away: these alarms lie in the past and would otherwise escalate at once.
@@ -125,6 +125,7 @@ describe('alarm API', () => {
     const res = await s.app.inject('/api/v1/ledger');
     expect(res.statusCode).toBe(200);
     expect(verifyLedger(res.body)).toMatchObject({ ok: true, events: 10 });
-    expect((await s.app.inject({ url: '/api/v1/ledger', headers: { 'x-hazwatch-enterprises': 'ent-1' } })).statusCode).toBe(403);
+    // Only an admin exports the whole ledger: an operator of one enterprise is refused.
+    expect((await s.app.inject({ url: '/api/v1/ledger', headers: { cookie: await s.loginAs('op-1') } })).statusCode).toBe(403);
   });
 });

@@ -1,14 +1,14 @@
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { AlarmEvent, AlarmRecord, ClientToServerEvents, ServerToClientEvents, WorkshopLive } from '@hazwatch/protocols';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/app.ts';
-import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
+import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor, type TestServer } from './helpers.ts';
 
 describe('alarms end to end', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let server: RunningServer | undefined;
+  let server: TestServer | undefined;
   let gw: MqttClient | undefined;
+  let reader: MqttClient | undefined;
   let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 
   beforeEach(async () => {
@@ -18,24 +18,28 @@ describe('alarms end to end', () => {
   });
   afterEach(async () => {
     socket?.disconnect();
+    await reader?.endAsync();
+    reader = undefined;
     await gw?.endAsync();
     await server?.close();
     tmp.remove();
   });
 
   it('raises over-staffing held past raiseAfterSeconds: stored, in /api/v1/alarms, pushed to socket.io and MQTT', async () => {
-    socket = connectSocket(server!.httpUrl, { transports: ['websocket'], reconnection: false });
+    socket = connectSocket(server!.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token: server!.token } });
     const alarmEvents: AlarmEvent[] = [];
     const workshops: WorkshopLive[] = [];
     socket.on('alarm', (e) => alarmEvents.push(e));
     socket.on('workshop', (w) => workshops.push(w));
     await waitFor(() => socket!.connected, 'socket.io connection');
 
+    // A consumer of the alarms topic signs in with an API token (user name `token`).
+    reader = await mqtt.connectAsync(server!.mqttUrl, { clientId: 'alarm-reader', username: 'token', password: server!.token, reconnectPeriod: 0 });
     const retained: Record<string, unknown>[] = [];
-    gw!.on('message', (topic, payload) => {
+    reader!.on('message', (topic, payload) => {
       if (topic.startsWith('hazwatch/v1/ent-1/alarms/') && payload.length > 0) retained.push(JSON.parse(payload.toString('utf8')));
     });
-    await gw!.subscribeAsync('hazwatch/v1/ent-1/alarms/+', { qos: 1 });
+    await reader!.subscribeAsync('hazwatch/v1/ent-1/alarms/+', { qos: 1 });
 
     const ts = Date.now();
     await gw!.publishAsync('hazwatch/v1/ent-1/gw-1/telemetry', JSON.stringify(batch(1, [{ workshopId: 'ws-a', ts, headcount: { total: 3 } }])), { qos: 1 });
@@ -78,7 +82,7 @@ describe('alarms end to end', () => {
     await gw!.publishAsync('hazwatch/v1/ent-1/gw-1/telemetry', JSON.stringify(batch(1, [{ workshopId: 'ws-a', ts, headcount: { total: 1 } }])), { qos: 1 });
     await waitFor(async () => (await getJson<WorkshopLive[]>(server!, '/api/v1/workshops')).find((w) => w.workshopId === 'ws-a' && w.headcount === 1), 'ws-a state');
 
-    socket = connectSocket(server!.httpUrl, { transports: ['websocket'], reconnection: false });
+    socket = connectSocket(server!.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token: server!.token } });
     const workshops: WorkshopLive[] = [];
     let heartbeats = 0;
     socket.on('workshop', (w) => workshops.push(w));

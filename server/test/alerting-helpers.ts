@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { AlarmRecord } from '@hazwatch/protocols';
 import { startServer, type RunningServer } from '../src/app.ts';
 import { resolveConfig } from '../src/config.ts';
-import { FIXTURE_SITE, batch, getJson, waitFor } from './helpers.ts';
+import { FIXTURE_SITE, TEST_SCRYPT, authenticatedTestServer, batch, getJson, waitFor, type TestServer } from './helpers.ts';
 
 export type Received = { n: number; method: string; url: string; headers: IncomingHttpHeaders; body: string; status: number; answer: string };
 
@@ -56,7 +56,7 @@ export function alertingSite(dir: string, enterprise: string, site: string, name
 }
 
 /** The real server on loopback with free ports, test secrets and fixed jitter. */
-export async function startAlertingServer(dataDir: string, site: string, secrets: Record<string, string> = {}): Promise<RunningServer> {
+export async function startAlertingServer(dataDir: string, site: string, secrets: Record<string, string> = {}): Promise<TestServer> {
   const config = resolveConfig({
     env: {
       HAZWATCH_SITE: site,
@@ -68,12 +68,15 @@ export async function startAlertingServer(dataDir: string, site: string, secrets
       HAZWATCH_LOG_LEVEL: 'silent',
     },
   });
-  return startServer(config, {
-    logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }),
-    dashboardDir: join(dataDir, 'no-dashboard'),
-    secrets: (name) => secrets[name],
-    random: () => 0.5,
-  });
+  return authenticatedTestServer(
+    await startServer(config, {
+      logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }),
+      dashboardDir: join(dataDir, 'no-dashboard'),
+      secrets: (name) => secrets[name],
+      random: () => 0.5,
+      scrypt: TEST_SCRYPT,
+    }),
+  );
 }
 
 let seq = 0;
@@ -95,13 +98,10 @@ export type Detail = {
 };
 export const detail = (server: RunningServer, id: string) => getJson<Detail>(server, `/api/v1/alarms/${id}`);
 
-/** POSTs an action as `actor` (optionally scoped to enterprises). */
-export async function act(server: RunningServer, id: string, action: string, body: Record<string, unknown>, actor = '张工', scope?: string) {
-  const res = await server.app.inject({
-    method: 'POST',
-    url: `/api/v1/alarms/${id}/${action}`,
-    payload: body,
-    headers: { 'x-hazwatch-actor': encodeURIComponent(actor), ...(scope !== undefined ? { 'x-hazwatch-enterprises': scope } : {}) },
-  });
+/** POSTs an action as the operator `actor` of enterprise `scope` (default ent-1), logged in with a session. */
+export async function act(server: TestServer, id: string, action: string, body: Record<string, unknown>, actor = '张工', scope?: string) {
+  // The enterprise's safety staff: they assign, close (闭环) and shelve, not only acknowledge.
+  const cookie = await server.loginAs(actor, 'enterprise-admin', { enterpriseId: scope ?? 'ent-1' });
+  const res = await server.app.inject({ method: 'POST', url: `/api/v1/alarms/${id}/${action}`, payload: body, headers: { cookie } });
   return { status: res.statusCode, body: res.json() as { alarm: AlarmRecord; seq: number } & { error?: string; message?: string } };
 }

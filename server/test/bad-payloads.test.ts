@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestStatsView } from '../src/ingest/stats.ts';
 import { REJECT_REASONS } from '../src/ingest/validate.ts';
-import { batch, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
+import { batch, gatewayLogin, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
 import { HAVE_MOSQUITTO, startMosquitto } from './infra.ts';
 
 type Case = { kind: string; reason: string; topic?: string; json?: unknown; text?: string; base64?: string; fill?: { bytes: number; char: string } };
@@ -52,6 +52,9 @@ describe.each(brokers)('bad-payload corpus through $name', (broker) => {
   it.skipIf(!broker.available)(`refuses ${corpus.cases.length} kinds of bad input with the right reasons while good traffic flows`, async () => {
     expect(corpus.cases.length).toBeGreaterThanOrEqual(30);
     for (const c of corpus.cases) expect(REJECT_REASONS, c.kind).toContain(c.reason);
+    // The embedded broker refuses a publish outside the gateway's own prefix before ingest sees it
+    // (issue 6; security.test.ts); an external broker leaves that to its ACL, and ingest refuses it too.
+    const cases = broker.external ? corpus.cases : corpus.cases.filter((c) => c.topic === undefined || c.topic.startsWith('hazwatch/v1/ent-1/gw-1/'));
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const env: Record<string, string> = {};
@@ -62,9 +65,9 @@ describe.each(brokers)('bad-payload corpus through $name', (broker) => {
     }
     const server = await startTestServer(join(tmp.dir, 'data'), { env });
     cleanups.push(() => server.close());
-    const gw1: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-1', reconnectPeriod: 0 });
+    const gw1: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-1', reconnectPeriod: 0, ...gatewayLogin('gw-1') });
     cleanups.push(() => gw1.endAsync());
-    const gw2: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-2', reconnectPeriod: 0 });
+    const gw2: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-2', reconnectPeriod: 0, ...gatewayLogin('gw-2') });
     cleanups.push(() => gw2.endAsync());
 
     const now = Date.now();
@@ -76,7 +79,7 @@ describe.each(brokers)('bad-payload corpus through $name', (broker) => {
     })();
     // gw-1 alternates: one bad message, one good batch.
     let good = 0;
-    for (const [i, c] of corpus.cases.entries()) {
+    for (const [i, c] of cases.entries()) {
       await gw1.publishAsync(c.topic ?? corpus.defaultTopic, payloadOf(c, 100_000 + i, now), { qos: 1 });
       good++;
       await gw1.publishAsync(corpus.defaultTopic, JSON.stringify(batch(good, [{ workshopId: 'ws-a', ts: now + good, headcount: { total: 1 }, materialKg: good }])), { qos: 1 });
@@ -88,10 +91,10 @@ describe.each(brokers)('bad-payload corpus through $name', (broker) => {
       return s.batchesAccepted === good + 40 ? s : undefined;
     }, 'every good batch to be accepted', 20_000);
     const expected: Record<string, number> = {};
-    for (const c of corpus.cases) expected[c.reason] = (expected[c.reason] ?? 0) + 1;
+    for (const c of cases) expected[c.reason] = (expected[c.reason] ?? 0) + 1;
     const nonZero = Object.fromEntries(Object.entries(stats.rejected).filter(([, n]) => n > 0));
     expect(nonZero).toEqual(expected);
-    expect(stats.rejectedTotal).toBe(corpus.cases.length);
+    expect(stats.rejectedTotal).toBe(cases.length);
     expect(stats.duplicates).toBe(0);
 
     // Nothing of a refused batch was stored; every good one was, once.
@@ -104,8 +107,8 @@ describe.each(brokers)('bad-payload corpus through $name', (broker) => {
       server,
       '/api/v1/ingest/dead-letters?limit=1000',
     );
-    expect(letters.total).toBe(corpus.cases.length);
-    expect(letters.items.map((d) => d.reason).reverse()).toEqual(corpus.cases.map((c) => c.reason));
+    expect(letters.total).toBe(cases.length);
+    expect(letters.items.map((d) => d.reason).reverse()).toEqual(cases.map((c) => c.reason));
     const utf8 = letters.items.find((d) => d.reason === 'invalid-utf8')!;
     expect(utf8.payloadText).toBeNull();
     const one = await getJson<{ reason: string; payloadText: string }>(server, `/api/v1/ingest/dead-letters/${letters.items.find((d) => d.reason === 'future-ts')!.id}`);

@@ -27,6 +27,16 @@ describe('config', () => {
         retryMaxMs: 60_000,
         timeoutMs: 10_000,
       },
+      security: {
+        sessionHours: 12,
+        loginMaxFailures: 5,
+        loginLockMinutes: 15,
+        mqttAllowAnonymous: false,
+        mqttMaxPacketBytes: 2 * 1024 * 1024,
+        bodyLimitBytes: 1024 * 1024,
+        rateLimitPerMinute: 1200,
+        corsOrigins: [],
+      },
     });
   });
 

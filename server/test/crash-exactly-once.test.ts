@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batch, FIXTURE_SITE, tempDir, waitFor } from './helpers.ts';
+import { batch, FIXTURE_SITE, gatewayLogin, seedGatewayCredentials, tempDir, waitFor } from './helpers.ts';
 import { freePort, HAVE_INFLUXD, HAVE_MOSQUITTO, serveProcess, startInfluxd, startMosquitto, type ServeProcess } from './infra.ts';
 
 const BATCHES = 120;
@@ -52,13 +52,14 @@ describe.each(variants)('SIGKILL mid-stream: $broker, $store', (v) => {
       Object.assign(env, { HAZWATCH_STORE: 'influxdb', HAZWATCH_INFLUX_API: 'v1', HAZWATCH_INFLUX_URL: influx.url, HAZWATCH_INFLUX_BUCKET: 'hazwatch', HAZWATCH_INFLUX_RETRY_MIN_MS: '50', HAZWATCH_INFLUX_RETRY_MAX_MS: '200' });
     }
 
+    const { token } = seedGatewayCredentials(env.HAZWATCH_DATA_DIR!, [['ent-1', 'gw-1']]);
     let server: ServeProcess = serveProcess(env);
     cleanups.push(() => server.kill('SIGKILL'));
     await server.started;
 
     // The gateway: a persistent session, and mqtt.js keeps unacknowledged QoS 1 batches and sends them
     // again after reconnecting, as the edge agent's spool does across its own restarts.
-    const gw: MqttClient = mqtt.connect(mqttUrl, { clientId: 'gw-1', clean: false, reconnectPeriod: 100, connectTimeout: 2000 });
+    const gw: MqttClient = mqtt.connect(mqttUrl, { clientId: 'gw-1', clean: false, reconnectPeriod: 100, connectTimeout: 2000, ...gatewayLogin('gw-1') });
     cleanups.push(() => gw.endAsync(true));
     await new Promise<void>((resolve) => gw.once('connect', () => resolve()));
 
@@ -92,7 +93,7 @@ describe.each(variants)('SIGKILL mid-stream: $broker, $store', (v) => {
     // Every batch acknowledged is stored; InfluxDB's copy arrives as the spool drains.
     const url = `${server.httpUrl()}/api/v1/telemetry/workshops/ws-a?from=${t0}&to=${t0 + BATCHES + 1}&limit=10000`;
     const view = await waitFor(async () => {
-      const r = (await (await fetch(url)).json()) as ReadingsView;
+      const r = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as ReadingsView;
       return r.readings.length >= BATCHES ? r : undefined;
     }, `all ${BATCHES} batches readable (${server.output.stderr.slice(-500)})`, 20_000);
     const seqs = view.readings.map((r) => r.seq);

@@ -1,7 +1,7 @@
 // Escalation at T1 and T2 and reminders, on the platform clock, against real loopback receivers.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmRecord } from '@hazwatch/protocols';
-import type { RunningServer } from '../src/app.ts';
+import type { TestServer } from './helpers.ts';
 import { act, activeAlarm, alertingSite, detail, reading, startAlertingServer, startReceiver, type Detail } from './alerting-helpers.ts';
 import { connectGateway, tempDir, waitFor } from './helpers.ts';
 
@@ -42,7 +42,7 @@ describe('escalation', () => {
         ],
       }),
     );
-    const s: RunningServer = await startAlertingServer(tmp.dir, file);
+    const s: TestServer = await startAlertingServer(tmp.dir, file);
     cleanups.push(() => s.close());
     const gw1 = await connectGateway(s.mqttUrl, 'gw-1');
     cleanups.push(() => gw1.endAsync());

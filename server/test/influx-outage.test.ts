@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app.ts';
-import { batch, startTestServer, tempDir, waitFor } from './helpers.ts';
+import { batch, gatewayLogin, startTestServer, tempDir, waitFor } from './helpers.ts';
 import { HAVE_INFLUXD, HAVE_MOSQUITTO, startInfluxd, startMosquitto, type Influxd } from './infra.ts';
 
 const brokers = [
@@ -61,7 +61,7 @@ describe.each(brokers)('InfluxDB outage through $name', (broker) => {
     }
     const server = await startTestServer(join(tmp.dir, 'data'), { env });
     cleanups.push(() => server.close());
-    const gw: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-1', clean: false, reconnectPeriod: 100 });
+    const gw: MqttClient = await mqtt.connectAsync(server.mqttUrl, { clientId: 'gw-1', clean: false, reconnectPeriod: 100, ...gatewayLogin('gw-1') });
     cleanups.push(() => gw.endAsync(true));
     const t0 = Date.now();
     const send = (seq: number) =>

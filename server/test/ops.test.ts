@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app.ts';
 import { DeadLetterStore } from '../src/ingest/dead-letters.ts';
 import type { IngestStatsView } from '../src/ingest/stats.ts';
-import { batch, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
+import { batch, gatewayLogin, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
 import { freePort, HAVE_MOSQUITTO, MOSQUITTO, startMosquitto } from './infra.ts';
 
 const TELEMETRY = 'hazwatch/v1/ent-1/gw-1/telemetry';
@@ -29,7 +29,7 @@ describe('operations', () => {
     return server;
   }
   async function gateway(url: string, id = 'gw-1'): Promise<MqttClient> {
-    const gw = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0 });
+    const gw = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0, ...gatewayLogin(id) });
     cleanups.push(() => gw.endAsync());
     return gw;
   }
@@ -52,7 +52,7 @@ describe('operations', () => {
     const dir = join(tmp.dir, 'data');
     const first = await startTestServer(dir);
     const will = { topic: 'hazwatch/v1/ent-1/gw-1/status', payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline', ts: Date.now() })), qos: 1 as const, retain: true };
-    const gw = await mqtt.connectAsync(first.mqttUrl, { clientId: 'gw-1', reconnectPeriod: 0, will });
+    const gw = await mqtt.connectAsync(first.mqttUrl, { clientId: 'gw-1', reconnectPeriod: 0, will, ...gatewayLogin('gw-1') });
     await gw.publishAsync(TELEMETRY, JSON.stringify(batch(1, [{ workshopId: 'ws-a', ts: Date.now(), headcount: { total: 1 } }])), { qos: 1 });
     await waitFor(async () => (await getJson<{ workshopId: string; status: string }[]>(first, '/api/v1/workshops')).find((w) => w.workshopId === 'ws-a' && w.status === 'normal'), 'ws-a live');
     // Closing the broker with gw-1 connected publishes its will; it must not reach the rules.

@@ -1,4 +1,4 @@
-export { SiteSimulator, type SimulatorOptions, type SimChange, type Violation, type ViolationKind, type ViolationOptions } from './site-sim.ts';
+export { SiteSimulator, type SimulatorOptions, type SimChange, type Violation, type ViolationKind, type ViolationOptions, type DoorPass, type ShiftBreak } from './site-sim.ts';
 export { RealtimeSimulation, type ReadingListener, type RealtimeOptions } from './realtime.ts';
 export { readSiteFile } from './site-file.ts';
 export { createRng, hashSeed, type Rng } from './prng.ts';
@@ -6,3 +6,7 @@ export { localTime, mayOperate, type LocalTime } from './local-time.ts';
 export { ModbusTcpServer, type ModbusServerOptions, type ModbusServerEvents } from './modbus/server.ts';
 export { encodeRegisters, type RegisterType, type WordOrder } from './modbus/codec.ts';
 export { PlcSimulation, type PlcPoint } from './modbus/plc.ts';
+export { syntheticSite, gatewaysOf, SYNTHETIC_STAFFING_LIMIT, SYNTHETIC_QUANTITY_LIMIT_KG, type SyntheticSiteOptions } from './load/synthetic-site.ts';
+export { LoadGenerator, quantile, type LoadGateway, type LoadResult, type LoadRunOptions, type ConnectOptions, type Credentials } from './load/load-generator.ts';
+export { scriptedRun, type ScriptEvent, type ScriptedRunOptions, type ScenarioDoc, type ExpectedAlarm } from './scripted-run.ts';
+export { scriptedShift, scriptedShiftSite, SCRIPTED_SHIFT_EVENTS } from './scripted-shift.ts';

@@ -4,7 +4,7 @@
 // so the same seed, start and tick times give the same readings.
 import type { Enterprise, Line, LineReading, Reading, SiteConfig, Workshop, WorkshopReading } from '@hazwatch/protocols';
 import { createRng, type Rng } from './prng.ts';
-import { mayOperate } from './local-time.ts';
+import { localTime, mayOperate } from './local-time.ts';
 
 export type ViolationKind = 'over-staffing' | 'over-quantity';
 
@@ -39,7 +39,17 @@ export type SimulatorOptions = {
   violations?: Partial<ViolationOptions>;
   /** Told when a scripted violation begins and ends, e.g. to log it beside the alarms it should raise. */
   onViolation?: (v: Violation, phase: 'start' | 'end') => void;
+  /** Every door pass with its badge id, in time order (for door-event inputs and their tests). */
+  onDoor?: (pass: DoorPass) => void;
+  /** Breaks of every shift, local time of each enterprise; default none. */
+  breaks?: ShiftBreak[];
 };
+
+/** A person passing a workshop's door, as an access-control reader reports it (DOMAIN: headcount comes from the door). */
+export type DoorPass = { enterpriseId: string; workshopId: string; gatewayId: string | null; badge: string; direction: 'in' | 'out'; ts: number };
+
+/** A break in the local day ("12:00"–"12:30"): crews leave the workshops and come back after it. */
+export type ShiftBreak = { from: string; to: string };
 
 /** One changed reading of a subject that a gateway of the site reports. */
 export type SimChange = { enterpriseId: string; gatewayId: string; reading: Reading };
@@ -98,6 +108,8 @@ export class SiteSimulator {
   private active: { violation: Violation; ws: WorkshopSim } | null = null;
   private nextViolationAt: number;
   private readonly onViolation: SimulatorOptions['onViolation'];
+  private readonly onDoor: SimulatorOptions['onDoor'];
+  private readonly breaks: { from: number; to: number }[];
 
   constructor(opts: SimulatorOptions) {
     this.start = opts.start;
@@ -107,6 +119,15 @@ export class SiteSimulator {
     this.rng = createRng(opts.seed);
     this.violationOptions = { ...DEFAULT_VIOLATIONS, ...opts.violations };
     this.onViolation = opts.onViolation;
+    this.onDoor = opts.onDoor;
+    this.breaks = (opts.breaks ?? []).map((b) => {
+      const m = (hhmm: string) => {
+        const x = /^(\d\d):(\d\d)$/.exec(hhmm);
+        if (!x) throw new Error(`a break time must be "HH:MM", got "${hhmm}"`);
+        return Number(x[1]) * 60 + Number(x[2]);
+      };
+      return { from: m(b.from), to: m(b.to) };
+    });
     const v = this.violationOptions;
     if (v.everySeconds < 0 || v.minSeconds <= 0 || v.maxSeconds < v.minSeconds) {
       throw new Error(`violations need everySeconds >= 0 and 0 < minSeconds <= maxSeconds, got ${JSON.stringify(v)}`);
@@ -211,18 +232,34 @@ export class SiteSimulator {
     this.runViolations(t);
     for (const ws of this.workshops) {
       if (this.active?.ws === ws) continue;
-      if (!mayOperate(ws.enterprise, ws.workshop, t)) this.closeDown(ws);
+      if (!mayOperate(ws.enterprise, ws.workshop, t)) this.closeDown(ws, t);
+      else if (this.onBreak(ws, t)) this.emptyOfPeople(ws, t);
       else this.work(ws, t);
     }
     for (const line of this.lines) this.produce(line);
   }
 
+  private onBreak(ws: WorkshopSim, t: number): boolean {
+    if (this.breaks.length === 0) return false;
+    const minutes = localTime(t, ws.enterprise.timezone).minutes;
+    return this.breaks.some((b) => minutes >= b.from && minutes < b.to);
+  }
+
+  /** Everyone walks out (a break): explosive stays where it is, under its 定量. */
+  private emptyOfPeople(ws: WorkshopSim, t: number): void {
+    if (ws.persons.length === 0) return;
+    for (const p of ws.persons) this.door(ws, p.id, 'out', t);
+    ws.persons = [];
+    ws.dirty = true;
+  }
+
+  private door(ws: WorkshopSim, badge: string, direction: 'in' | 'out', ts: number): void {
+    this.onDoor?.({ enterpriseId: ws.enterprise.id, workshopId: ws.workshop.id, gatewayId: ws.gatewayId, badge, direction, ts });
+  }
+
   /** Outside hours or on a closed day nobody and no explosive may be inside: everything leaves at once. */
-  private closeDown(ws: WorkshopSim): void {
-    if (ws.persons.length > 0) {
-      ws.persons = [];
-      ws.dirty = true;
-    }
+  private closeDown(ws: WorkshopSim, t: number): void {
+    this.emptyOfPeople(ws, t);
     if (ws.materialKg !== null && ws.materialKg > 0) {
       ws.materialKg = 0;
       ws.dirty = true;
@@ -233,13 +270,14 @@ export class SiteSimulator {
     const maxStayMs = this.maxStayMs(ws);
     if (maxStayMs !== null) {
       const before = ws.persons.length;
+      for (const p of ws.persons) if (t - p.since >= maxStayMs) this.door(ws, p.id, 'out', t);
       ws.persons = ws.persons.filter((p) => t - p.since < maxStayMs);
       if (ws.persons.length !== before) ws.dirty = true;
     }
     // About one door movement per workshop every 12 s, and one material batch every 10 s.
     if (this.rng.chance(1 / 12)) {
       const wantsIn = ws.persons.length === 0 || this.rng.chance(0.5);
-      if (!(wantsIn && this.enter(ws, t)) && ws.persons.length > 0) this.leave(ws);
+      if (!(wantsIn && this.enter(ws, t)) && ws.persons.length > 0) this.leave(ws, t);
     }
     if (ws.quantityCap !== null && ws.materialKg !== null && this.rng.chance(1 / 10)) {
       const batch = roundKg(ws.quantityCap * this.rng.between(0.1, 0.3));
@@ -260,7 +298,9 @@ export class SiteSimulator {
     const inside = new Set(ws.persons.map((p) => p.id));
     const free = ws.badges.filter((b) => !inside.has(b));
     if (free.length === 0) return false;
-    ws.persons.push({ id: this.rng.pick(free), since, lineId: lines.length > 0 ? this.rng.pick(lines) : null, extra: false });
+    const id = this.rng.pick(free);
+    ws.persons.push({ id, since, lineId: lines.length > 0 ? this.rng.pick(lines) : null, extra: false });
+    this.door(ws, id, 'in', since);
     ws.dirty = true;
     return true;
   }
@@ -279,8 +319,9 @@ export class SiteSimulator {
     return onLine < limit;
   }
 
-  private leave(ws: WorkshopSim): void {
-    ws.persons.splice(this.rng.int(0, ws.persons.length - 1), 1);
+  private leave(ws: WorkshopSim, t: number): void {
+    const [gone] = ws.persons.splice(this.rng.int(0, ws.persons.length - 1), 1);
+    this.door(ws, gone!.id, 'out', t);
     ws.dirty = true;
   }
 
@@ -337,6 +378,7 @@ export class SiteSimulator {
     while (ws.persons.length <= limit && free.length > 0) {
       const id = free.splice(this.rng.int(0, free.length - 1), 1)[0] as string;
       ws.persons.push({ id, since: t, lineId: ws.workshop.lines[0] ?? null, extra: true });
+      this.door(ws, id, 'in', t);
     }
     ws.dirty = true;
     return this.violation('over-staffing', ws, t, until, ws.persons.length, limit);
@@ -360,6 +402,7 @@ export class SiteSimulator {
     this.active = null;
     violation.until = t;
     if (violation.kind === 'over-staffing') {
+      for (const p of ws.persons) if (p.extra) this.door(ws, p.id, 'out', t);
       ws.persons = ws.persons.filter((p) => !p.extra);
     } else {
       ws.materialKg = Math.min(ws.materialBefore ?? 0, ws.quantityCap ?? 0);

@@ -141,3 +141,41 @@ describe('SiteSimulator', () => {
     expect(counters.at(-1)! - counters[0]!).toBeLessThan(1100);
   });
 });
+
+describe('SiteSimulator door passes and breaks', () => {
+  it('reports every entry and exit with its badge, consistent with the headcount', () => {
+    const passes: { workshopId: string; badge: string; direction: string; ts: number }[] = [];
+    const sim = new SiteSimulator({ site, seed: 'doors', start: MONDAY_0900, violations: { everySeconds: 0 }, onDoor: (p) => passes.push(p) });
+    const inside = new Map<string, Set<string>>();
+    for (const p of passes) (inside.get(p.workshopId) ?? inside.set(p.workshopId, new Set()).get(p.workshopId)!).add(p.badge);
+    const changes = sim.advanceTo(MONDAY_0900 + 1800_000);
+    for (const p of passes.filter((x) => x.ts > MONDAY_0900)) {
+      const set = inside.get(p.workshopId) ?? inside.set(p.workshopId, new Set()).get(p.workshopId)!;
+      if (p.direction === 'in') {
+        expect(set.has(p.badge), `${p.badge} enters ${p.workshopId} twice`).toBe(false);
+        set.add(p.badge);
+      } else {
+        expect(set.has(p.badge), `${p.badge} leaves ${p.workshopId} without entering`).toBe(true);
+        set.delete(p.badge);
+      }
+    }
+    expect(passes.length).toBeGreaterThan(50);
+    for (const c of sim.snapshot()) {
+      if (!isWorkshopReading(c.reading)) continue;
+      expect(c.reading.headcount!.persons!.map((p) => p.id).sort()).toEqual([...(inside.get(c.reading.workshopId) ?? [])].sort());
+    }
+    expect(changes.length).toBeGreaterThan(0);
+  });
+
+  it('empties the workshops of people during a break and lets them back after it', () => {
+    // 12:00–12:30 Shanghai on a Monday.
+    const start = Date.parse('2026-03-02T11:50:00+08:00');
+    const sim = new SiteSimulator({ site, seed: 'break', start, violations: { everySeconds: 0 }, breaks: [{ from: '12:00', to: '12:30' }] });
+    sim.advanceTo(Date.parse('2026-03-02T12:10:00+08:00'));
+    for (const c of sim.snapshot()) if (isWorkshopReading(c.reading)) expect(c.reading.headcount!.total).toBe(0);
+    sim.advanceTo(Date.parse('2026-03-02T12:50:00+08:00'));
+    const people = sim.snapshot().reduce((n, c) => n + (isWorkshopReading(c.reading) ? c.reading.headcount!.total! : 0), 0);
+    expect(people).toBeGreaterThan(0);
+    expect(() => new SiteSimulator({ site, seed: 1, start, breaks: [{ from: '12', to: '12:30' }] })).toThrow(/HH:MM/);
+  });
+});

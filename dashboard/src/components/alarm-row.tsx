@@ -1,6 +1,9 @@
 import type { AlarmRecord, LineLive, WorkshopLive } from '@hazwatch/protocols';
 import { formatDuration, formatNumber, formatTime } from '../format.ts';
-import { useI18n } from '../hooks.ts';
+import { can } from '../auth/permissions.ts';
+import { useI18n, useUser } from '../hooks.ts';
+import { href } from '../router.tsx';
+import { AckButton } from './ack-button.tsx';
 import { reasonKey, subjectParts, typeKey, valueUnit } from '../model/alarms.ts';
 
 export function AlarmRow(props: {
@@ -10,6 +13,7 @@ export function AlarmRow(props: {
   now: number;
 }) {
   const { lang, t } = useI18n();
+  const canAck = can(useUser(), 'acknowledge');
   const a = props.alarm;
   const tk = typeKey(a.type);
   const rk = reasonKey(a.reason);
@@ -20,7 +24,7 @@ export function AlarmRow(props: {
   const showPeak = a.peak !== null && a.value !== null && a.peak > a.value;
 
   return (
-    <tr class={`alarm-row level-${a.level}`} data-testid={`alarm-${a.id}`} data-type={a.type} data-level={a.level}>
+    <tr class={`alarm-row level-${a.level}${a.acknowledgedAt ? ' is-acked' : ''}`} data-testid={`alarm-${a.id}`} data-type={a.type} data-level={a.level} data-acked={a.acknowledgedAt ? 'true' : 'false'}>
       <td>
         <span class={`level-badge level-${a.level}`}>{t(`level.${a.level}`)}</span>
         {a.escalatedAt && <span class="tag">{t('alarms.escalated')}</span>}
@@ -29,7 +33,9 @@ export function AlarmRow(props: {
         <strong>{tk ? t(tk) : a.type}</strong>
         {a.reason && <span class="alarm-reason">{rk ? t(rk) : a.reason}</span>}
       </td>
-      <td class="alarm-subject">{subject.join(' · ')}</td>
+      <td class="alarm-subject">
+        {a.subject.workshopId ? <a href={href(`/workshops/${encodeURIComponent(a.enterpriseId)}/${encodeURIComponent(a.subject.workshopId)}`)}>{subject.join(' · ')}</a> : subject.join(' · ')}
+      </td>
       <td class="num alarm-value">
         <strong>{value}</strong>
         {limit !== null && <span class="alarm-limit"> / {limit}</span>}
@@ -45,11 +51,11 @@ export function AlarmRow(props: {
           </span>
         )}
       </td>
-      <td>
-        {/* Acknowledging (with the operator's identity) arrives with login in a later issue. */}
-        <button type="button" class="ack" disabled title={t('alarms.ack.later')}>
-          {t('alarms.ack')}
-        </button>
+      <td class="alarm-action">
+        {canAck ? <AckButton alarm={a} /> : a.acknowledgedAt ? <span class="acked">{t('alarms.acked', { by: a.acknowledgedBy ?? '?' })}</span> : null}
+        <a class="link" href={href(`/alarms/${encodeURIComponent(a.id)}`)} data-testid={`alarm-link-${a.id}`}>
+          {t('alarms.details')}
+        </a>
       </td>
     </tr>
   );

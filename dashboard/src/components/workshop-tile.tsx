@@ -1,6 +1,7 @@
 import type { LineLive, WorkshopLive } from '@hazwatch/protocols';
 import { formatAge, formatDuration, formatKg } from '../format.ts';
 import { useI18n } from '../hooks.ts';
+import { href } from '../router.tsx';
 import { fillRatio, shownHeadcount, tileStatus } from '../model/status.ts';
 
 /** Above this, the data age turns amber: a 1 Hz gateway that has been quiet this long deserves a look. */
@@ -25,7 +26,11 @@ export function WorkshopTile({ w, lines, now }: { w: WorkshopLive; lines: Readon
       data-stale-label={t('stale.label')}
     >
       <header class="tile-head">
-        <h4 class="tile-name">{w.name}</h4>
+        <h4 class="tile-name">
+          <a href={href(`/workshops/${encodeURIComponent(w.enterpriseId)}/${encodeURIComponent(w.workshopId)}`)} data-testid={`open-${w.workshopId}`}>
+            {w.name}
+          </a>
+        </h4>
         <span class={`status-badge status-${status}`} data-testid={`status-${w.workshopId}`}>
           {t(`status.${status}`)}
         </span>

@@ -120,6 +120,16 @@ export const checkAlarm: Check<AlarmRecord> = (x, p) => {
     acknowledgedBy: optionalNull(str)(o.acknowledgedBy, at('acknowledgedBy')),
     closedAt: optionalNull(time)(o.closedAt, at('closedAt')),
     closedBy: optionalNull(str)(o.closedBy, at('closedBy')),
+    // Handling extensions (SPEC 5 extensions, optional on the wire): shown by the alarm views.
+    comments: o.comments === undefined ? [] : array((v, q) => {
+      const c = obj(v, q);
+      return { at: time(c.at, `${q}.at`), by: str(c.by, `${q}.by`), text: str(c.text, `${q}.text`) };
+    })(o.comments, at('comments')),
+    rectification: optionalNull(str)(o.rectification, at('rectification')),
+    assignedTo: optionalNull(str)(o.assignedTo, at('assignedTo')),
+    assignedAt: optionalNull(time)(o.assignedAt, at('assignedAt')),
+    shelvedUntil: optionalNull(time)(o.shelvedUntil, at('shelvedUntil')),
+    shelveReason: optionalNull(str)(o.shelveReason, at('shelveReason')),
   };
 };
 
@@ -154,3 +164,7 @@ export function validate<T>(c: Check<T>, x: unknown, path: string): { ok: true; 
     throw e;
   }
 }
+
+// The primitives, for the checks of the other API answers (api/shapes.ts).
+export { array, bool, nullable, num, obj, oneOf, optionalNull, record, str, time };
+export type { Check };

@@ -64,6 +64,11 @@ export class LiveStore {
     for (const l of this.#listeners) l(this.#state);
   }
 
+  /** Forgets everything (a sign-out: the next user may see other enterprises). */
+  reset(): void {
+    this.#set(initial);
+  }
+
   setConnection(connection: Connection): void {
     // A new connection starts unsynced: what happened while away arrives with the next snapshot.
     this.#set(connection === 'connected' ? { connection, lastHeardAt: this.now(), synced: false } : { connection, synced: false });

@@ -33,7 +33,8 @@ export function agentWith(url: string, dataDir: string, input: InputAdapter | In
       enterpriseId: 'ent-1',
       gatewayId: 'gw-1',
       dataDir,
-      mqtt: { url, reconnectSeconds: 0.2 },
+      // The platform's broker wants the gateway's credentials (issue 6); an anonymous Mosquitto ignores them.
+      mqtt: { url, reconnectSeconds: 0.2, username: 'ent-1/gw-1', password: 'edge-test-gateway-secret' },
       heartbeatSeconds: 3600,
       // Not used: the test hands the agent its input.
       input: { kind: 'simulator', site: 'unused.yaml' },

@@ -7,6 +7,9 @@ import { pino } from 'pino';
 import { resolveConfig, startServer, type RunningServer } from '@hazwatch/server';
 
 export const SITE = fileURLToPath(new URL('../fixtures/site.yaml', import.meta.url));
+/** The MQTT secret the platform issues to every gateway of the test site (user `{enterpriseId}/{gatewayId}`). */
+export const GATEWAY_SECRET = 'edge-test-gateway-secret';
+const tokens = new WeakMap<RunningServer, string>();
 
 export async function startPlatform(dataDir: string, opts: { mqttUrl?: string } = {}): Promise<RunningServer> {
   const config = resolveConfig({
@@ -21,7 +24,11 @@ export async function startPlatform(dataDir: string, opts: { mqttUrl?: string } 
       ...(opts.mqttUrl ? { HAZWATCH_MQTT_URL: opts.mqttUrl } : {}),
     },
   });
-  return startServer(config, { logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }), dashboardDir: join(dataDir, 'no-dashboard') });
+  const server = await startServer(config, { logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }), dashboardDir: join(dataDir, 'no-dashboard') });
+  // Issue 6: gateways sign in to the platform's broker; the tests read the API as an admin.
+  for (const e of server.configs.latest()?.site.enterprises ?? []) for (const g of e.gateways) server.auth.gatewayCredential(e.id, g.id, 'test', GATEWAY_SECRET);
+  tokens.set(server, server.auth.issueToken({ name: 'edge-tests', role: 'admin', enterpriseId: null, region: null, expiresAt: null }, 'test').token);
+  return server;
 }
 
 /**
@@ -41,7 +48,7 @@ export function stored(server: RunningServer, gatewayId: string): { all: number[
 }
 
 export async function platformJson<T = unknown>(server: RunningServer, url: string): Promise<T> {
-  const res = await server.app.inject({ method: 'GET', url });
+  const res = await server.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens.get(server) ?? ''}` } });
   if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body}`);
   return res.json() as T;
 }

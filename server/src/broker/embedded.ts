@@ -1,7 +1,11 @@
-import { createServer, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { urlHost } from '../util/url-host.ts';
+import type { MqttAccess, MqttIdentity } from './access.ts';
+import { packetSizeGuard } from './packet-limit.ts';
 
 export type Broker = {
   /** Where clients on this machine reach the broker. */
@@ -23,6 +27,12 @@ export type EmbeddedBrokerOptions = {
    */
   ingest?: (topic: string, payload: Buffer) => Promise<void>;
   accepts?: (topic: string) => boolean;
+  /** Authentication and per-topic authorisation (issue 6); unset: anyone may do anything. */
+  access?: MqttAccess;
+  /** Connections announcing a bigger packet are dropped before it arrives. */
+  maxPacketBytes?: number;
+  /** PEM certificate and key: the broker speaks MQTT over TLS (mqtts://). */
+  tls?: { cert: Buffer; key: Buffer };
 };
 
 /**
@@ -36,10 +46,29 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   // One at a time, in arrival order across all gateways, as the external-broker path handles them.
   let chain: Promise<void> = Promise.resolve();
   let stopping = false;
+  const identities = new WeakMap<Client, MqttIdentity>();
+  const access = opts.access;
   const aedes = await Aedes.createBroker({
+    authenticate: (client, username, password, callback) => {
+      if (!access) return callback(null, true);
+      const who = access.authenticate(client.id, username, password, remoteAddress(client));
+      if (!who) return callback(Object.assign(new Error('not authorized'), { returnCode: 5 }), false);
+      identities.set(client, who);
+      callback(null, true);
+    },
+    authorizeSubscribe: (client, sub, callback) => {
+      if (!access) return callback(null, sub);
+      const who = client ? identities.get(client) : undefined;
+      // Refused filters get SUBACK 0x80 and the connection stays.
+      callback(null, who && access.maySubscribe(who, sub.topic, client.id) ? sub : null);
+    },
     authorizePublish: (client, packet, callback) => {
       // aedes' default: clients may not publish under $SYS/.
       if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topic is reserved'));
+      if (access && client) {
+        const who = identities.get(client);
+        if (!who || !access.mayPublish(who, packet.topic, client.id)) return callback(new Error(`not authorized to publish on ${packet.topic}`));
+      }
       const ingest = opts.ingest;
       if (!ingest || !(opts.accepts?.(packet.topic) ?? true)) return callback(null);
       // While stopping nothing more is taken: a batch is left unacknowledged (sent again after the
@@ -61,11 +90,24 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
+    socket.on('error', () => undefined);
+    if (opts.maxPacketBytes === undefined) return aedes.handle(socket);
+    const guard = packetSizeGuard(opts.maxPacketBytes);
+    guard.on('error', (err) => {
+      log.warn({ remote: socket.remoteAddress, err: err.message }, 'MQTT connection dropped');
+      socket.destroy();
+    });
+    socket.pipe(guard);
+    const stream = Duplex.from({ readable: guard, writable: socket });
+    stream.on('error', () => socket.destroy());
+    // aedes reads the remote address off the stream it is given.
+    Object.assign(stream, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+    aedes.handle(stream as unknown as Socket);
+  };
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onSocket) : createServer(onSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -78,7 +120,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   log.info({ host: opts.host, port }, 'embedded MQTT broker listening');
   let closing: Promise<void> | undefined;
   return {
-    url: `mqtt://${urlHost(opts.host)}:${port}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://${urlHost(opts.host)}:${port}`,
     port,
     close: () =>
       (closing ??= (async () => {
@@ -90,4 +132,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+function remoteAddress(client: Client): string | null {
+  const conn = (client as unknown as { conn?: { remoteAddress?: string } }).conn;
+  return conn?.remoteAddress ?? null;
 }

@@ -5,13 +5,19 @@ export const USAGE = `hazwatch — monitoring and alarms for hazard class 1.1 wo
 Usage: hazwatch <command> [options]
 
 Commands:
-  serve [--config FILE]          run the platform: broker, ingest, rules, alarms, HTTP API, dashboard
+  serve [--config FILE] [--demo] run the platform: broker, ingest, rules, alarms, HTTP API, dashboard
+                                 (--demo: demo users and gateway credentials, printed at start)
   replay ...                     run the rule engine on recorded inputs (virtual clock)
   scenarios DIR...               check scenario files against the rule engine
   audit --site FILE [--json]     compliance audit of a site configuration (exit 1 on a violation)
   report verify --report FILE --ledger FILE
                                  check a period report against an exported ledger
   ledger export | verify FILE    the hash-chained alarm ledger as JSON lines, and its offline check
+  user add --role ROLE USERNAME  create a user (the first admin of a new installation)
+  gateway-credentials issue|rotate ENT/GW
+                                 a gateway's MQTT secret (shown once, stored hashed)
+  mosquitto-auth --password-file F --acl-file F
+                                 Mosquitto's password file and ACL from the configuration
 
 Options:
   -h, --help                     show this help
@@ -47,6 +53,12 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       return (await import('./report.ts')).runReport(args, io);
     case 'ledger':
       return (await import('./ledger.ts')).runLedger(args, io);
+    case 'user':
+      return (await import('./security.ts')).runUser(args, io);
+    case 'gateway-credentials':
+      return (await import('./security.ts')).runGatewayCredentials(args, io);
+    case 'mosquitto-auth':
+      return (await import('./security.ts')).runMosquittoAuth(args, io);
     default:
       io.err(`hazwatch: unknown command "${command}"\n\n${USAGE}`);
       return 2;

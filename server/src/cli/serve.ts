@@ -6,17 +6,19 @@ import { loadSiteFile } from '../site/load.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
-function parseArgs(args: string[]): { configFile?: string; error?: string } {
+function parseArgs(args: string[]): { configFile?: string; demo?: boolean; error?: string } {
   let configFile: string | undefined;
+  let demo = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--config') {
+    if (a === '--demo') demo = true;
+    else if (a === '--config') {
       configFile = args[++i];
       if (configFile === undefined) return { error: '--config needs a file name' };
     } else if (a.startsWith('--config=')) configFile = a.slice('--config='.length);
     else return { error: `unknown option "${a}"` };
   }
-  return configFile !== undefined ? { configFile } : {};
+  return { ...(configFile !== undefined ? { configFile } : {}), ...(demo ? { demo } : {}) };
 }
 
 /**
@@ -26,7 +28,7 @@ function parseArgs(args: string[]): { configFile?: string; error?: string } {
 export async function runServe(args: string[], io: Out): Promise<number> {
   const parsed = parseArgs(args);
   if (parsed.error) {
-    io.err(`hazwatch serve: ${parsed.error}\nUsage: hazwatch serve [--config FILE]\n`);
+    io.err(`hazwatch serve: ${parsed.error}\nUsage: hazwatch serve [--config FILE] [--demo]\n`);
     return 2;
   }
   let config: Config;
@@ -42,7 +44,7 @@ export async function runServe(args: string[], io: Out): Promise<number> {
   const log = createLogger(config.logLevel);
   let server;
   try {
-    server = await startServer(config, { logger: log });
+    server = await startServer(config, { logger: log, ...(parsed.demo ? { demo: true } : {}) });
   } catch (err) {
     if (err instanceof SiteLoadError) io.err(`hazwatch serve: the site configuration ${err.file} has problems:\n${formatProblems(err.problems)}\n`);
     else io.err(`hazwatch serve: cannot start: ${(err as Error).message}\n`);
@@ -58,6 +60,11 @@ export async function runServe(args: string[], io: Out): Promise<number> {
       `  MQTT        ${running.mqttUrl}${config.mqtt.url === undefined ? ' (embedded broker)' : ''}`,
       `  site        ${config.site} (revision ${running.configs.latest()?.revision ?? 1}; kill -HUP ${process.pid} reloads it)`,
       `  data        ${running.dataDir}`,
+      ...(running.demo
+        ? ['  demo users  (passwords are kept in the data dir: demo-credentials.json)', ...running.demo.users.map((u) => `    ${u.username.padEnd(10)} ${u.password}  ${u.role}${u.enterpriseId ? ` of ${u.enterpriseId}` : ''}${u.region ? ` for region ${u.region}` : ''}`)]
+        : running.auth.hasUsers()
+          ? []
+          : ['  users       none yet: create the first admin with  hazwatch user add --role admin USERNAME']),
       `  stop with Ctrl+C`,
       '',
       '',

@@ -10,6 +10,7 @@ import { alarmStatistics } from '../alarms/statistics.ts';
 import { ALARM_STATES, type AlarmListQuery, type AlarmStore } from '../storage/alarm-store.ts';
 import type { TelemetryStore } from '../storage/telemetry-store.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
+import type { SecurityLog } from '../auth/security-log.ts';
 
 export type AlarmRouteDeps = {
   alarms: AlarmStore;
@@ -18,15 +19,17 @@ export type AlarmRouteDeps = {
   site: () => SiteConfig;
   now?: () => number;
   /**
-   * Who is asking. The interim default reads `x-hazwatch-actor` (or the body's `by`) and the optional
-   * scope `x-hazwatch-enterprises`; authentication (issue 6) replaces this one function.
+   * Who is asking: the authenticated principal as an actor (issue 6, http/authz.ts), with the
+   * enterprises it may see. Without it (tests of this module alone) the interim headers are read.
    */
   actorOf?: (req: FastifyRequest) => Actor | undefined;
+  /** Exports are written to the security log. */
+  securityLog?: SecurityLog;
   /** Failure counters of the alerting parts (notifier, escalation, notification planning). */
   errors?: () => Record<string, number>;
 };
 
-/** Interim identity from headers, until logins exist. Header values may be percent-encoded (names in Chinese). */
+/** Interim identity from headers, for tests of this module without the auth layer. Header values may be percent-encoded (names in Chinese). */
 export function headerActor(req: FastifyRequest): Actor | undefined {
   const header = (name: string) => {
     const v = req.headers[name];
@@ -188,6 +191,8 @@ function decodeCursor(c: string): { raisedAt: string; id: string } | undefined {
 export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRouteDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   const actorOf = deps.actorOf ?? headerActor;
+  const exported = (req: FastifyRequest, what: string, detail: Record<string, unknown>) =>
+    deps.securityLog?.record({ action: 'export', outcome: 'ok', actor: actorOf(req)?.id ?? null, ip: req.ip, target: what, detail });
 
   /** The enterprises a request may see, narrowed by its filters; undefined: no restriction. */
   const enterprisesFor = (req: FastifyRequest, q: { enterpriseId?: string[] | undefined; region?: string | undefined }): string[] | undefined => {
@@ -217,7 +222,7 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
   };
 
   // A plain array, as before; the next page's cursor travels in headers (X-Next-Cursor, Link).
-  app.get('/api/v1/alarms', { schema: { response: { 200: jsonSchema(z.array(AlarmRecord)), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/alarms', { config: { auth: 'alarms:read' }, schema: { response: { 200: jsonSchema(z.array(AlarmRecord)), ...errors } } }, async (req, reply) => {
     const q = AlarmQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const after = q.data.cursor !== undefined ? decodeCursor(q.data.cursor) : undefined;
@@ -233,10 +238,11 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return items;
   });
 
-  app.get('/api/v1/alarms/export.csv', async (req, reply) => {
+  app.get('/api/v1/alarms/export.csv', { config: { auth: 'alarms:export' } }, async (req, reply) => {
     const q = ExportQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const base = listQuery(req, q.data);
+    exported(req, 'alarms.csv', { query: req.query as Record<string, unknown>, enterprises: base.enterpriseIds ?? 'all' });
     const total = q.data.limit;
     const store = deps.alarms;
     async function* rows() {
@@ -258,7 +264,7 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return reply.send(Readable.from(rows()));
   });
 
-  app.get('/api/v1/alarms/stats', { schema: { response: { 200: jsonSchema(StatsView), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/alarms/stats', { config: { auth: 'stats:read' }, schema: { response: { 200: jsonSchema(StatsView), ...errors } } }, async (req, reply) => {
     const q = StatsQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const enterpriseIds = enterprisesFor(req, q.data);
@@ -270,14 +276,15 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return alarmStatistics(records, deps.site(), { ...(q.data.from !== undefined ? { from: q.data.from } : {}), ...(q.data.to !== undefined ? { to: q.data.to } : {}), now: now() });
   });
 
-  app.get('/api/v1/notifications/stats', { schema: { response: { 200: jsonSchema(NotificationStats) } } }, async () => ({
+  app.get('/api/v1/notifications/stats', { config: { auth: 'ops:read' }, schema: { response: { 200: jsonSchema(NotificationStats) } } }, async () => ({
     deliveries: deps.alarms.outbox.counts(),
     errors: deps.errors?.() ?? {},
   }));
 
   // The whole ledger as hash-chained JSON lines (as `hazwatch ledger export`); it spans every tenant.
-  app.get('/api/v1/ledger', async (req, reply) => {
+  app.get('/api/v1/ledger', { config: { auth: 'ledger:read' } }, async (req, reply) => {
     if (scopeOf(actorOf(req)) !== undefined) return reply.code(403).send({ error: 'forbidden', message: 'the ledger spans every enterprise; a scoped actor may not export it' });
+    exported(req, 'ledger', {});
     const store = deps.alarms;
     function* lines() {
       for (const e of store.iterateLedger()) {
@@ -290,11 +297,15 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return reply.send(Readable.from(lines()));
   });
 
-  app.get('/api/v1/alarms/:id', { schema: { response: { 200: jsonSchema(AlarmDetail), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/alarms/:id', { config: { auth: 'alarms:read' }, schema: { response: { 200: jsonSchema(AlarmDetail), ...errors } } }, async (req, reply) => {
     const p = IdParams.safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
     const alarm = await deps.alarms.get(p.data.id);
     const scope = scopeOf(actorOf(req));
+    if (alarm && scope && !scope.includes(alarm.enterpriseId) && req.authz) {
+      // Another tenant's alarm: as if it did not exist, and the attempt is logged.
+      return req.authz.deny(reply, `no alarm ${p.data.id}`, { status: 404, enterpriseId: alarm.enterpriseId, target: `alarm ${alarm.id}` });
+    }
     if (!alarm || (scope && !scope.includes(alarm.enterpriseId))) return reply.code(404).send({ error: 'not-found', message: `no alarm ${p.data.id}` });
     const events = (await deps.alarms.events(alarm.id)).map((e) => ({ seq: e.seq, kind: e.kind, at: e.at, recordedAt: e.recordedAt, by: e.by, detail: e.detail, hash: e.hash }));
     const deliveries = deps.alarms.outbox.forAlarm(alarm.id).map((d) => ({
@@ -331,8 +342,8 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     };
   });
 
-  const action = <S extends z.ZodType>(path: string, body: S, run: (actor: Actor, id: string, b: z.output<S>) => Promise<HandlingResult>) =>
-    app.post(`/api/v1/alarms/:id/${path}`, { schema: { response: { 200: jsonSchema(ActionResult), ...errors } } }, async (req, reply) => {
+  const action = <S extends z.ZodType>(path: string, body: S, run: (actor: Actor, id: string, b: z.output<S>) => Promise<HandlingResult>, auth: 'alarms:acknowledge' | 'alarms:handle' | 'alarms:comment' | 'alarms:rectify' = 'alarms:handle') =>
+    app.post(`/api/v1/alarms/:id/${path}`, { config: { auth }, schema: { response: { 200: jsonSchema(ActionResult), ...errors } } }, async (req, reply) => {
       const p = IdParams.safeParse(req.params);
       if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
       const b = body.safeParse(req.body ?? {});
@@ -341,11 +352,16 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
       if (!actor || actor.id === '(anonymous)') {
         return reply.code(400).send({ error: 'bad-request', message: 'say who acts: the x-hazwatch-actor header or "by" in the body' });
       }
-      return answer(reply, await run(actor, p.data.id, b.data));
+      const r = await run(actor, p.data.id, b.data);
+      // Refused (another tenant's alarm): answered as before and written to the security log.
+      if (!r.ok && r.code === 'forbidden' && req.authz) return req.authz.deny(reply, r.message, { target: `alarm ${p.data.id}` });
+      return answer(reply, r);
     });
 
-  action('acknowledge', AckBody, (actor, id, b) => deps.handling.acknowledge(actor, id, b.comment));
-  action('comments', CommentBody, (actor, id, b) => deps.handling.comment(actor, id, b.text));
+  action('acknowledge', AckBody, (actor, id, b) => deps.handling.acknowledge(actor, id, b.comment), 'alarms:acknowledge');
+  action('comments', CommentBody, (actor, id, b) => deps.handling.comment(actor, id, b.text), 'alarms:comment');
+  // A regulator's request for rectification (整改要求): recorded as a comment on the alarm's trail.
+  action('rectification-requests', CommentBody, (actor, id, b) => deps.handling.comment(actor, id, `【整改要求】${b.text}`), 'alarms:rectify');
   action('assign', AssignBody, (actor, id, b) => deps.handling.assign(actor, id, b.assignee, b.note));
   action('close', CloseBody, (actor, id, b) => deps.handling.close(actor, id, b.rectification));
   action('shelve', ShelveBody, (actor, id, b) => deps.handling.shelve(actor, id, b.reason, b.until ?? now() + b.minutes! * 60_000));

@@ -8,6 +8,7 @@ import { AuditView, auditView } from '../audit/view.ts';
 import type { ConfigStore } from '../storage/config-store.ts';
 import { parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
+import type { FastifyRequest } from 'fastify';
 
 export type AuditRouteDeps = {
   audits: AuditService;
@@ -24,10 +25,21 @@ const RevisionParams = z.strictObject({ revision: z.coerce.number().int().min(1)
 const errors = { 400: jsonSchema(ApiError) };
 
 const atOf = (date: string | undefined, now: () => number): AuditAt => (date !== undefined ? { date } : { instant: now() });
-const scopeOf = (q: { enterpriseId?: string | undefined; region?: string | undefined }) => ({
-  ...(q.enterpriseId !== undefined ? { enterpriseId: q.enterpriseId } : {}),
-  ...(q.region !== undefined ? { region: q.region } : {}),
-});
+/**
+ * The audit's scope: what the query names (the auth layer has refused other tenants), else what the
+ * principal may see — its enterprise, or a regulator's region.
+ */
+const scopeOf = (q: { enterpriseId?: string | undefined; region?: string | undefined }, req?: FastifyRequest) => {
+  const p = req?.authz?.principal;
+  const own = p && p.role !== 'admin' && q.enterpriseId === undefined && q.region === undefined
+    ? p.role === 'regulator' ? { region: p.region ?? '-' } : { enterpriseId: p.enterpriseId ?? '-' }
+    : {};
+  return {
+    ...(q.enterpriseId !== undefined ? { enterpriseId: q.enterpriseId } : {}),
+    ...(q.region !== undefined ? { region: q.region } : {}),
+    ...own,
+  };
+};
 
 /**
  * The compliance audit over HTTP (issue 9). Enterprise views pass `enterpriseId`, regulators `region`
@@ -44,21 +56,21 @@ export async function registerAuditRoutes(app: FastifyInstance, deps: AuditRoute
     }
   };
 
-  app.get('/api/v1/audit/profiles', { schema: { response: { 200: jsonSchema(z.array(Profile)) } } }, async () =>
+  app.get('/api/v1/audit/profiles', { config: { auth: 'audit:read' }, schema: { response: { 200: jsonSchema(z.array(Profile)) } } }, async () =>
     builtinProfileIds().map((id) => deps.audits.profile(id)),
   );
 
   // The running configuration, audited now (date rules move with time: equipment ages while the
   // configuration stays) or at `at`.
-  app.get('/api/v1/audit', { schema: { response: { 200: jsonSchema(AuditView), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/audit', { config: { auth: 'audit:read' }, schema: { response: { 200: jsonSchema(AuditView), ...errors } } }, async (req, reply) => {
     const q = LiveQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const { site, revision } = deps.current();
-    return run(site, revision, atOf(q.data.at, deps.now), scopeOf(q.data));
+    return run(site, revision, atOf(q.data.at, deps.now), scopeOf(q.data, req));
   });
 
   // The audit made when a revision was accepted, as of that moment.
-  app.get('/api/v1/site/revisions/:revision/audit', { schema: { response: { 200: jsonSchema(AuditView), 404: jsonSchema(ApiError), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/site/revisions/:revision/audit', { config: { auth: 'audit:read' }, schema: { response: { 200: jsonSchema(AuditView), 404: jsonSchema(ApiError), ...errors } } }, async (req, reply) => {
     const p = RevisionParams.safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
     const q = ScopeQuery.safeParse(req.query);
@@ -66,7 +78,7 @@ export async function registerAuditRoutes(app: FastifyInstance, deps: AuditRoute
     const rev = deps.configs.get(p.data.revision);
     const audit = rev && deps.audits.forRevision(p.data.revision);
     if (!rev || !audit) return reply.code(404).send({ error: 'not-found', message: `no revision ${p.data.revision}` });
-    return auditView(rev.site, audit, scopeOf(q.data));
+    return auditView(rev.site, audit, scopeOf(q.data, req));
   });
 
   // A configuration checked before it is applied: YAML or JSON text, validated like PUT /api/v1/site.
@@ -75,7 +87,7 @@ export async function registerAuditRoutes(app: FastifyInstance, deps: AuditRoute
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post(
       '/api/v1/audit',
-      { bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(AuditView), ...errors } } },
+      { config: { auth: 'audit:read' }, bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(AuditView), ...errors } } },
       async (req, reply) => {
         const q = LiveQuery.safeParse(req.query);
         if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));

@@ -8,6 +8,7 @@ import type { IngestMetrics } from '../ingest/metrics.ts';
 import { REJECT_REASONS } from '../ingest/validate.ts';
 import type { AggregateField, StoredReading, TelemetryStore } from '../storage/telemetry-store.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
+import { scopeFilter } from './authz.ts';
 
 export type OpsDeps = {
   telemetry: TelemetryStore;
@@ -109,7 +110,7 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
 
   // Readiness, beside /api/v1/health (liveness): take traffic only when a batch received now would be
   // made durable, the broker connection is up, and the spool is below its alarm level.
-  app.get('/api/v1/ready', { schema: { response: { 200: jsonSchema(Ready), 503: jsonSchema(Ready) } } }, async (_req, reply) => {
+  app.get('/api/v1/ready', { config: { auth: 'public' }, schema: { response: { 200: jsonSchema(Ready), 503: jsonSchema(Ready) } } }, async (_req, reply) => {
     const h = deps.telemetry.health();
     const broker = deps.brokerConnected();
     const notReadyAt = h.spool ? Math.ceil((h.spool.capacity * deps.spoolAlarmPercent) / 100) : 0;
@@ -131,12 +132,12 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
     return reply.code(ready ? 200 : 503).send(body);
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: { auth: 'ops:read' } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
   });
 
-  app.get('/api/v1/ingest/dead-letters', { schema: { response: { 200: jsonSchema(DeadLetterList), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/ingest/dead-letters', { config: { auth: 'ops:read' }, schema: { response: { 200: jsonSchema(DeadLetterList), ...errors } } }, async (req, reply) => {
     const q = DeadLetterQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const items = deps.deadLetters.list({
@@ -148,7 +149,7 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
     return { total: deps.deadLetters.count(), items: items.map(deadLetterView) };
   });
 
-  app.get('/api/v1/ingest/dead-letters/:id', { schema: { response: { 200: jsonSchema(DeadLetterView), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/ingest/dead-letters/:id', { config: { auth: 'ops:read' }, schema: { response: { 200: jsonSchema(DeadLetterView), ...errors } } }, async (req, reply) => {
     const p = z.strictObject({ id: z.coerce.number().int().min(1) }).safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
     const d = deps.deadLetters.get(p.data.id);
@@ -157,13 +158,17 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
   });
 
   for (const kind of ['workshops', 'lines'] as const) {
-    app.get(`/api/v1/telemetry/${kind}/:id`, { schema: { response: { 200: jsonSchema(SeriesView), ...errors } } }, async (req, reply) => {
+    app.get(`/api/v1/telemetry/${kind}/:id`, { config: { auth: 'live:read' }, schema: { response: { 200: jsonSchema(SeriesView), ...errors } } }, async (req, reply) => {
       const p = SubjectParams.safeParse(req.params);
       if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
       const q = SeriesQuery.safeParse(req.query);
       if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
       const found = enterpriseOf(deps.site(), kind, p.data.id, q.data.enterpriseId);
       if ('error' in found) return reply.code(found.status).send({ error: found.status === 404 ? 'not-found' : 'bad-request', message: found.error });
+      const scope = scopeFilter(req);
+      if (scope !== undefined && !scope.includes(found.enterpriseId)) {
+        return req.authz!.deny(reply, `${kind === 'workshops' ? 'workshop' : 'line'} "${p.data.id}" is not yours to see`, { enterpriseId: found.enterpriseId });
+      }
       const to = q.data.to ?? now();
       const from = q.data.from ?? to - 3_600_000;
       const subject = kind === 'workshops' ? { workshopId: p.data.id } : { lineId: p.data.id };
@@ -187,13 +192,17 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
 
   // Alarm evidence: what the subject's gateway reported from `beforeSeconds` before the condition
   // began until `afterSeconds` after it cleared (or until now while it is active).
-  app.get('/api/v1/telemetry/alarms/:alarmId', { schema: { response: { 200: jsonSchema(AroundView), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/telemetry/alarms/:alarmId', { config: { auth: 'alarms:read' }, schema: { response: { 200: jsonSchema(AroundView), ...errors } } }, async (req, reply) => {
     const p = z.strictObject({ alarmId: z.string().min(1).max(128) }).safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
     const q = AroundQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const alarm = await deps.alarm(p.data.alarmId);
     if (!alarm) return reply.code(404).send({ error: 'not-found', message: `no alarm ${p.data.alarmId}` });
+    const scope = scopeFilter(req);
+    if (scope !== undefined && !scope.includes(alarm.enterpriseId)) {
+      return req.authz!.deny(reply, `no alarm ${p.data.alarmId}`, { status: 404, enterpriseId: alarm.enterpriseId, target: `alarm ${alarm.id}` });
+    }
     const from = Date.parse(alarm.since) - q.data.beforeSeconds * 1000;
     const to = Math.min(now(), (alarm.clearedAt ? Date.parse(alarm.clearedAt) : now()) + q.data.afterSeconds * 1000) + 1;
     const s = alarm.subject;

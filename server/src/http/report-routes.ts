@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SecurityLog } from '../auth/security-log.ts';
 import { z } from 'zod';
 import { Id } from '@hazwatch/protocols';
 import { buildReport, ReportScopeError, type ReportScope } from '../reports/assemble.ts';
@@ -10,7 +11,7 @@ import type { ReportSource } from '../reports/source.ts';
 import { REPORT_TABLES, type Report } from '../reports/types.ts';
 import { badRequest } from './schema.ts';
 
-export type ReportRouteDeps = { source: ReportSource; pdf: PdfRenderer; now: () => number };
+export type ReportRouteDeps = { source: ReportSource; pdf: PdfRenderer; now: () => number; /** Exports are security-logged. */ securityLog?: SecurityLog };
 
 const Period = z.string().refine((s) => parsePeriod(s) !== undefined, { message: `must be ${PERIOD_FORMAT}` });
 const EnterpriseParams = z.strictObject({ enterpriseId: Id, period: Period });
@@ -25,7 +26,7 @@ const Format = z.strictObject({
  * or `csv&table=NAME` for one of its tables.
  */
 export async function registerReportRoutes(app: FastifyInstance, deps: ReportRouteDeps): Promise<void> {
-  const respond = async (reply: FastifyReply, scope: ReportScope, periodLabel: string, query: unknown) => {
+  const respond = async (req: FastifyRequest, reply: FastifyReply, scope: ReportScope, periodLabel: string, query: unknown) => {
     const f = Format.safeParse(query);
     if (!f.success) return reply.code(400).send(badRequest(f.error, 'query'));
     if (f.data.format === 'csv' && f.data.table === undefined) {
@@ -39,6 +40,7 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
       throw err;
     }
     const name = `hazwatch-${report.kind}-${report.scope}-${report.period.label}`;
+    deps.securityLog?.record({ action: 'export', outcome: 'ok', actor: req.authz?.principal.name ?? null, enterpriseId: scope.kind === 'enterprise' ? scope.enterpriseId : null, ip: req.ip, target: name, detail: { format: f.data.format, ...(f.data.table ? { table: f.data.table } : {}) } });
     switch (f.data.format) {
       case 'json':
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(report));
@@ -60,15 +62,16 @@ export async function registerReportRoutes(app: FastifyInstance, deps: ReportRou
     }
   };
 
-  app.get('/api/v1/reports/enterprises/:enterpriseId/:period', async (req, reply) => {
+  // The auth layer has already refused an enterprise or region the principal may not see.
+  app.get('/api/v1/reports/enterprises/:enterpriseId/:period', { config: { auth: 'reports:read' } }, async (req, reply) => {
     const p = EnterpriseParams.safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
-    return respond(reply, { kind: 'enterprise', enterpriseId: p.data.enterpriseId }, p.data.period, req.query);
+    return respond(req, reply, { kind: 'enterprise', enterpriseId: p.data.enterpriseId }, p.data.period, req.query);
   });
 
-  app.get('/api/v1/reports/regions/:region/:period', async (req, reply) => {
+  app.get('/api/v1/reports/regions/:region/:period', { config: { auth: 'reports:read' } }, async (req, reply) => {
     const p = RegionParams.safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
-    return respond(reply, { kind: 'region', region: p.data.region }, p.data.period, req.query);
+    return respond(req, reply, { kind: 'region', region: p.data.region }, p.data.period, req.query);
   });
 }

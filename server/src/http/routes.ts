@@ -8,6 +8,8 @@ import type { AlarmStore } from '../storage/alarm-store.ts';
 import type { ConfigStore } from '../storage/config-store.ts';
 import { parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
+import { scopeFilter } from './authz.ts';
+import { siteFor, touchesOnly } from '../auth/site-scope.ts';
 
 export type RouteDeps = {
   rules: RulesService;
@@ -39,39 +41,45 @@ const SiteRejected = z.strictObject({
 export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const now = deps.now ?? Date.now;
 
-  app.get('/api/v1/health', { schema: { response: { 200: jsonSchema(Health) } } }, async () => ({
+  app.get('/api/v1/health', { config: { auth: 'public' }, schema: { response: { 200: jsonSchema(Health) } } }, async () => ({
     status: 'ok' as const,
     version: deps.version,
     uptimeSeconds: Math.round((now() - deps.startedAt) / 1000),
   }));
 
-  app.get('/api/v1/workshops', { schema: { response: { 200: jsonSchema(z.array(WorkshopLive)), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/workshops', { config: { auth: 'live:read' }, schema: { response: { 200: jsonSchema(z.array(WorkshopLive)), ...errors } } }, async (req, reply) => {
     const q = EnterpriseFilter.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
-    return deps.rules.workshops().filter((w) => q.data.enterpriseId === undefined || w.enterpriseId === q.data.enterpriseId);
+    const scope = scopeFilter(req);
+    return deps.rules.workshops().filter((w) => (q.data.enterpriseId === undefined || w.enterpriseId === q.data.enterpriseId) && (scope === undefined || scope.includes(w.enterpriseId)));
   });
 
-  app.get('/api/v1/lines', { schema: { response: { 200: jsonSchema(z.array(LineLive)), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/lines', { config: { auth: 'live:read' }, schema: { response: { 200: jsonSchema(z.array(LineLive)), ...errors } } }, async (req, reply) => {
     const q = EnterpriseFilter.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
-    return deps.rules.lines().filter((l) => q.data.enterpriseId === undefined || l.enterpriseId === q.data.enterpriseId);
+    const scope = scopeFilter(req);
+    return deps.rules.lines().filter((l) => (q.data.enterpriseId === undefined || l.enterpriseId === q.data.enterpriseId) && (scope === undefined || scope.includes(l.enterpriseId)));
   });
 
   // GET /api/v1/alarms and the rest of the alarm API: http/alarm-routes.ts.
 
-  app.get('/api/v1/site', { schema: { response: { 200: jsonSchema(SiteView) } } }, async () => ({
+  // A tenant sees the site document with only the enterprises it may see (and no other tenant's text).
+  app.get('/api/v1/site', { config: { auth: 'site:read' }, schema: { response: { 200: jsonSchema(SiteView) } } }, async (req) => ({
     revision: deps.rules.revision,
-    site: deps.rules.site,
+    site: siteFor(deps.rules.site, scopeFilter(req)),
   }));
 
-  app.get('/api/v1/site/revisions', { schema: { response: { 200: jsonSchema(z.array(RevisionSummary)) } } }, async () => deps.configs.list());
+  app.get('/api/v1/site/revisions', { config: { auth: 'site:read' }, schema: { response: { 200: jsonSchema(z.array(RevisionSummary)) } } }, async () => deps.configs.list());
 
-  app.get('/api/v1/site/revisions/:revision', { schema: { response: { 200: jsonSchema(RevisionView), 404: jsonSchema(ApiError), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/site/revisions/:revision', { config: { auth: 'site:read' }, schema: { response: { 200: jsonSchema(RevisionView), 404: jsonSchema(ApiError), ...errors } } }, async (req, reply) => {
     const p = RevisionParams.safeParse(req.params);
     if (!p.success) return reply.code(400).send(badRequest(p.error, 'params'));
     const r = deps.configs.get(p.data.revision);
     if (!r) return reply.code(404).send({ error: 'not-found', message: `no revision ${p.data.revision}` });
-    return r;
+    const scope = scopeFilter(req);
+    if (scope === undefined) return r;
+    const site = siteFor(r.site, scope);
+    return { ...r, site, text: JSON.stringify(site, null, 2) };
   });
 
   // A new revision of the site configuration, as YAML or JSON text (any content type: the text is
@@ -82,19 +90,24 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.put(
       '/api/v1/site',
-      { bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(z.strictObject({ revision: z.number().int() })), 400: jsonSchema(SiteRejected) } } },
+      { config: { auth: 'site:write' }, bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(z.strictObject({ revision: z.number().int() })), 400: jsonSchema(SiteRejected) } } },
       async (req, reply) => {
         const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '');
         if (!parsed.ok) {
           return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${parsed.problems.length} problem(s)`, problems: parsed.problems });
         }
-        const revision = await deps.applySite(parsed.site, parsed.text, { source: 'api', changedBy: 'api' });
+        // An enterprise admin changes its own enterprise only: everything else must stay as it is.
+        const scope = scopeFilter(req);
+        if (scope !== undefined && !touchesOnly(deps.rules.site, parsed.site, scope)) {
+          return req.authz!.deny(reply, `an ${req.authz!.principal.role} may change only its own enterprise (${scope.join(', ')}) in the site configuration`);
+        }
+        const revision = await deps.applySite(parsed.site, parsed.text, { source: 'api', changedBy: req.authz?.principal.name ?? 'api' });
         return { revision };
       },
     );
   });
 
-  app.get('/api/v1/ingest/stats', { schema: { response: { 200: jsonSchema(IngestStatsView) } } }, async () =>
+  app.get('/api/v1/ingest/stats', { config: { auth: 'ops:read' }, schema: { response: { 200: jsonSchema(IngestStatsView) } } }, async () =>
     deps.stats.view(deps.rules.errors),
   );
 }

@@ -20,6 +20,8 @@ export type IngestDeps = {
   /** Where rejected messages are kept for inspection. */
   deadLetters?: DeadLetterStore;
   metrics?: IngestMetrics;
+  /** Told of every rejection (the security log takes those of a gateway speaking beyond its bindings). */
+  onReject?: (topic: string, rejection: Rejection) => void;
 };
 
 /** The topics ingest takes (SPEC 2): all that either broker path routes to it. */
@@ -53,6 +55,7 @@ export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Ar
   const refuse = (topic: string, payload: Uint8Array, r: Rejection) => {
     deps.stats.reject(r.reason);
     deps.metrics?.reject(r.reason);
+    deps.onReject?.(topic, r);
     const sample = Buffer.from(payload.subarray(0, 200)).toString('utf8');
     warn(r.reason, { reason: r.reason, topic, detail: r.detail, sample, bytes: payload.byteLength }, `rejected message: ${r.reason}`);
     try {

@@ -14,7 +14,17 @@ export type RealtimeDeps = {
   activeAlarms: (enterpriseId?: string) => Promise<AlarmRecord[]>;
   log: Logger;
   heartbeatMs?: number;
+  /**
+   * Who the handshake is (the session cookie, or `auth.token`: an API token) and which enterprises
+   * they may see; undefined refuses the connection. Unset: everyone sees everything (tests of this
+   * module alone).
+   */
+  authenticate?: (handshake: { headers: Record<string, string | string[] | undefined>; token: string | undefined; address: string }) => Viewer | undefined;
+  /** Told of a refused subscription (the security log). */
+  onRefused?: (viewer: Viewer, enterpriseId: string) => void;
 };
+
+export type Viewer = { name: string; visible: () => 'all' | readonly string[] };
 
 const ALL = 'all';
 const room = (enterpriseId: string) => `ent:${enterpriseId}`;
@@ -24,8 +34,9 @@ type TypedServer = Server<ClientToServerEvents, ServerToClientEvents>;
 type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /**
- * socket.io beside the HTTP API. A client starts in the `all` room; `subscribe({ enterpriseId })`
- * narrows it to one enterprise's room (auth will decide who may see what in a later issue). Every
+ * socket.io beside the HTTP API. The handshake is authenticated (issue 6); a client joins the room of
+ * every enterprise it may see (`all` for an admin) and nothing else, so it receives only their events.
+ * `subscribe({ enterpriseId })` narrows it to one of those; naming another is refused. Every
  * (re)subscription is followed by the current state, so a dashboard never waits for the next change.
  */
 export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): Promise<void> } {
@@ -33,24 +44,54 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
   const io: TypedServer = new Server(deps.httpServer, { serveClient: false });
   const enterprises = new Set(deps.rules.site.enterprises.map((e) => e.id));
 
+  const viewers = new WeakMap<TypedSocket, Viewer>();
+  const everyone: Viewer = { name: '(unauthenticated)', visible: () => 'all' };
+  const viewerOf = (socket: TypedSocket) => viewers.get(socket) ?? everyone;
+
+  if (deps.authenticate) {
+    const authenticate = deps.authenticate;
+    io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      const viewer = authenticate({ headers: socket.handshake.headers, token: typeof token === 'string' ? token : undefined, address: socket.handshake.address });
+      if (!viewer) return next(new Error('unauthenticated'));
+      viewers.set(socket, viewer);
+      next();
+    });
+  }
+
   const sendState = async (socket: TypedSocket, enterpriseId?: string) => {
-    const mine = <T extends { enterpriseId: string }>(x: T) => enterpriseId === undefined || x.enterpriseId === enterpriseId;
+    const visible = viewerOf(socket).visible();
+    const mine = <T extends { enterpriseId: string }>(x: T) =>
+      (enterpriseId === undefined || x.enterpriseId === enterpriseId) && (visible === 'all' || visible.includes(x.enterpriseId));
     for (const w of deps.rules.workshops().filter(mine)) socket.emit('workshop', w);
     for (const l of deps.rules.lines().filter(mine)) socket.emit('line', l);
-    for (const a of await deps.activeAlarms(enterpriseId)) socket.emit('alarm', currentEvent(a));
+    const alarms = enterpriseId !== undefined || visible === 'all' ? await deps.activeAlarms(enterpriseId) : (await deps.activeAlarms()).filter(mine);
+    for (const a of alarms) socket.emit('alarm', currentEvent(a));
+  };
+  const joinVisible = (socket: TypedSocket) => {
+    const visible = viewerOf(socket).visible();
+    if (visible === 'all') void socket.join(ALL);
+    else for (const e of visible) void socket.join(room(e));
   };
 
   io.on('connection', (socket) => {
-    void socket.join(ALL);
+    joinVisible(socket);
     sendState(socket).catch((err: unknown) => log.warn({ err }, 'initial state failed'));
     socket.on('subscribe', (req, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
       const parsed = SubscribeRequest.safeParse(req ?? {});
       if (!parsed.success) return reply({ ok: false, error: `invalid subscribe request: ${parsed.error.issues[0]?.message ?? 'bad shape'}` });
       const { enterpriseId } = parsed.data;
+      const viewer = viewerOf(socket);
+      const visible = viewer.visible();
+      if (enterpriseId !== undefined && visible !== 'all' && !visible.includes(enterpriseId)) {
+        deps.onRefused?.(viewer, enterpriseId);
+        return reply({ ok: false, error: `forbidden: enterprise "${enterpriseId}" is not yours to see` });
+      }
       if (enterpriseId !== undefined && !enterprises.has(enterpriseId)) return reply({ ok: false, error: `unknown enterprise "${enterpriseId}"` });
       for (const r of socket.rooms) if (r !== socket.id) void socket.leave(r);
-      void socket.join(enterpriseId === undefined ? ALL : room(enterpriseId));
+      if (enterpriseId === undefined) joinVisible(socket);
+      else void socket.join(room(enterpriseId));
       reply({ ok: true });
       sendState(socket, enterpriseId).catch((err: unknown) => log.warn({ err }, 'subscription state failed'));
     });

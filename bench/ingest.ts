@@ -1,0 +1,128 @@
+// Ingest throughput through the whole path (MQTT QoS 1 → validation → dedupe → rules → durable store →
+// PUBACK) against its anchors measured in the same run: raw aedes QoS 1 pass-through of the same
+// payloads (a subscriber that does nothing), and InfluxDB's own write rate of the same points.
+import { LoadGenerator, gatewaysOf, syntheticSite, type LoadResult } from '@hazwatch/simulators';
+import { toLineProtocol } from '../server/src/storage/influx-layout.ts';
+import { startInfluxd, type Influxd } from '../server/test/infra.ts';
+import { startRawAedes, startServe, waitFor } from './lib/procs.ts';
+import { benchDir, withCleanup, writeSite } from './lib/site-file.ts';
+import { OPEN, accessOf, type Access } from './lib/access.ts';
+import type { Reading } from '@hazwatch/protocols';
+
+export type IngestOptions = {
+  /** Workshops of the synthetic site (100 per enterprise, 10 per gateway). */
+  workshops: number;
+  seconds: number;
+  inFlight: number;
+};
+
+type Throughput = LoadResult & { label: string };
+
+async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access): Promise<Throughput> {
+  const site = syntheticSite({ enterprises: Math.ceil(workshops / 100), workshopsPerEnterprise: Math.min(100, workshops) });
+  const gen = await LoadGenerator.connect({ url, gateways: gatewaysOf(site), credentials: access.gateway });
+  try {
+    // A short warm-up (JIT, SQLite page cache) that is not counted.
+    await gen.run({ durationMs: Math.min(1000, seconds * 200), inFlight });
+    return { label, ...(await gen.run({ durationMs: seconds * 1000, inFlight })) };
+  } finally {
+    await gen.close();
+  }
+}
+
+export async function rawAedes(o: IngestOptions): Promise<Throughput & { subscriberReceived: number }> {
+  return withCleanup(async (defer) => {
+    const broker = await startRawAedes();
+    defer(() => broker.kill());
+    const r = await closedLoop(broker.url, o.workshops, o.seconds, o.inFlight, 'raw aedes QoS 1 pass-through', OPEN);
+    return { ...r, subscriberReceived: await broker.received() };
+  });
+}
+
+export async function hazwatchIngest(o: IngestOptions, store: 'sqlite' | 'influxdb', influx?: Influxd): Promise<Throughput & { influxDrainMs?: number }> {
+  return withCleanup(async (defer) => {
+    const tmp = benchDir('bench-ingest');
+    defer(tmp.remove);
+    const site = syntheticSite({ enterprises: Math.ceil(o.workshops / 100), workshopsPerEnterprise: Math.min(100, o.workshops) });
+    const env: Record<string, string> = { HAZWATCH_SITE: writeSite(tmp.dir, site), HAZWATCH_DATA_DIR: tmp.dir, HAZWATCH_MQTT_HOST: '127.0.0.1', HAZWATCH_MQTT_PORT: '0' };
+    if (store === 'influxdb') Object.assign(env, { HAZWATCH_STORE: 'influxdb', HAZWATCH_INFLUX_API: 'v1', HAZWATCH_INFLUX_URL: influx!.url, HAZWATCH_INFLUX_BUCKET: `bench${Date.now()}` });
+    const serve = await startServe(env, { demo: true });
+    defer(() => serve.kill());
+    const mqttUrl = await mqttUrlOf(serve.output);
+    const access = await accessOf(tmp.dir, serve.httpUrl);
+    const r = await closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access);
+    if (store !== 'influxdb') return r;
+    // Acknowledged means durable in the local spool; the copy in InfluxDB follows. How long it takes to
+    // catch up tells whether InfluxDB keeps pace.
+    const t0 = performance.now();
+    await waitFor(async () => /^hazwatch_spool_depth (\d+)/m.exec(await (await fetch(`${serve.httpUrl}/metrics`, { headers: access.headers })).text())?.[1] === '0', 'the InfluxDB spool to drain', 120_000, 50);
+    return { ...r, influxDrainMs: Math.round(performance.now() - t0) };
+  });
+}
+
+/** The embedded broker's URL, from the banner `hazwatch serve` prints. */
+export async function mqttUrlOf(output: { stdout: string }): Promise<string> {
+  return waitFor(() => /MQTT\s+(mqtt:\/\/\S+)/.exec(output.stdout)?.[1], 'the MQTT URL in the banner', 10_000);
+}
+
+/** InfluxDB's own write rate of the points hazwatch writes for the same batches (same line protocol). */
+export async function influxRaw(o: IngestOptions, influx: Influxd, pointsPerRequest: number): Promise<{ label: string; points: number; requests: number; elapsedMs: number; pointsPerSecond: number }> {
+  const db = `raw${Date.now()}`;
+  await fetch(`${influx.url}/query?${new URLSearchParams({ q: `CREATE DATABASE "${db}"` })}`, { method: 'POST' });
+  const workshopsPerBatch = 10;
+  let seq = 0;
+  let points = 0;
+  let requests = 0;
+  const body = () => {
+    const lines: string[] = [];
+    let n = 0;
+    while (n < pointsPerRequest) {
+      seq++;
+      const ts = Date.now();
+      const readings: Reading[] = Array.from({ length: workshopsPerBatch }, (_, i) => ({ workshopId: `ws-${(seq * workshopsPerBatch + i) % o.workshops}`, ts, headcount: { total: i % 3 }, materialKg: (seq % 800) / 2 }));
+      const lp = toLineProtocol({ enterpriseId: `ent-${seq % Math.ceil(o.workshops / 100)}`, gatewayId: `gw-${seq % 10}`, seq, sentAt: ts, receivedAt: ts }, readings);
+      lines.push(lp.body);
+      n += lp.points;
+    }
+    points += n;
+    return lines.join('\n');
+  };
+  const t0 = performance.now();
+  const deadline = t0 + o.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: o.inFlight }, async () => {
+      while (performance.now() < deadline) {
+        const res = await fetch(`${influx.url}/write?${new URLSearchParams({ db, precision: 'ns' })}`, { method: 'POST', body: body() });
+        if (res.status !== 204) throw new Error(`InfluxDB write: ${res.status} ${await res.text()}`);
+        requests++;
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - t0;
+  return { label: `InfluxDB /write, ${pointsPerRequest} points per request`, points, requests, elapsedMs: Math.round(elapsedMs), pointsPerSecond: Math.round((points / elapsedMs) * 1000) };
+}
+
+export async function benchIngest(o: IngestOptions & { influx: boolean }) {
+  const raw = await rawAedes(o);
+  const sqlite = await hazwatchIngest(o, 'sqlite');
+  const out: Record<string, unknown> = { options: o, rawAedes: raw, sqlite, sqliteVsRaw: ratio(sqlite.batchesPerSecond, raw.batchesPerSecond) };
+  if (o.influx) {
+    await withCleanup(async (defer) => {
+      const tmp = benchDir('bench-influx');
+      defer(tmp.remove);
+      const influx = await startInfluxd(tmp.dir);
+      defer(() => influx.stop());
+      const influxdb = await hazwatchIngest(o, 'influxdb', influx);
+      // A gateway batch (10 workshops) is 20 points (workshop + workshop_line): the request size
+      // hazwatch's spool sends when it keeps up, and a large one for InfluxDB's best case.
+      const rawSmall = await influxRaw(o, influx, 20);
+      const rawLarge = await influxRaw(o, influx, 5000);
+      Object.assign(out, { influxdb, influxdbVsRaw: ratio(influxdb.batchesPerSecond, raw.batchesPerSecond), influxRaw: [rawSmall, rawLarge] });
+    });
+  } else out.influxdb = 'skipped';
+  return out;
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 1000) / 1000 : 0;
+}

@@ -1,0 +1,129 @@
+// Processes the benchmarks and the fault suite run: `hazwatch serve` (the real bin, or a clock-scaled
+// entry for the fault suite), a raw aedes broker with a do-nothing subscriber (the anchor), their
+// resident memory, and the machine they ran on. Every start returns a stop; callers register them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HAZWATCH = fileURLToPath(new URL('../../server/bin/hazwatch.mjs', import.meta.url));
+const AEDES_CHILD = fileURLToPath(new URL('./aedes-child.ts', import.meta.url));
+
+export type Child = {
+  proc: ChildProcess;
+  pid: number;
+  output: { stdout: string; stderr: string };
+  /** Resolves once the process is gone. */
+  exited: Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+};
+
+export function startChild(cmd: string, args: string[], env: Record<string, string>): Child {
+  const proc = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  // Bounded: a chatty child must not grow the bench's own memory.
+  proc.stdout!.on('data', (d: Buffer) => (output.stdout = (output.stdout + d.toString('utf8')).slice(-100_000)));
+  proc.stderr!.on('data', (d: Buffer) => (output.stderr = (output.stderr + d.toString('utf8')).slice(-100_000)));
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  return {
+    proc, pid: proc.pid!, output, exited,
+    kill: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Polls `probe` until it gives a value (not undefined/false), or throws after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export type Serve = Child & { httpUrl: string; startedAt: number };
+
+/** `hazwatch serve` (the real command) with the given environment; resolves once it printed its API URL. */
+export async function startServe(env: Record<string, string>, opts: { entry?: string; timeoutMs?: number; demo?: boolean } = {}): Promise<Serve> {
+  try {
+    return await startServeOnce(env, opts);
+  } catch (err) {
+    // A tree from before issue 6 has no --demo: run it open, as it is.
+    if (opts.demo && /unknown option "--demo"/.test((err as Error).message)) return startServeOnce(env, { ...opts, demo: false });
+    throw err;
+  }
+}
+
+async function startServeOnce(env: Record<string, string>, opts: { entry?: string; timeoutMs?: number; demo?: boolean }): Promise<Serve> {
+  const startedAt = performance.now();
+  const args = opts.entry ? ['--import', 'tsx', opts.entry] : [HAZWATCH, 'serve', ...(opts.demo ? ['--demo'] : [])];
+  const child = startChild(process.execPath, args, { HAZWATCH_HTTP_HOST: '127.0.0.1', HAZWATCH_HTTP_PORT: '0', HAZWATCH_LOG_LEVEL: 'warn', ...env });
+  try {
+    const httpUrl = await Promise.race([
+      waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(child.output.stdout)?.[1], 'hazwatch serve to start', opts.timeoutMs ?? 60_000, 5),
+      // An early exit (a bad site, a broken tree) fails at once, with what the server said.
+      child.exited.then(() => {
+        throw new Error(`hazwatch serve exited (${child.proc.exitCode ?? child.proc.signalCode}) before it was ready: ${child.output.stderr.slice(-2000)}`);
+      }),
+    ]);
+    return { ...child, httpUrl, startedAt };
+  } catch (err) {
+    await child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing. */
+export async function startRawAedes(): Promise<Child & { url: string; received(): Promise<number> }> {
+  const child = startChild(process.execPath, ['--import', 'tsx', AEDES_CHILD], {});
+  const port = await waitFor(() => /^PORT (\d+)$/m.exec(child.output.stdout)?.[1], 'raw aedes to listen').catch(async (err) => {
+    await child.kill('SIGKILL');
+    throw err;
+  });
+  return {
+    ...child,
+    url: `mqtt://127.0.0.1:${port}`,
+    // The child prints its count on SIGUSR2: the bench asks, it does not share memory.
+    received: async () => {
+      const before = child.output.stdout.length;
+      child.proc.kill('SIGUSR2');
+      const line = await waitFor(() => /RECEIVED (\d+)/.exec(child.output.stdout.slice(before))?.[1], 'raw aedes count', 5000);
+      return Number(line);
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export function machine() {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
+  } catch {
+    // not Linux: os.cpus() is the best we have
+  }
+  let load: number[] = [];
+  try {
+    load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    load = [];
+  }
+  return { cores: cpus().length, memoryMB: Math.round(totalmem() / 2 ** 20), cpu: model, node: process.version, platform: `${process.platform} ${process.arch}`, loadAverageAtStart: load };
+}

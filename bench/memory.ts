@@ -1,0 +1,60 @@
+// Resident memory of `hazwatch serve` under a steady 1 Hz load of every workshop (one batch per gateway
+// per second), sampled from /proc; growth per minute is the least-squares slope over the second half
+// of the run (the first half is warm-up: caches, JIT, SQLite pages).
+import { LoadGenerator, gatewaysOf, syntheticSite } from '@hazwatch/simulators';
+import { mqttUrlOf } from './ingest.ts';
+import { rssOf, startServe } from './lib/procs.ts';
+import { benchDir, withCleanup, writeSite } from './lib/site-file.ts';
+import { accessOf } from './lib/access.ts';
+
+export type MemoryOptions = { workshops: number; seconds: number; sampleEverySeconds: number };
+
+export async function benchMemory(o: MemoryOptions) {
+  return withCleanup(async (defer) => {
+    const tmp = benchDir('bench-memory');
+    defer(tmp.remove);
+    const site = syntheticSite({ enterprises: Math.ceil(o.workshops / 100), workshopsPerEnterprise: Math.min(100, o.workshops) });
+    const serve = await startServe({ HAZWATCH_SITE: writeSite(tmp.dir, site), HAZWATCH_DATA_DIR: tmp.dir, HAZWATCH_MQTT_HOST: '127.0.0.1', HAZWATCH_MQTT_PORT: '0' }, { demo: true });
+    defer(() => serve.kill());
+    const idleRss = rssOf(serve.pid);
+    const access = await accessOf(tmp.dir, serve.httpUrl);
+    const gen = await LoadGenerator.connect({ url: await mqttUrlOf(serve.output), gateways: gatewaysOf(site), credentials: access.gateway });
+    defer(() => gen.close());
+    const samples: { s: number; rssMB: number }[] = [];
+    const t0 = performance.now();
+    const sampler = setInterval(() => samples.push({ s: (performance.now() - t0) / 1000, rssMB: rssOf(serve.pid) / 2 ** 20 }), o.sampleEverySeconds * 1000);
+    defer(() => clearInterval(sampler));
+    const load = await gen.run({ durationMs: o.seconds * 1000, batchesPerSecond: gen.size, inFlight: 16 });
+    clearInterval(sampler);
+    samples.push({ s: (performance.now() - t0) / 1000, rssMB: rssOf(serve.pid) / 2 ** 20 });
+    const late = samples.filter((x) => x.s >= o.seconds / 2);
+    return {
+      options: o,
+      workshops: o.workshops,
+      idleRssMB: round(idleRss / 2 ** 20),
+      rssMB: round(samples.at(-1)!.rssMB),
+      peakRssMB: round(Math.max(...samples.map((x) => x.rssMB))),
+      growthMBPerMinute: round(slope(late.map((x) => x.s), late.map((x) => x.rssMB)) * 60),
+      load: { batchesPerSecond: load.batchesPerSecond, readingsPerSecond: load.readingsPerSecond, behind: load.behind, failed: load.failed, ackMs: load.ackMs },
+      samples: samples.map((x) => [round(x.s), round(x.rssMB)]),
+    };
+  });
+}
+
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}

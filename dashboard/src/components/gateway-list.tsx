@@ -1,0 +1,38 @@
+import { formatAge } from '../format.ts';
+import { useI18n, useLiveState, useNow } from '../hooks.ts';
+import { gatewayViews } from '../model/gateways.ts';
+import type { SiteEnterprise } from '../api/shapes.ts';
+
+/** 网关: each configured gateway with its status, live from the workshops and alarms it feeds. */
+export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
+  const { t } = useI18n();
+  const live = useLiveState();
+  const now = useNow() + live.serverOffsetMs;
+  const views = gatewayViews(enterprise.id, enterprise.gateways, live.workshops.values(), live.alarms.values());
+  const name = (id: string) => enterprise.workshops.find((w) => w.id === id)?.name ?? id;
+  if (views.length === 0) return <p class="empty">{t('gateways.none')}</p>;
+  return (
+    <table class="data-table" data-testid="gateways">
+      <thead>
+        <tr>
+          <th>{t('gateways.id')}</th>
+          <th>{t('history.col.state')}</th>
+          <th>{t('gateways.lastHeard')}</th>
+          <th>{t('gateways.workshops')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {views.map((g) => (
+          <tr key={g.id} data-testid={`gateway-${g.id}`} data-status={g.status}>
+            <td>{g.id}</td>
+            <td>
+              <span class={`gw-badge gw-${g.status}`}>{t(`gateways.${g.status}`)}</span>
+            </td>
+            <td>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
+            <td>{g.workshops.map(name).join('、')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

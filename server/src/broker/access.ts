@@ -1,0 +1,111 @@
+// Who may connect to the embedded broker and what each may publish and subscribe to (issue 6):
+// - a gateway, as `{enterpriseId}/{gatewayId}` with its issued secret: publish only its own telemetry
+//   and status, subscribe only to its own retained config (SPEC 2: a gateway speaks only for itself);
+// - an integration, as user `token` with an API token as password: subscribe only to the alarms topic
+//   of the enterprises the token may see;
+// - the platform's own client, with a secret made at each start and never stored.
+// Everything else is refused and written to the security log.
+import { timingSafeEqual } from 'node:crypto';
+import type { SiteConfig } from '@hazwatch/protocols';
+import { visibleEnterprises } from '../auth/policy.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { Principal } from '../auth/types.ts';
+
+export type MqttIdentity =
+  | { kind: 'platform' }
+  | { kind: 'gateway'; enterpriseId: string; gatewayId: string }
+  | { kind: 'reader'; principal: Principal }
+  | { kind: 'anonymous' };
+
+export type MqttAccess = {
+  authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, ip: string | null): MqttIdentity | undefined;
+  mayPublish(who: MqttIdentity, topic: string, clientId: string): boolean;
+  maySubscribe(who: MqttIdentity, filter: string, clientId: string): boolean;
+};
+
+export const PLATFORM_MQTT_USER = 'hazwatch-platform';
+export const TOKEN_MQTT_USER = 'token';
+
+const describe = (who: MqttIdentity) =>
+  who.kind === 'gateway' ? `${who.enterpriseId}/${who.gatewayId}` : who.kind === 'reader' ? who.principal.name : who.kind;
+
+export function mqttAccess(deps: {
+  auth: AuthService;
+  site: () => SiteConfig;
+  platformPassword: string;
+  /** Development only: clients without credentials may do anything, as before issue 6. */
+  allowAnonymous: boolean;
+}): MqttAccess {
+  const platformSecret = Buffer.from(deps.platformPassword);
+  const log = deps.auth.log;
+  return {
+    authenticate(clientId, username, password, ip) {
+      const secret = password?.toString('utf8') ?? '';
+      const refuse = (reason: string): undefined => {
+        log.record({ action: 'mqtt.connect-refused', outcome: 'denied', actor: username ?? null, ip, target: clientId, detail: { reason } });
+        return undefined;
+      };
+      if (username === undefined) return deps.allowAnonymous ? { kind: 'anonymous' } : refuse('no credentials');
+      if (username === PLATFORM_MQTT_USER) {
+        const given = Buffer.from(secret);
+        return given.length === platformSecret.length && timingSafeEqual(given, platformSecret) ? { kind: 'platform' } : refuse('wrong platform secret');
+      }
+      if (username === TOKEN_MQTT_USER) {
+        const r = deps.auth.apiToken(secret);
+        return r.ok ? { kind: 'reader', principal: r.principal } : refuse(`API token ${r.reason}`);
+      }
+      const g = deps.auth.verifyGateway(username, secret);
+      return g ? { kind: 'gateway', ...g } : refuse('wrong gateway credentials');
+    },
+
+    mayPublish(who, topic, clientId) {
+      let ok: boolean;
+      if (who.kind === 'platform' || who.kind === 'anonymous') ok = true;
+      else if (who.kind === 'gateway') {
+        const own = `hazwatch/v1/${who.enterpriseId}/${who.gatewayId}/`;
+        ok = topic === `${own}telemetry` || topic === `${own}status`;
+      } else ok = false;
+      if (!ok) {
+        log.record({
+          action: 'mqtt.publish-refused',
+          outcome: 'denied',
+          actor: describe(who),
+          enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
+          target: topic.slice(0, 256),
+          detail: { clientId },
+        });
+      }
+      return ok;
+    },
+
+    maySubscribe(who, filter, clientId) {
+      let ok: boolean;
+      if (who.kind === 'platform' || who.kind === 'anonymous') ok = true;
+      else if (who.kind === 'gateway') ok = filter === `hazwatch/v1/${who.enterpriseId}/${who.gatewayId}/config`;
+      else {
+        // hazwatch/v1/{enterprise}/alarms/{# | + | id}: an enterprise the token may see ('+' for an admin).
+        const parts = filter.split('/');
+        const visible = visibleEnterprises(who.principal, deps.site());
+        const ent = parts[2] ?? '';
+        ok =
+          parts.length === 5 &&
+          parts[0] === 'hazwatch' &&
+          parts[1] === 'v1' &&
+          parts[3] === 'alarms' &&
+          ent !== '#' &&
+          (visible === 'all' || (ent !== '+' && visible.includes(ent)));
+      }
+      if (!ok) {
+        log.record({
+          action: 'mqtt.subscribe-refused',
+          outcome: 'denied',
+          actor: describe(who),
+          enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
+          target: filter.slice(0, 256),
+          detail: { clientId },
+        });
+      }
+      return ok;
+    },
+  };
+}

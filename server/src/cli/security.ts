@@ -1,0 +1,193 @@
+// `hazwatch user add`, `hazwatch gateway-credentials issue|rotate` and `hazwatch mosquitto-auth`
+// (issue 6). They work on the data dir's auth.sqlite directly (WAL: beside a running platform too).
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { formatProblems, type SiteConfig } from '@hazwatch/protocols';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { mosquittoHash } from '../auth/password.ts';
+import { AuthError, AuthService, parseGatewayUsername } from '../auth/service.ts';
+import { AuthStore } from '../auth/store.ts';
+import { ROLES, type Role } from '../auth/types.ts';
+import { loadSiteFile } from '../site/load.ts';
+import { z } from 'zod';
+
+type Out = { out: (s: string) => void; err: (s: string) => void };
+/** Where a password comes from: tests and scripts give it on stdin. */
+export type Input = { stdin: NodeJS.ReadableStream; isTTY: boolean };
+const defaultInput: Input = { stdin: process.stdin, isTTY: process.stdin.isTTY === true };
+
+function config(configFile: string | undefined): Config {
+  return loadConfig(configFile !== undefined ? { configFile } : {});
+}
+
+function withAuth<T>(cfg: Config, run: (auth: AuthService) => Promise<T>): Promise<T> {
+  const store = new AuthStore({ dataDir: cfg.dataDir });
+  const auth = new AuthService(store, { sessionHours: cfg.security.sessionHours, loginMaxFailures: cfg.security.loginMaxFailures, loginLockMinutes: cfg.security.loginLockMinutes });
+  return run(auth).finally(() => store.close());
+}
+
+async function site(cfg: Config): Promise<SiteConfig> {
+  const loaded = await loadSiteFile(cfg.site);
+  if (!loaded.ok) throw new UsageError(`the site configuration ${cfg.site} has problems:\n${formatProblems(loaded.problems)}`);
+  return loaded.site;
+}
+
+class UsageError extends Error {}
+
+async function readPassword(input: Input, io: Out): Promise<string> {
+  if (!input.isTTY) {
+    // --password-stdin: the first line.
+    const rl = createInterface({ input: input.stdin });
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+    throw new UsageError('no password on stdin');
+  }
+  const ask = async (prompt: string) => {
+    io.err(prompt);
+    const muted = new Writable({ write: (_c, _e, done) => done() });
+    const rl = createInterface({ input: input.stdin, output: muted, terminal: true });
+    const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+    rl.close();
+    io.err('\n');
+    return answer;
+  };
+  const first = await ask('password: ');
+  if ((await ask('again: ')) !== first) throw new UsageError('the passwords differ');
+  return first;
+}
+
+async function run(io: Out, usage: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(err as Error).message}\n${usage}`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof AuthError) {
+      io.err(`${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof z.ZodError) {
+      io.err(`${err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('\n')}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const USER_USAGE = `Usage: hazwatch user add --role ROLE [--enterprise ID] [--region CODE] [--display-name NAME] [--password-stdin] [--config FILE] USERNAME
+  ROLE: ${ROLES.join(', ')}. The password is asked for twice (or read from stdin with --password-stdin).
+`;
+
+export function runUser(args: string[], io: Out, input: Input = defaultInput): Promise<number> {
+  return run(io, USER_USAGE, async () => {
+    if (args[0] !== 'add') throw new UsageError(`unknown subcommand "${args[0] ?? ''}"`);
+    const { values, positionals } = parseArgs({
+      args: args.slice(1),
+      options: { role: { type: 'string' }, enterprise: { type: 'string' }, region: { type: 'string' }, 'display-name': { type: 'string' }, 'password-stdin': { type: 'boolean' }, config: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError('give one USERNAME');
+    if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    const cfg = config(values.config);
+    const password = await readPassword(values['password-stdin'] ? { ...input, isTTY: false } : input, io);
+    const user = await withAuth(cfg, (auth) =>
+      auth.createUser(
+        {
+          username: positionals[0]!,
+          role: values.role as Role,
+          enterpriseId: values.enterprise ?? null,
+          region: values.region ?? null,
+          password,
+          ...(values['display-name'] !== undefined ? { displayName: values['display-name'] } : {}),
+        },
+        'cli',
+      ),
+    );
+    io.out(`user ${user.username} (${user.role}${user.enterpriseId ? `, ${user.enterpriseId}` : ''}${user.region ? `, region ${user.region}` : ''}) created\n`);
+    return 0;
+  });
+}
+
+const GATEWAY_USAGE = `Usage: hazwatch gateway-credentials issue|rotate ENTERPRISE/GATEWAY [--json] [--config FILE]
+  Prints the gateway's MQTT user name and a new secret, once; only its hash is kept.
+`;
+
+export function runGatewayCredentials(args: string[], io: Out): Promise<number> {
+  return run(io, GATEWAY_USAGE, async () => {
+    const [action, ...rest] = args;
+    if (action !== 'issue' && action !== 'rotate') throw new UsageError(`unknown subcommand "${action ?? ''}"`);
+    const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
+    const g = positionals.length === 1 ? parseGatewayUsername(positionals[0]!) : undefined;
+    if (!g) throw new UsageError('give the gateway as ENTERPRISE/GATEWAY');
+    const cfg = config(values.config);
+    const s = await site(cfg);
+    if (!s.enterprises.find((e) => e.id === g.enterpriseId)?.gateways.some((x) => x.id === g.gatewayId)) {
+      io.err(`the site configuration ${cfg.site} has no gateway ${g.enterpriseId}/${g.gatewayId}\n`);
+      return 1;
+    }
+    return withAuth(cfg, async (auth) => {
+      const exists = auth.store.gatewayCredential(g.enterpriseId, g.gatewayId) !== undefined;
+      if (exists !== (action === 'rotate')) {
+        io.err(exists ? `${g.enterpriseId}/${g.gatewayId} has a credential: use rotate\n` : `${g.enterpriseId}/${g.gatewayId} has no credential to rotate: use issue\n`);
+        return 1;
+      }
+      const c = auth.gatewayCredential(g.enterpriseId, g.gatewayId, 'cli');
+      io.out(values.json ? `${JSON.stringify({ username: c.username, password: c.password })}\n` : `username ${c.username}\npassword ${c.password}\n`);
+      return 0;
+    });
+  });
+}
+
+const MOSQUITTO_USAGE = `Usage: hazwatch mosquitto-auth --password-file FILE --acl-file FILE [--config FILE]
+  Writes Mosquitto's password file (the platform user HAZWATCH_MQTT_USERNAME/PASSWORD and every
+  gateway of the site with an issued credential) and an ACL giving each gateway only its own topics.
+`;
+
+/** The ACL: the platform reads every gateway's topics and writes configs and alarms; each gateway only its own prefix. */
+export function mosquittoAcl(platformUser: string, gateways: { enterpriseId: string; gatewayId: string }[]): string {
+  const lines = [
+    '# Written by `hazwatch mosquitto-auth`: do not edit, run it again after a change.',
+    `user ${platformUser}`,
+    'topic readwrite hazwatch/v1/#',
+    '',
+  ];
+  for (const g of gateways) {
+    const prefix = `hazwatch/v1/${g.enterpriseId}/${g.gatewayId}`;
+    lines.push(`user ${g.enterpriseId}/${g.gatewayId}`, `topic write ${prefix}/telemetry`, `topic write ${prefix}/status`, `topic read ${prefix}/config`, '');
+  }
+  return lines.join('\n');
+}
+
+export function runMosquittoAuth(args: string[], io: Out): Promise<number> {
+  return run(io, MOSQUITTO_USAGE, async () => {
+    const { values } = parseArgs({ args, options: { 'password-file': { type: 'string' }, 'acl-file': { type: 'string' }, config: { type: 'string' } }, strict: true });
+    if (values['password-file'] === undefined || values['acl-file'] === undefined) throw new UsageError('--password-file and --acl-file are required');
+    const cfg = config(values.config);
+    const { username, password } = cfg.mqtt;
+    if (username === undefined || password === undefined) {
+      io.err('the platform connects to Mosquitto with HAZWATCH_MQTT_USERNAME and HAZWATCH_MQTT_PASSWORD: set both\n');
+      return 1;
+    }
+    const s = await site(cfg);
+    const inSite = new Set(s.enterprises.flatMap((e) => e.gateways.map((g) => `${e.id}/${g.id}`)));
+    return withAuth(cfg, async (auth) => {
+      const creds = auth.store.gatewayCredentials().filter((c) => inSite.has(`${c.enterpriseId}/${c.gatewayId}`));
+      const missing = [...inSite].filter((k) => !creds.some((c) => `${c.enterpriseId}/${c.gatewayId}` === k));
+      const passwd = [`${username}:${mosquittoHash(password)}`, ...creds.map((c) => `${c.enterpriseId}/${c.gatewayId}:${c.hash}`)].join('\n');
+      writeFileSync(values['password-file']!, `${passwd}\n`, { mode: 0o600 });
+      writeFileSync(values['acl-file']!, mosquittoAcl(username, creds), { mode: 0o644 });
+      auth.log.record({ action: 'mqtt.mosquitto-auth-written', outcome: 'ok', actor: 'cli', detail: { gateways: creds.length, missing } });
+      io.out(`wrote ${values['password-file']} (${creds.length + 1} users) and ${values['acl-file']}\n`);
+      if (missing.length) io.err(`gateways without a credential (they cannot connect): ${missing.join(', ')}; issue with: hazwatch gateway-credentials issue ENT/GW\n`);
+      io.out('reload Mosquitto (kill -HUP) to apply\n');
+      return 0;
+    });
+  });
+}
