@@ -2,6 +2,7 @@ import { iso, type AlarmRecord, type SiteConfig } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { Ledger } from './ledger.ts';
 import { alertingOf, isShelved, planReminder } from './routing.ts';
+import { PassLoop } from './pass-loop.ts';
 
 export type EscalationDeps = {
   ledger: Ledger;
@@ -26,55 +27,28 @@ const MINUTE = 60_000;
  * `shelved` event with `detail.action: "expired"`), and what fell due meanwhile follows at once.
  */
 export class Escalation {
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private running = false;
-  private again = false;
-  private stopped = true;
-  private readonly maxIdleMs: number;
+  private readonly loop: PassLoop;
   errors = 0;
 
   constructor(private readonly deps: EscalationDeps) {
-    this.maxIdleMs = deps.maxIdleMs ?? 5_000;
+    this.loop = new PassLoop({ now: deps.now, maxIdleMs: deps.maxIdleMs ?? 5_000, pass: () => this.pass() });
   }
 
   start(): void {
-    this.stopped = false;
-    this.arm(0);
+    this.loop.start();
   }
 
   /** Alarms changed (raised, acknowledged, shelved): look again soon. */
   wake(): void {
-    this.arm(20);
+    this.loop.wake(20);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.running) await new Promise((r) => setImmediate(r));
+    await this.loop.stop();
   }
 
-  private arm(delay: number): void {
-    if (this.stopped) return;
-    const at = this.deps.now() + delay;
-    if (this.timer && this.timerAt <= at) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      void this.tick();
-    }, delay);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
+  /** One look at every alarm awaiting acknowledgement; returns the delay until the next is due. */
+  private async pass(): Promise<number> {
     let next = Infinity;
     try {
       const now = this.deps.now();
@@ -89,16 +63,9 @@ export class Escalation {
     } catch (err) {
       this.errors++;
       this.deps.log.error({ err }, 'escalation pass failed');
-    } finally {
-      this.running = false;
-    }
-    if (this.again) {
-      this.again = false;
-      this.arm(0);
-      return;
     }
     // +1 ms: a timer may fire a hair early, and a deadline counts as reached at its instant.
-    this.arm(Number.isFinite(next) ? Math.min(Math.max(next - this.deps.now() + 1, 0), this.maxIdleMs) : this.maxIdleMs);
+    return Number.isFinite(next) ? next - this.deps.now() + 1 : Infinity;
   }
 
   /** Does what is due for one alarm; returns when it next needs a look. */

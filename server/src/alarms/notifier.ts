@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { iso, type AlarmRecord, type DeliveryPolicy, type SiteConfig } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
+import { PassLoop } from './pass-loop.ts';
 import type { LedgerTx } from '../storage/alarm-store.ts';
 import { backoffMs } from './backoff.ts';
 import { sendVia, type SendResult } from './channels/index.ts';
@@ -38,11 +39,7 @@ export type NotifierDeps = {
  * delivered is sent again; an attempt cut short by a stop is repeated with the same key.
  */
 export class Notifier {
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private running = false;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PassLoop;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly maxIdleMs: number;
   private readonly concurrency: number;
@@ -51,6 +48,7 @@ export class Notifier {
 
   constructor(private readonly deps: NotifierDeps) {
     this.maxIdleMs = deps.maxIdleMs ?? 5_000;
+    this.loop = new PassLoop({ now: deps.now, maxIdleMs: this.maxIdleMs, pass: () => this.pass() });
     this.concurrency = deps.concurrency ?? 4;
     this.maxGroup = deps.maxGroup ?? 20;
   }
@@ -60,48 +58,24 @@ export class Notifier {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
     const interrupted = await this.deps.ledger.store.write((tx) => tx.outbox.interruptDangling(this.deps.now()));
     if (interrupted > 0) this.deps.log.warn({ interrupted }, 'delivery attempts cut short by the last stop will be repeated with the same idempotency key');
-    this.wake();
+    this.loop.start();
   }
 
   /** Something was written to the outbox (or may be due): look now. */
   wake(): void {
-    this.arm(0);
+    this.loop.wake(0);
   }
 
   /** Stops planning new attempts and waits for those in flight (each bounded by its timeout) to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.running || this.inFlight.size > 0) {
-      await Promise.allSettled([...this.inFlight.values()]);
-      if (this.running) await new Promise((r) => setImmediate(r));
-    }
+    await this.loop.stop();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  private arm(delay: number): void {
-    if (this.stopped) return;
-    const at = this.deps.now() + delay;
-    if (this.timer && this.timerAt <= at) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      void this.tick();
-    }, delay);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
+  /** Groups what started together, starts the attempts that are due; returns the delay until the next. */
+  private async pass(): Promise<number> {
     try {
       const now = this.deps.now();
       await this.group(now);
@@ -124,18 +98,10 @@ export class Notifier {
     } catch (err) {
       this.errors++;
       this.deps.log.error({ err }, 'notifier pass failed');
-    } finally {
-      this.running = false;
-    }
-    if (this.again) {
-      this.again = false;
-      this.arm(0);
-      return;
     }
     const next = this.deps.ledger.store.outbox.nextWake();
-    const now = this.deps.now();
     // A full set of attempts in flight: their completion wakes us.
-    this.arm(next === undefined || this.inFlight.size >= this.concurrency ? this.maxIdleMs : Math.min(Math.max(next - now, 0), this.maxIdleMs));
+    return next === undefined || this.inFlight.size >= this.concurrency ? Infinity : next - this.deps.now();
   }
 
   /** Puts due notifications into deliveries: one per channel, with the message frozen. */
