@@ -32,12 +32,27 @@ const influx = !flag('no-influx') && existsSync('/usr/bin/influxd');
 
 const started = new Date();
 const results: Record<string, unknown> = { started: started.toISOString(), mode, machine: machine(), command: `npm run bench -- ${args.join(' ')}`.trim() };
+const out = value('out') ?? (mode === 'smoke' ? join(ROOT, 'test-results', 'bench-smoke.json') : join(ROOT, 'bench', 'results', `${started.toISOString().slice(0, 19).replace(/:/g, '-')}${mode === 'full' ? '' : `-${mode}`}.json`));
+mkdirSync(join(out, '..'), { recursive: true });
+const save = () => {
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(out.replace(/\.json$/, '.md'), summarise(results));
+};
+let failures = 0;
+// Each part is saved as soon as it is measured; a part that fails is recorded and the rest still run.
 const step = async (name: string, fn: () => Promise<unknown>) => {
   if (!only.has(name)) return;
   const t0 = performance.now();
   console.error(`bench: ${name} …`);
-  results[name] = await fn();
-  console.error(`bench: ${name} done in ${Math.round((performance.now() - t0) / 1000)} s`);
+  try {
+    results[name] = await fn();
+    console.error(`bench: ${name} done in ${Math.round((performance.now() - t0) / 1000)} s`);
+  } catch (err) {
+    failures++;
+    results[`${name}Error`] = (err as Error).stack ?? String(err);
+    console.error(`bench: ${name} FAILED after ${Math.round((performance.now() - t0) / 1000)} s: ${(err as Error).message}`);
+  }
+  save();
 };
 
 let capacity = 0;
@@ -60,10 +75,7 @@ await step('memory', async () => {
 });
 await step('startup', async () => benchStartup({ workshops: pick(10_000, 10_000, 500), activeAlarms: pick(1000, 1000, 20) }));
 results.finished = new Date().toISOString();
-
-const out = value('out') ?? (mode === 'smoke' ? join(ROOT, 'test-results', 'bench-smoke.json') : join(ROOT, 'bench', 'results', `${started.toISOString().slice(0, 19).replace(/:/g, '-')}${mode === 'full' ? '' : `-${mode}`}.json`));
-mkdirSync(join(out, '..'), { recursive: true });
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(out.replace(/\.json$/, '.md'), summarise(results));
+save();
 console.log(summarise(results));
 console.log(`bench: results in ${out}`);
+process.exitCode = failures > 0 ? 1 : 0;

@@ -190,18 +190,23 @@ export class LoadGenerator {
     };
   }
 
-  /** One batch from every gateway with the readings `build` gives (e.g. to stage violations); resolves on every PUBACK. */
-  async publishEach(build: (g: LoadGateway, ts: number) => unknown[]): Promise<number> {
+  /**
+   * One batch from every gateway with the readings `build` gives (e.g. to stage violations), `chunk`
+   * gateways at a time; resolves once every batch is acknowledged.
+   */
+  async publishEach(build: (g: LoadGateway, ts: number) => unknown[], chunk = 50): Promise<number> {
     let readings = 0;
-    await Promise.all(
-      this.conns.map((c) => {
-        const ts = Date.now();
-        const rs = build(c.g, ts);
-        readings += rs.length;
-        c.seq++;
-        return c.client.publishAsync(c.topic, JSON.stringify({ v: 1, gatewayId: c.g.gatewayId, seq: c.seq, sentAt: ts, readings: rs }), { qos: 1 });
-      }),
-    );
+    for (let i = 0; i < this.conns.length; i += chunk) {
+      await Promise.all(
+        this.conns.slice(i, i + chunk).map((c) => {
+          const ts = Date.now();
+          const rs = build(c.g, ts);
+          readings += rs.length;
+          c.seq++;
+          return c.client.publishAsync(c.topic, JSON.stringify({ v: 1, gatewayId: c.g.gatewayId, seq: c.seq, sentAt: ts, readings: rs }), { qos: 1 });
+        }),
+      );
+    }
     return readings;
   }
 
