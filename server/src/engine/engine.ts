@@ -180,6 +180,13 @@ export class RuleEngine {
     return structuredClone(snap);
   }
 
+  /** The persisted state of the trackers with these alarm keys; `null` for one that no longer exists. */
+  trackerStates(keys: Iterable<string>): Record<string, PersistedTracker | null> {
+    const out: Record<string, PersistedTracker | null> = {};
+    for (const k of keys) out[k] = this.trackers.get(k)?.persisted() ?? null;
+    return structuredClone(out);
+  }
+
   /** Rebuilds an engine from a snapshot: nothing active is raised again, nothing pending is forgotten. */
   static restore(opts: RuleEngineOptions, snap: EngineSnapshot): RuleEngine {
     const e = new RuleEngine({ ...opts, startedAt: snap.startedAt });

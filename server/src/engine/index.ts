@@ -2,3 +2,4 @@
 export type { EngineInput, AlarmTransition, EngineOutput } from './types.ts';
 export { RuleEngine, type RuleEngineOptions } from './engine.ts';
 export type { EngineSnapshot } from './snapshot.ts';
+export type { PersistedTracker } from './tracker.ts';

@@ -1,4 +1,4 @@
-import { iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
+import { alarmKey, iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
@@ -135,13 +135,26 @@ export class RulesService {
    * the same transaction as the events; otherwise it is saved every `saveEveryMs`.
    */
   private enqueue(out: EngineOutput, forceSave = false): Promise<void> {
-    const state = out.transitions.length > 0 || forceSave ? this.capture() : undefined;
-    if (!state) {
+    // A new revision saves everything; a transition saves the trackers it changed (the rest follows
+    // with the next full save), in the same transaction as its events.
+    const state = forceSave ? this.capture() : out.transitions.length > 0 ? this.captureTrackers(out) : undefined;
+    if (!forceSave) {
       this.unsaved = true;
       this.saveSoon(this.saveEveryMs);
     }
     this.chain = this.chain.then(() => this.publish(out, state));
     return this.chain;
+  }
+
+  private captureTrackers(out: EngineOutput) {
+    try {
+      const keys = new Set(out.transitions.map((t) => alarmKey(t.alarm)));
+      return { revision: this.revisionNow, savedAt: iso(this.now()), trackers: this.engine.trackerStates(keys) };
+    } catch (err) {
+      this.errors++;
+      this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
+      return undefined;
+    }
   }
 
   private capture() {

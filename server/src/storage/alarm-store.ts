@@ -1,10 +1,17 @@
 import type { AlarmEventKind, AlarmLevel, AlarmRecord, AlarmType } from '@hazwatch/protocols';
-import type { EngineSnapshot } from '../engine/index.ts';
+import type { EngineSnapshot, PersistedTracker } from '../engine/index.ts';
 import type { ChainedEvent } from '../alarms/chain.ts';
 import type { Outbox } from '../alarms/outbox.ts';
 
 /** The rule engine's state as saved, with the configuration revision it was running. */
 export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot };
+
+/**
+ * The trackers an alarm transition changed (`null`: the tracker is gone), written with the transition
+ * instead of the whole snapshot, which is saved every few seconds: a province's snapshot is too big
+ * to write with every alarm. Loading lays these over the last full snapshot.
+ */
+export type EngineStateDelta = { revision: number; savedAt: string; trackers: Record<string, PersistedTracker | null> };
 
 /**
  * Which alarms a list names. `active`: not yet cleared; `cleared`: cleared, not closed; `unclosed`:
@@ -75,7 +82,7 @@ export interface AlarmStore {
    * (acknowledgement, comments, assignment, shelving, escalation tier) is kept: the engine does not
    * know of it. Resolves with the events as stored.
    */
-  append(events: readonly EventDraft[], state?: SavedEngineState): Promise<LedgerEvent[]>;
+  append(events: readonly EventDraft[], state?: SavedEngineState | EngineStateDelta): Promise<LedgerEvent[]>;
   /** Runs `fn` in one transaction; whatever it appends and writes to the outbox commits together. */
   write<T>(fn: (tx: LedgerTx) => T): Promise<T>;
   /** Installs the hooks of the alerting part (planning notifications, waking the notifier). */

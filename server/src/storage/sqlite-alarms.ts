@@ -4,7 +4,7 @@ import { iso, type AlarmRecord } from '@hazwatch/protocols';
 import { GENESIS, LEDGER_VERSION, eventHash, type ChainedEvent } from '../alarms/chain.ts';
 import { OUTBOX_SCHEMA, Outbox } from '../alarms/outbox.ts';
 import { migrate, openSqlite } from './sqlite.ts';
-import type { AlarmListQuery, AlarmStore, AppendHook, CommitHook, EventDraft, LedgerEvent, LedgerTx, SavedEngineState } from './alarm-store.ts';
+import type { AlarmListQuery, AlarmStore, AppendHook, CommitHook, EngineStateDelta, EventDraft, LedgerEvent, LedgerTx, SavedEngineState } from './alarm-store.ts';
 
 const SCHEMA = [
   `CREATE TABLE alarms (
@@ -65,6 +65,11 @@ const SCHEMA = [
    CREATE TRIGGER alarms_no_delete BEFORE DELETE ON alarms
      BEGIN SELECT RAISE(ABORT, 'alarm records are never deleted'); END;`,
   OUTBOX_SCHEMA,
+  // Tracker states changed by alarm transitions since the last full engine snapshot.
+  `CREATE TABLE engine_trackers (
+     key   TEXT PRIMARY KEY,
+     state TEXT NOT NULL
+   );`,
 ];
 /** Steps before the append-only triggers: events written by earlier versions get their hashes here. */
 const BEFORE_TRIGGERS = 3;
@@ -138,14 +143,14 @@ export class SqliteAlarmStore implements AlarmStore {
     this.hooks = hooks;
   }
 
-  async append(events: readonly EventDraft[], state?: SavedEngineState): Promise<LedgerEvent[]> {
+  async append(events: readonly EventDraft[], state?: SavedEngineState | EngineStateDelta): Promise<LedgerEvent[]> {
     if (events.length === 0 && !state) return [];
     return this.transact(() => {
       const out = events.map((e) => {
         const current = this.getSync(e.alarm.id);
         return this.appendSync(current ? { ...e, alarm: keepHandling(e.alarm, current) } : e);
       });
-      if (state) this.st.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
+      if (state) this.saveStateSync(state);
       return out;
     }).events;
   }
@@ -155,12 +160,29 @@ export class SqliteAlarmStore implements AlarmStore {
   }
 
   async saveEngineState(state: SavedEngineState): Promise<void> {
-    this.st.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
+    this.db.transaction(() => this.saveStateSync(state))();
+  }
+
+  /** A full snapshot replaces the tracker deltas laid over the last one; a delta adds to them. */
+  private saveStateSync(state: SavedEngineState | EngineStateDelta): void {
+    if ('snapshot' in state) {
+      this.st.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
+      this.st.clearTrackers.run();
+    } else {
+      for (const [key, t] of Object.entries(state.trackers)) this.st.saveTracker.run(key, JSON.stringify(t));
+    }
   }
 
   async loadEngineState(): Promise<SavedEngineState | undefined> {
     const row = this.st.loadState.get() as { revision: number; saved_at: string; snapshot: string } | undefined;
-    return row && { revision: row.revision, savedAt: row.saved_at, snapshot: JSON.parse(row.snapshot) as SavedEngineState['snapshot'] };
+    if (!row) return undefined;
+    const snapshot = JSON.parse(row.snapshot) as SavedEngineState['snapshot'];
+    for (const r of this.st.loadTrackers.all() as { key: string; state: string }[]) {
+      const t = JSON.parse(r.state) as SavedEngineState['snapshot']['trackers'][string] | null;
+      if (t === null) delete snapshot.trackers[r.key];
+      else snapshot.trackers[r.key] = t;
+    }
+    return { revision: row.revision, savedAt: row.saved_at, snapshot };
   }
 
   async list(q: AlarmListQuery): Promise<AlarmRecord[]> {
@@ -374,6 +396,9 @@ function statements(db: Database.Database) {
        ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, saved_at = excluded.saved_at, snapshot = excluded.snapshot`,
     ),
     loadState: db.prepare('SELECT revision, saved_at, snapshot FROM engine_state WHERE id = 1'),
+    saveTracker: db.prepare('INSERT INTO engine_trackers (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state'),
+    clearTrackers: db.prepare('DELETE FROM engine_trackers'),
+    loadTrackers: db.prepare('SELECT key, state FROM engine_trackers'),
     events: db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY seq'),
     channelFailure: db.prepare(
       "SELECT record FROM alarms WHERE channel = ? AND enterprise_id = ? AND cleared_at IS NULL AND type = 'notification-failed' LIMIT 1",
