@@ -48,7 +48,9 @@ export class RulesService {
     this.revisionNow = deps.revision;
     this.now = deps.now ?? Date.now;
     this.maxIdleMs = deps.maxIdleMs ?? 10_000;
-    this.saveEveryMs = deps.saveEveryMs ?? 5_000;
+    // A full snapshot of a province takes a few hundred ms: often enough that a crash loses little
+    // (alarm transitions are saved with their trackers anyway), rarely enough not to stall ingest.
+    this.saveEveryMs = deps.saveEveryMs ?? 30_000;
     this.warn = rateLimitedWarn(deps.log);
     const at = this.now();
     const opts: RuleEngineOptions = { site: deps.site, revision: deps.revision, startedAt: at, newId: deps.newId };
