@@ -168,6 +168,25 @@ describe('security: isolation and refusals, each logged', () => {
     expect((await logSince(m, 'http.forbidden')).map((e) => e.actor)).toEqual(['op1', 'op1', 'op1']);
   });
 
+  it('an enterprise admin uploads the part of the site it sees; other enterprises stay; naming another is refused', async () => {
+    const admin1 = await server.loginAs('ent1-admin', 'enterprise-admin', { enterpriseId: 'ent-1' });
+    const seen = (await as(admin1, '/api/v1/site')).json() as { site: { enterprises: { id: string; workshops: { id: string; staffingLimit?: number }[] }[] } };
+    expect(seen.site.enterprises.map((e) => e.id)).toEqual(['ent-1']);
+    const mine = structuredClone(seen.site);
+    mine.enterprises[0]!.workshops[0]!.staffingLimit = 3;
+    const put = (doc: unknown) => server.app.inject({ method: 'PUT', url: '/api/v1/site', payload: JSON.stringify(doc), headers: { cookie: admin1, 'content-type': 'application/json' } });
+    const ok = await put(mine);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const whole = (await getJson<{ site: { enterprises: { id: string; workshops: { id: string; staffingLimit?: number }[] }[] } }>(server, '/api/v1/site')).site;
+    expect(whole.enterprises.map((e) => [e.id, e.workshops[0]!.staffingLimit])).toEqual([['ent-1', 3], ['ent-2', 1]]);
+    const m = await mark();
+    const foreign = structuredClone(whole);
+    foreign.enterprises[1]!.workshops[0]!.staffingLimit = 9;
+    expect((await put(foreign)).statusCode).toBe(403);
+    expect((await put({ ...mine, enterprises: foreign.enterprises.slice(1) })).statusCode).toBe(403);
+    expect(await logSince(m, 'http.forbidden')).toMatchObject([{ actor: 'ent1-admin', outcome: 'denied' }, { actor: 'ent1-admin', outcome: 'denied' }]);
+  });
+
   it('a forged, an expired and a revoked API token: refused and logged', async () => {
     const m = await mark();
     const ask = (token: string) => server.app.inject({ url: '/api/v1/workshops', headers: { authorization: `Bearer ${token}` } });

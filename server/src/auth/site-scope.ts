@@ -19,3 +19,19 @@ export function touchesOnly(current: SiteConfig, next: SiteConfig, scope: readon
   };
   return outside(current) === outside(next);
 }
+
+/**
+ * An enterprise admin's upload of the document it sees (`siteFor`): its enterprises replace theirs in
+ * the running site, everything else stays. Undefined when the upload names an enterprise outside the
+ * scope or changes a site-wide setting.
+ */
+export function mergeScoped(current: SiteConfig, upload: SiteConfig, scope: readonly string[]): SiteConfig | undefined {
+  if (!upload.enterprises.every((e) => scope.includes(e.id))) return undefined;
+  const { enterprises: _c, alerting: _a, ...currentWide } = current as SiteConfig & { alerting?: unknown };
+  const { enterprises: _u, alerting: uploadAlerting, ...uploadWide } = upload as SiteConfig & { alerting?: unknown };
+  if (uploadAlerting !== undefined || JSON.stringify(currentWide) !== JSON.stringify(uploadWide)) return undefined;
+  const replaced = new Map(upload.enterprises.map((e) => [e.id, e]));
+  const kept = current.enterprises.filter((e) => !scope.includes(e.id) || replaced.has(e.id)).map((e) => replaced.get(e.id) ?? e);
+  const added = upload.enterprises.filter((e) => !current.enterprises.some((c) => c.id === e.id));
+  return { ...current, enterprises: [...kept, ...added] };
+}

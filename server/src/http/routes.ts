@@ -9,7 +9,7 @@ import type { ConfigStore } from '../storage/config-store.ts';
 import { parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
 import { scopeFilter } from './authz.ts';
-import { siteFor, touchesOnly } from '../auth/site-scope.ts';
+import { siteFor, mergeScoped, touchesOnly } from '../auth/site-scope.ts';
 
 export type RouteDeps = {
   rules: RulesService;
@@ -96,12 +96,20 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
         if (!parsed.ok) {
           return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${parsed.problems.length} problem(s)`, problems: parsed.problems });
         }
-        // An enterprise admin changes its own enterprise only: everything else must stay as it is.
+        // An enterprise admin changes its own enterprise only. It may send the whole document with every
+        // other part unchanged, or just the part it sees (GET /api/v1/site), which is merged in.
         const scope = scopeFilter(req);
+        let next = parsed.site;
+        let text = parsed.text;
         if (scope !== undefined && !touchesOnly(deps.rules.site, parsed.site, scope)) {
-          return req.authz!.deny(reply, `an ${req.authz!.principal.role} may change only its own enterprise (${scope.join(', ')}) in the site configuration`);
+          const merged = mergeScoped(deps.rules.site, parsed.site, scope);
+          if (!merged) return req.authz!.deny(reply, `an ${req.authz!.principal.role} may change only its own enterprise (${scope.join(', ')}) in the site configuration`);
+          const whole = parseSiteText(JSON.stringify(merged, null, 2));
+          if (!whole.ok) return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${whole.problems.length} problem(s)`, problems: whole.problems });
+          next = whole.site;
+          text = whole.text;
         }
-        const revision = await deps.applySite(parsed.site, parsed.text, { source: 'api', changedBy: req.authz?.principal.name ?? 'api' });
+        const revision = await deps.applySite(next, text, { source: 'api', changedBy: req.authz?.principal.name ?? 'api' });
         return { revision };
       },
     );
