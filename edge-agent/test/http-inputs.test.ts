@@ -6,7 +6,7 @@ import { TelemetryBatch, topics } from '@hazwatch/protocols';
 import { DoorInputConfig, HttpPushInputConfig } from '../src/config.ts';
 import { DoorLedger, doorInput, httpPushInput, scaledClock } from '../src/index.ts';
 import { agentWith, getJson, postJson, tempDir } from './helpers/agent.ts';
-import { Recorder, startBroker } from './helpers/mqtt.ts';
+import { brokerWithRecorder, type Recorder } from './helpers/mqtt.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 const TELEMETRY = topics.telemetry('ent-1', 'gw-1');
@@ -48,10 +48,7 @@ describe('door ledger', () => {
 
 describe('door events over HTTP', () => {
   it('turns posted events into headcount and persons, refuses a bad request whole, and keeps who is inside across a restart', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url, TELEMETRY);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups, TELEMETRY);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const doorConfig = DoorInputConfig.parse({ kind: 'door', workshops: [{ workshopId: 'ws-1', doors: ['d-1'] }, { workshopId: 'ws-2', doors: ['d-2'] }] });
@@ -110,10 +107,7 @@ describe('door events over HTTP', () => {
 
 describe('HTTP push input', () => {
   it('accepts readings for its workshops, refuses bad or foreign ones whole, and reports a silent source as unknown', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url, TELEMETRY);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups, TELEMETRY);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const push = HttpPushInputConfig.parse({ kind: 'http-push', token: 'secret-token', workshops: ['ws-1'], staleAfterSeconds: 30 });

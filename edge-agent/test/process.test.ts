@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStatus, TelemetryBatch, topics } from '@hazwatch/protocols';
 import { tempDir } from './helpers/agent.ts';
-import { Recorder, startBroker } from './helpers/mqtt.ts';
+import { Recorder, brokerWithRecorder } from './helpers/mqtt.ts';
 
 const BIN = fileURLToPath(new URL('../bin/hazwatch-agent.mjs', import.meta.url));
 const TELEMETRY = topics.telemetry('ent-1', 'gw-1');
@@ -49,10 +49,7 @@ const states = (rec: Recorder) => rec.on(STATUS).map((m) => GatewayStatus.parse(
 
 describe('hazwatch-agent process', () => {
   it('leaves an offline will when killed, continues its seq when restarted, and says goodbye on SIGTERM', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     writeFileSync(join(tmp.dir, 'site.yaml'), SITE);

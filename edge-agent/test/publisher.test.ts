@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStatus, TelemetryBatch, topics } from '@hazwatch/protocols';
 import { ManualInput, agentWith, nextTurn, tempDir, workshop } from './helpers/agent.ts';
-import { Recorder, freePort, startBroker, until } from './helpers/mqtt.ts';
+import { Recorder, freePort, startBroker, until, brokerWithRecorder } from './helpers/mqtt.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 const TELEMETRY = topics.telemetry('ent-1', 'gw-1');
@@ -20,10 +20,7 @@ function batches(rec: Recorder) {
 
 describe('publisher over a real broker', () => {
   it('publishes changes as QoS 1 batches with consecutive seqs, a birth status, and empties the spool on PUBACK', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const input = new ManualInput();
@@ -96,10 +93,7 @@ describe('publisher over a real broker', () => {
   });
 
   it('sends the whole current state at every heartbeat, stamped with the time of the beat', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url, TELEMETRY);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups, TELEMETRY);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const input = new ManualInput();
@@ -116,10 +110,7 @@ describe('publisher over a real broker', () => {
   });
 
   it('refuses invalid readings one by one and counts them', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url, TELEMETRY);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups, TELEMETRY);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const input = new ManualInput();

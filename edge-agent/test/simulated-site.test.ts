@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TelemetryBatch, isWorkshopReading, topics } from '@hazwatch/protocols';
 import { startSimulatedSite } from '../src/index.ts';
 import { silent, tempDir } from './helpers/agent.ts';
-import { Recorder, startBroker } from './helpers/mqtt.ts';
+import { brokerWithRecorder } from './helpers/mqtt.ts';
 
 const SITE = `
 enterprises:
@@ -29,10 +29,7 @@ afterEach(async () => {
 
 describe('simulated site', () => {
   it('runs one agent per gateway, each publishing only what its gateway is bound to', async () => {
-    const broker = await startBroker();
-    cleanups.push(() => broker.close());
-    const rec = await Recorder.connect(broker.url);
-    cleanups.push(() => rec.close());
+    const { broker, rec } = await brokerWithRecorder(cleanups);
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const siteFile = join(tmp.dir, 'site.yaml');

@@ -100,3 +100,12 @@ export async function until(what: string, predicate: () => boolean, ms = 10_000)
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A broker and a recorder subscribed to `topic` on it, both closed by the test's cleanups. */
+export async function brokerWithRecorder(cleanups: (() => unknown)[], topic = '#'): Promise<{ broker: TestBroker; rec: Recorder }> {
+  const broker = await startBroker();
+  cleanups.push(() => broker.close());
+  const rec = await Recorder.connect(broker.url, topic);
+  cleanups.push(() => rec.close());
+  return { broker, rec };
+}
