@@ -1,5 +1,6 @@
 # The hazwatch platform (and, with another command, the simulated gateways) as one image.
-# Sources run through tsx as in development: no separate build output to drift from the code.
+# Sources run as in development (the server bundles them with esbuild at start, the other commands use
+# tsx): no separate build output to drift from the code.
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -12,7 +13,7 @@ COPY server/package.json server/
 COPY edge-agent/package.json edge-agent/
 COPY simulators/package.json simulators/
 COPY dashboard/package.json dashboard/
-# devDependencies too: the dashboard is built below and the sources run through tsx.
+# devDependencies too: the dashboard is built below and the edge agent and simulator run through tsx.
 RUN npm ci --include=dev --no-audit --no-fund
 
 COPY . .

@@ -20,20 +20,28 @@ export async function benchMemory(o: MemoryOptions) {
     const access = await accessOf(tmp.dir, serve.httpUrl);
     const gen = await LoadGenerator.connect({ url: await mqttUrlOf(serve.output), gateways: gatewaysOf(site), credentials: access.gateway });
     defer(() => gen.close());
-    const samples: { s: number; rssMB: number }[] = [];
+    // RSS follows the V8 heap's saw-tooth (old space fills for several seconds, then a full collection
+    // empties it): sampled every few seconds, the slope of a few points on a tooth of that period is
+    // mostly aliasing. Growth is fitted to a sample every second; every `sampleEverySeconds`-th is kept.
+    const fine: { s: number; rssMB: number }[] = [];
     const t0 = performance.now();
-    const sampler = setInterval(() => samples.push({ s: (performance.now() - t0) / 1000, rssMB: rssOf(serve.pid) / 2 ** 20 }), o.sampleEverySeconds * 1000);
+    const sample = () => fine.push({ s: (performance.now() - t0) / 1000, rssMB: rssOf(serve.pid) / 2 ** 20 });
+    const sampler = setInterval(sample, Math.min(1, o.sampleEverySeconds) * 1000);
     defer(() => clearInterval(sampler));
     const load = await gen.run({ durationMs: o.seconds * 1000, batchesPerSecond: gen.size, inFlight: 16 });
     clearInterval(sampler);
-    samples.push({ s: (performance.now() - t0) / 1000, rssMB: rssOf(serve.pid) / 2 ** 20 });
-    const late = samples.filter((x) => x.s >= o.seconds / 2);
+    sample();
+    const every = Math.max(1, Math.round(o.sampleEverySeconds));
+    const samples = fine.filter((_, i) => (i + 1) % every === 0 || i === fine.length - 1);
+    const late = fine.filter((x) => x.s >= o.seconds / 2);
     return {
       options: o,
       workshops: o.workshops,
       idleRssMB: round(idleRss / 2 ** 20),
-      rssMB: round(samples.at(-1)!.rssMB),
-      peakRssMB: round(Math.max(...samples.map((x) => x.rssMB))),
+      rssMB: round(fine.at(-1)!.rssMB),
+      peakRssMB: round(Math.max(...fine.map((x) => x.rssMB))),
+      // The middle of the saw-tooth over the second half: the final sample lands anywhere on a tooth.
+      lateMedianRssMB: round(median(late.map((x) => x.rssMB))),
       growthMBPerMinute: round(slope(late.map((x) => x.s), late.map((x) => x.rssMB)) * 60),
       load: { batchesPerSecond: load.batchesPerSecond, readingsPerSecond: load.readingsPerSecond, behind: load.behind, failed: load.failed, ackMs: load.ackMs },
       samples: samples.map((x) => [round(x.s), round(x.rssMB)]),
@@ -53,6 +61,11 @@ function slope(xs: number[], ys: number[]): number {
     den += (xs[i]! - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function round(x: number): number {

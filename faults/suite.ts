@@ -150,6 +150,11 @@ export async function runFaults(o: FaultOptions): Promise<FaultReport> {
     await after(o.gapMinutes);
     note('broker (Mosquitto) restarting');
     await mosquitto.restart();
+    // Back means back for the platform too: its own reconnection takes a second of real time (minutes
+    // of simulated time), during which gateway silence is not blamed on the gateways (the broker is
+    // part of the platform), so the next fault starts from there.
+    const brokerHeaders = await headers();
+    await waitFor(async () => /^hazwatch_broker_connected 1/m.test(await (await fetch(`${server.httpUrl}/metrics`, { headers: brokerHeaders })).text()), 'the platform to reconnect to the broker', 60_000, 20);
     note('broker back');
 
     await after(o.gapMinutes);
@@ -168,7 +173,10 @@ export async function runFaults(o: FaultOptions): Promise<FaultReport> {
     simulation.stop();
     const endedAt = simNow(timeline);
     note('simulation stopped; waiting for every spool to drain');
-    await waitFor(() => agents.every((a) => a.health().spool.buffered === 0 && a.publisher.connected), 'the agents to deliver everything', 120_000, 20);
+    await waitFor(() => agents.every((a) => a.health().spool.buffered === 0 && a.publisher.connected), 'the agents to deliver everything', 120_000, 20).catch((err: Error) => {
+      const states = agents.map((a) => `${a.gatewayId}: ${a.health().spool.buffered} buffered, ${a.publisher.connected ? 'connected' : 'not connected'}`);
+      throw new Error(`${err.message} (${states.join('; ')})`);
+    });
     const h = await headers();
     let metrics = '';
     await waitFor(async () => {

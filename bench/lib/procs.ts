@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../server/test/wait-for.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HAZWATCH = fileURLToPath(new URL('../../server/bin/hazwatch.mjs', import.meta.url));
@@ -38,21 +39,8 @@ export function startChild(cmd: string, args: string[], env: Record<string, stri
   };
 }
 
-/** Polls `probe` until it gives a value (not undefined/false), or throws after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** Polling with a deadline: the one copy, shared with the server's tests. */
+export { waitFor };
 
 export type Serve = Child & { httpUrl: string; startedAt: number };
 
@@ -89,7 +77,7 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
 /** aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing. */
 export async function startRawAedes(): Promise<Child & { url: string; received(): Promise<number> }> {
   const child = startChild(process.execPath, ['--import', 'tsx', AEDES_CHILD], {});
-  const port = await waitFor(() => /^PORT (\d+)$/m.exec(child.output.stdout)?.[1], 'raw aedes to listen').catch(async (err) => {
+  const port = await waitFor(() => /^PORT (\d+)$/m.exec(child.output.stdout)?.[1], 'raw aedes to listen', 20_000, 10).catch(async (err) => {
     await child.kill('SIGKILL');
     throw err;
   });
@@ -100,7 +88,7 @@ export async function startRawAedes(): Promise<Child & { url: string; received()
     received: async () => {
       const before = child.output.stdout.length;
       child.proc.kill('SIGUSR2');
-      const line = await waitFor(() => /RECEIVED (\d+)/.exec(child.output.stdout.slice(before))?.[1], 'raw aedes count', 5000);
+      const line = await waitFor(() => /RECEIVED (\d+)/.exec(child.output.stdout.slice(before))?.[1], 'raw aedes count', 5000, 10);
       return Number(line);
     },
   };

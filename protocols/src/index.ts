@@ -7,6 +7,7 @@ export { crossReferenceIssues, RESERVED_GATEWAY_IDS } from './site-checks.ts';
 export * from './site-config.ts';
 export * from './gateway-config.ts';
 export * from './alarm.ts';
+export * from './alarm-stats.ts';
 export * from './alerting.ts';
 export * from './topics.ts';
 export * from './live.ts';

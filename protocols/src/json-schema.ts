@@ -3,6 +3,7 @@ import { GatewayStatus, LIMITS, LineReading, TelemetryBatch, WorkshopReading } f
 import { SiteConfigShape } from './site.ts';
 import { GatewayConfigPayload } from './gateway-config.ts';
 import { AlarmRecord } from './alarm.ts';
+import { AlarmStatistics } from './alarm-stats.ts';
 
 /**
  * JSON Schema (draft 2020-12) of the wire documents, for gateways and consumers written in other
@@ -50,6 +51,12 @@ const DOCS: Record<string, Doc> = {
     title: 'hazwatch v1 alarm record',
     description:
       'An alarm record as returned by the HTTP API and published on hazwatch/v1/{enterpriseId}/alarms/{alarmId} (retained while active). Times are RFC 3339 in UTC.',
+  },
+  'alarm-statistics.schema.json': {
+    schema: AlarmStatistics,
+    title: 'hazwatch v1 alarm statistics',
+    description:
+      'The answer of GET /api/v1/alarms/stats: alarms raised in the range by type, enterprise, local day and level, times to acknowledge and to close (seconds), and the minutes workshops could not be verified (gateway offline).',
   },
 };
 

@@ -45,6 +45,7 @@ import { actorOf as principalActor, visibleEnterprises } from './auth/policy.ts'
 import { randomSecret } from './auth/password.ts';
 import { seedDemo, type DemoCredentials } from './auth/demo.ts';
 import { mqttAccess, PLATFORM_MQTT_USER } from './broker/access.ts';
+import { createWillGrace, type WillGraceTiming } from './mqtt/will-grace.ts';
 import { authenticate as authenticateRequest, registerAuthz } from './http/authz.ts';
 import { registerAuthRoutes } from './http/auth-routes.ts';
 import { ledgerHeadOf, reportSource } from './reports/source.ts';
@@ -64,6 +65,8 @@ export type StartOptions = {
   demo?: boolean;
   /** Password hashing parameters (tests lower them; production keeps the default). */
   scrypt?: { N: number; r: number; p: number };
+  /** How long gateways' wills wait around a lost broker connection (mqtt/will-grace.ts; tests shorten it). */
+  willGrace?: Partial<WillGraceTiming>;
 };
 
 export type RunningServer = {
@@ -243,7 +246,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rules.start();
     const bindings = swappableBindings(bindingsOf(site));
     const ingest = createIngest({
-      bindings, store: telemetry, apply: (i) => rules.apply(i), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics,
+      bindings, store: telemetry, apply: (inputs) => rules.applyMany(inputs), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics,
       // A gateway speaking beyond its bindings is a security event, not only bad input (SPEC 2).
       onReject: (topic, r) => {
         if (['gateway-mismatch', 'unknown-gateway', 'unbound-workshop', 'unbound-line', 'line-not-in-workshop'].includes(r.reason)) {
@@ -259,7 +262,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (config.mqtt.url === undefined) {
       // The embedded broker runs ingest itself, before its PUBACK; the platform client only publishes.
       broker = await startEmbeddedBroker({
-        host: config.mqtt.host, port: config.mqtt.port, log, ingest, accepts: isIngestTopic,
+        host: config.mqtt.host, port: config.mqtt.port, log, ingest: ingest.group, accepts: isIngestTopic,
         access: mqttAccess({ auth, site: () => rules.site, platformPassword, allowAnonymous: config.security.mqttAllowAnonymous }),
         maxPacketBytes: config.security.mqttMaxPacketBytes,
         ...(mqttTls ? { tls: { cert: readPem(mqttTls.cert, 'broker certificate (HAZWATCH_MQTT_TLS_CERT)'), key: readPem(mqttTls.key, 'broker key (HAZWATCH_MQTT_TLS_KEY)') } } : {}),
@@ -267,17 +270,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stops.push(() => broker?.close());
     }
     const mqttUrl = config.mqtt.url ?? broker!.url;
+    // On an external broker the wills that a stopping broker publishes are not the gateways' news.
+    const willGrace = config.mqtt.url === undefined ? undefined : createWillGrace({ ingest: ingest.one, onLink: (up) => rules.platformLink(up), log, ...(opts.willGrace ? { timing: opts.willGrace } : {}) });
     const client = await connectPlatformClient({
       url: mqttUrl,
       clientId: config.mqtt.clientId,
       subscriptions: config.mqtt.url === undefined ? [] : ingestSubscriptions(config.mqtt.shareGroup),
-      onMessage: ingest,
+      onMessage: willGrace?.onMessage ?? ingest.one,
+      ...(willGrace ? { onLink: willGrace.link } : {}),
       log,
       ...(config.mqtt.url !== undefined
         ? brokerCredentials(config.mqtt)
         : { username: PLATFORM_MQTT_USER, password: platformPassword, ...(mqttTls ? { tls: { rejectUnauthorized: false } } : {}) }),
     });
     stops.push(() => client.close());
+    if (willGrace) stops.push(() => willGrace.stop());
     late4.brokerConnected = () => client.connected();
     const stopAlarmPublishing = publishAlarms(client, bus, log, () => alarms.list({ state: 'unclosed', limit: 10_000 }));
     stops.push(stopAlarmPublishing);

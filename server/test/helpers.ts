@@ -99,21 +99,7 @@ export async function connectGateway(url: string, clientId: string, opts: IClien
   return mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, ...gatewayLogin(gatewayId ?? clientId, enterpriseId), ...rest });
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from './wait-for.ts';
 
 export async function getJson<T = unknown>(server: RunningServer, url: string): Promise<T> {
   const res = await server.app.inject({ method: 'GET', url });

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { waitFor } from './helpers.ts';
+import { waitFor } from './wait-for.ts';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const INFLUXD = '/usr/bin/influxd';

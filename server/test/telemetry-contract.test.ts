@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Reading } from '@hazwatch/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxTelemetryStore } from '../src/storage/influx-telemetry.ts';
+import { SpoolFullError, TelemetrySpool } from '../src/storage/spool.ts';
 import { SqliteTelemetryStore } from '../src/storage/sqlite-telemetry.ts';
 import type { BatchMeta, TelemetryStore } from '../src/storage/telemetry-store.ts';
 import { tempDir } from './helpers.ts';
@@ -173,7 +174,68 @@ describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
     expect(await store.aggregate({ ...q, field: 'headcount', from: at(60), to: at(120) })).toEqual([]);
   });
 
+  it.skipIf(!kind.available)('stores a group in one call as one by one: in order, each deduped, also within the group', async () => {
+    const { store, reopen } = fresh();
+    const r = (seq: number, total: number): Reading[] => [{ workshopId: 'ws-a', ts: T0 + seq, headcount: { total } }];
+    expect(await store.write(meta(2), r(2, 2))).toBe('stored');
+    const results = await store.writeMany([
+      { meta: meta(1), readings: r(1, 1) },
+      { meta: meta(2), readings: r(2, 9) },
+      { meta: meta(3), readings: [...r(3, 3), { lineId: 'line-1', ts: T0 + 3, production: { counter: 3 } }] },
+      { meta: meta(3, { receivedAt: RECEIVED + 99 }), readings: r(3, 9) },
+      { meta: meta(3, { gatewayId: 'gw-2' }), readings: r(3, 4) },
+    ]);
+    expect(results).toEqual(['stored', 'duplicate', 'stored', 'duplicate', 'stored']);
+    expect(await store.writeMany([])).toEqual([]);
+    expect(await store.flush(10_000)).toBe(true);
+    const rows = await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' });
+    expect(rows.map((x) => [x.gatewayId, x.seq, (x.reading as { headcount: { total: number } }).headcount.total])).toEqual([
+      ['gw-1', 1, 1],
+      ['gw-1', 2, 2],
+      ['gw-1', 3, 3],
+      ['gw-2', 3, 4],
+    ]);
+    expect((await store.query({ enterpriseId: 'ent-1', lineId: 'line-1' })).map((x) => x.seq)).toEqual([3]);
+    await store.close();
+    const again = reopen();
+    expect(await again.writeMany([{ meta: meta(1), readings: r(1, 1) }, { meta: meta(4), readings: r(4, 4) }])).toEqual(['duplicate', 'stored']);
+  });
+
   it.skipIf(!kind.name.startsWith('InfluxDB v2'))('sent its writes through the v2 API', () => {
     expect(front!.v2Writes()).toBeGreaterThan(0);
+  });
+});
+
+describe('a group that cannot be made durable', () => {
+  it('SQLite: writeMany rejects and leaves none of the group stored', async () => {
+    const dir = `${tmp.dir}/sqlite-fail`;
+    const store = new SqliteTelemetryStore({ dataDir: dir });
+    const r: Reading[] = [{ workshopId: 'ws-a', ts: T0, headcount: { total: 1 } }];
+    // A reading the table refuses (NOT NULL ts) half-way through the group rolls the whole group back.
+    const bad = [{ workshopId: 'ws-a', ts: null }] as unknown as Reading[];
+    await expect(store.writeMany([{ meta: meta(1), readings: r }, { meta: meta(2), readings: bad }, { meta: meta(3), readings: r }])).rejects.toThrow();
+    expect(store.health().writable).toBe(false);
+    expect(await store.query({ enterpriseId: 'ent-1' })).toEqual([]);
+    // Nothing was marked: the same batches are new when they come again.
+    expect(await store.writeMany([{ meta: meta(1), readings: r }, { meta: meta(3), readings: r }])).toEqual(['stored', 'stored']);
+    expect(store.health().writable).toBe(true);
+    await store.close();
+  });
+
+  it('spool: past its bound, the batches that fit are spooled and only the rest are refused (a known one stays a duplicate)', () => {
+    const spool = new TelemetrySpool({ dataDir: `${tmp.dir}/spool-bound`, capacity: 3 });
+    const add = (seq: number) => ({ meta: meta(seq), body: `m v=${seq}`, points: 1 });
+    expect(spool.addMany([add(1), add(2)])).toEqual([true, true]);
+    const results = spool.addMany([add(3), add(1), add(4), add(2), add(5)]);
+    expect(results.slice(0, 2)).toEqual([true, false]);
+    expect(results[2]).toBeInstanceOf(SpoolFullError);
+    expect(results[3]).toBe(false);
+    expect(results[4]).toBeInstanceOf(SpoolFullError);
+    expect(spool.depth).toBe(3);
+    // A refused batch was not remembered: once there is room it is taken.
+    spool.removeThrough(spool.peek(1)[0]!.id);
+    expect(spool.addMany([add(4)])).toEqual([true]);
+    expect(spool.peek(100).map((e) => e.body)).toEqual(['m v=2', 'm v=3', 'm v=4']);
+    spool.close();
   });
 });

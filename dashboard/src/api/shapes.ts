@@ -1,6 +1,6 @@
 // Boundary checks of the HTTP answers the enterprise, regulator and detail views read (same approach
 // as live/guards.ts: every field the UI reads, extra fields accepted, the first bad path named).
-import type { AlarmRecord } from '@hazwatch/protocols';
+import type { AlarmDurations, AlarmRecord, AlarmStatistics } from '@hazwatch/protocols';
 import { array, checkAlarm, nullable, num, obj, optionalNull, record, str, time, type Check } from '../live/guards.ts';
 
 export type AlarmEventView = { seq: number; kind: string; at: string; by: string | null; detail: Record<string, unknown> | null };
@@ -46,17 +46,9 @@ export const checkAlarmDetail: Check<AlarmDetail> = (x, p) => {
   };
 };
 
-export type Durations = { count: number; meanSeconds: number | null; medianSeconds: number | null; p90Seconds: number | null; maxSeconds: number | null };
-export type AlarmStats = {
-  total: number;
-  byType: Record<string, number>;
-  byEnterprise: Record<string, number>;
-  byDay: Record<string, number>;
-  byLevel: Record<string, number>;
-  timeToAcknowledge: Durations;
-  timeToClose: Durations;
-  closed: number;
-};
+export type Durations = AlarmDurations;
+/** What the statistics view reads of protocols' AlarmStatistics (the server's answer). */
+export type AlarmStats = Pick<AlarmStatistics, 'total' | 'byType' | 'byEnterprise' | 'byDay' | 'byLevel' | 'timeToAcknowledge' | 'timeToClose' | 'closed'>;
 
 const checkDurations: Check<Durations> = (x, p) => {
   const o = obj(x, p);

@@ -1,25 +1,5 @@
-import type { AlarmRecord, SiteConfig } from '@hazwatch/protocols';
-
-export type Durations = { count: number; meanSeconds: number | null; medianSeconds: number | null; p90Seconds: number | null; maxSeconds: number | null };
-
-export type AlarmStatistics = {
-  from: string | null;
-  to: string | null;
-  /** Alarms raised in the range. */
-  total: number;
-  byType: Record<string, number>;
-  byEnterprise: Record<string, number>;
-  /** By the local day (the enterprise's zone) each alarm was raised. */
-  byDay: Record<string, number>;
-  byLevel: Record<string, number>;
-  /** From detection to acknowledgement, over the acknowledged alarms raised in the range. */
-  timeToAcknowledge: Durations;
-  /** From detection to closing (闭环), over the closed alarms raised in the range. */
-  timeToClose: Durations;
-  closed: number;
-  /** Minutes workshops' state could not be verified: gateway-offline time within the range, per enterprise. */
-  unverifiableMinutes: { total: number; byEnterprise: Record<string, number> };
-};
+// The answer's shape is protocols' AlarmStatistics (the contract the route and the dashboard share).
+import type { AlarmDurations as Durations, AlarmRecord, AlarmStatistics, SiteConfig } from '@hazwatch/protocols';
 
 function durations(seconds: number[]): Durations {
   if (seconds.length === 0) return { count: 0, meanSeconds: null, medianSeconds: null, p90Seconds: null, maxSeconds: null };

@@ -57,7 +57,7 @@ const platformNow = ctx.platformNow;
       domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
       staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
       counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
-      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(),
+      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(), roundMark: 0, capturing: false,
     });
   }
   const closed = new Set(cfg.calendar?.closed ?? []);
@@ -69,7 +69,7 @@ const platformNow = ctx.platformNow;
       newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
       materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
       headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
-      persons: new Map(p?.persons), updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), lineTrackers: [],
+      persons: new Map(p?.persons), personsAsListed: undefined, personsView: undefined, updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), dwellKept: new Map(), lineTrackers: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizon: { at: -Infinity }, roundMark: 0, capturing: false,
     };
     ent.workshops.set(w.id, ws);
     if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
@@ -90,7 +90,12 @@ const platformNow = ctx.platformNow;
       rules.sensorFault(d, ent, ws, 'headcount'),
       rules.sensorFault(d, ent, ws, 'quantity'),
     ];
-    for (const s of specs) if (s) ws.trackers.push(ctx.track(s));
+    for (const s of specs) {
+      if (!s) continue;
+      const t = ctx.track(s);
+      t.horizon = ws.horizon;
+      ws.trackers.push(t);
+    }
     for (const personId of ws.persons.keys()) ctx.dwellTracker(ent, ws, personId);
   }
   for (const line of ent.lines.values()) {

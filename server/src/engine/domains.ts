@@ -11,6 +11,8 @@ export class GatewayState {
   /** Platform time of its last telemetry. */
   lastHeard: number;
   heard = false;
+  /** A save in progress has yet to copy this gateway's state (RuleEngine.beginCapture). */
+  capturing = false;
 
   constructor(
     readonly enterpriseId: string,

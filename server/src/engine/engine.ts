@@ -15,7 +15,8 @@ import { PlatformDomain, type GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
 import { countProduction, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import { buildEnterprise, type BuildContext } from './build.ts';
-import { writeFacts, type EngineSnapshot } from './snapshot.ts';
+import { gatewayEntry, key2, lineEntry, workshopEntry, writeFacts, yearEntry, type EngineDelta, type EngineSnapshot } from './snapshot.ts';
+import type { ProductYear } from './facts.ts';
 import { lineLive, toRecord, workshopLive } from './live.ts';
 import * as rules from './rules.ts';
 import type { AlarmTransition, EngineInput, EngineOutput } from './types.ts';
@@ -50,12 +51,26 @@ export class RuleEngine {
   private enterprises = new Map<string, EnterpriseFacts>();
   private trackers = new Map<string, Tracker>();
   private silenceTimers = new Map<GatewayState, Timer>();
+  /** The platform's own MQTT link is down (platformLink): nobody's silence is counted meanwhile. */
+  private linkDown = false;
   private readonly newId: () => string;
   private readonly history: ActiveAlarm[] | undefined;
   private out: EngineOutput | undefined;
-  private dirtyWorkshops = new Set<WorkshopFacts>();
-  private dirtyLines = new Set<LineFacts>();
+  private readonly dirtyWorkshops = new Round<WorkshopFacts>();
+  private readonly dirtyLines = new Round<LineFacts>();
+  /** Trackers whose facts changed at one instant of a batch (reused: one batch at a time). */
+  private readonly touched = new Round<Tracker>();
   private readonly sink: TransitionSink;
+  // What changed since the state was last saved (see `capture`). `unsavedAll`: since a rebuild, only
+  // a full snapshot brings a saved state up to date.
+  private unsavedAll = true;
+  private readonly unsavedTrackers = new Set<Tracker>();
+  private readonly removedTrackers = new Set<string>();
+  private readonly unsavedGateways = new Set<GatewayState>();
+  private readonly unsavedWorkshops = new Set<WorkshopFacts>();
+  private readonly unsavedLines = new Set<LineFacts>();
+  private readonly unsavedYears = new Map<string, ProductYear>();
+  private pending: PendingCapture | undefined;
 
   constructor(opts: RuleEngineOptions) {
     this.now = opts.startedAt;
@@ -71,6 +86,11 @@ export class RuleEngine {
       newId: () => this.newId(),
       emit: (kind, at, alarm) => this.emit(kind, at, alarm),
       schedule: (due, domain, fire) => this.schedule(due, domain, fire),
+      reschedule: (timer, due) => this.reschedule(timer, due),
+      changed: (tr) => {
+        if (!this.unsavedAll) this.unsavedTrackers.add(tr);
+      },
+      changing: (tr) => this.pending?.copyTracker(tr),
     };
     this.build(opts.site, undefined);
   }
@@ -128,12 +148,36 @@ export class RuleEngine {
       for (const ent of this.enterprises.values()) {
         for (const gw of ent.gateways.values()) {
           if (!gw.online) continue;
+          this.changingGateway(gw);
           gw.lastHeard = Math.max(gw.lastHeard, at);
           this.armSilence(gw);
         }
       }
       this.now = at;
       this.runTimers(Infinity);
+    });
+  }
+
+  /**
+   * The platform's own link to its gateways (the MQTT broker) went down (`up` false) or came back at
+   * `at`. The broker is part of the platform, so its downtime is not blamed on the gateways: while the
+   * link is down no gateway goes offline by silence, and once it is back every gateway still online
+   * gets `offlineAfterSeconds` from then, as after a restart (resume). Unlike resume, the clock walks
+   * to `at` timer by timer: the platform itself kept running.
+   */
+  platformLink(up: boolean, at: number): EngineOutput {
+    return this.run(() => {
+      this.advanceTo(at);
+      this.linkDown = !up;
+      for (const ent of this.enterprises.values()) {
+        for (const gw of ent.gateways.values()) {
+          if (up && gw.online) {
+            this.changingGateway(gw);
+            gw.lastHeard = Math.max(gw.lastHeard, this.now);
+          }
+          this.armSilence(gw);
+        }
+      }
     });
   }
 
@@ -171,20 +215,107 @@ export class RuleEngine {
     return out;
   }
 
+  /** The whole state, sharing nothing with the engine (every entry is built as a copy). */
   snapshot(): EngineSnapshot {
     const snap: EngineSnapshot = { version: 1, now: this.now, startedAt: this.startedAt, gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
     writeFacts(snap, this.enterprises.values());
     for (const [k, t] of this.trackers) {
       snap.trackers[k] = t.persisted();
     }
-    return structuredClone(snap);
+    return snap;
   }
 
   /** The persisted state of the trackers with these alarm keys; `null` for one that no longer exists. */
   trackerStates(keys: Iterable<string>): Record<string, PersistedTracker | null> {
     const out: Record<string, PersistedTracker | null> = {};
     for (const k of keys) out[k] = this.trackers.get(k)?.persisted() ?? null;
-    return structuredClone(out);
+    return out;
+  }
+
+  /**
+   * The state to save, and from now on saved: the whole (`full`, or when nothing smaller can do:
+   * after a rebuild) or only what changed since the last capture, to lay over what was saved before.
+   * Laying every delta in capture order over the last full snapshot gives `snapshot()` as it stood
+   * at the last capture (what a delta leaves out did not change).
+   */
+  capture(full: boolean): CaptureResult {
+    const c = this.beginCapture(full);
+    c.finish();
+    return c.result();
+  }
+
+  /**
+   * `capture`, taken as the state stands now but copied a slice at a time (`step`), so that a
+   * province's state does not hold up the event loop: meanwhile inputs go on, and whatever is about
+   * to change is copied first. One capture at a time: beginning one (or rebuilding) finishes the last.
+   */
+  beginCapture(full: boolean): EngineCapture {
+    this.pending?.finish();
+    const whole = full || this.unsavedAll;
+    const trackers = whole ? [...this.trackers.values()] : [...this.unsavedTrackers].filter((t) => !t.disposed);
+    const gateways: GatewayState[] = [];
+    const workshops: WorkshopFacts[] = [];
+    const lines: LineFacts[] = [];
+    const years: [string, ProductYear][] = [];
+    if (whole) {
+      for (const ent of this.enterprises.values()) {
+        gateways.push(...ent.gateways.values());
+        workshops.push(...ent.workshops.values());
+        lines.push(...ent.lines.values());
+        for (const [product, y] of ent.years) years.push([key2(ent.cfg.id, product), y]);
+      }
+    } else {
+      gateways.push(...this.unsavedGateways);
+      workshops.push(...this.unsavedWorkshops);
+      lines.push(...this.unsavedLines);
+      years.push(...this.unsavedYears);
+    }
+    const parts = { gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
+    const result: CaptureResult = whole
+      ? { snapshot: { version: 1, now: this.now, startedAt: this.startedAt, ...parts } }
+      : { delta: { now: this.now, ...parts } };
+    // A key disposed of (and not made again) since the last capture is gone.
+    if (!whole) for (const k of this.removedTrackers) if (!this.trackers.has(k)) (parts.trackers as Record<string, null>)[k] = null;
+    const p = new PendingCapture(result, parts, trackers, gateways, workshops, lines, years, () => {
+      if (this.pending === p) this.pending = undefined;
+    });
+    this.pending = p;
+    this.markSaved();
+    if (p.step(0)) this.pending = undefined;
+    return p;
+  }
+
+  private markSaved(): void {
+    for (const t of this.unsavedTrackers) t.unsaved = false;
+    this.unsavedTrackers.clear();
+    this.removedTrackers.clear();
+    this.unsavedGateways.clear();
+    this.unsavedWorkshops.clear();
+    this.unsavedLines.clear();
+    this.unsavedYears.clear();
+    if (this.unsavedAll) for (const t of this.trackers.values()) t.unsaved = false;
+    this.unsavedAll = false;
+  }
+
+  // Called before the engine changes a fact a save may be waiting to copy (see beginCapture).
+  private changingGateway(gw: GatewayState): void {
+    if (gw.capturing) this.pending?.copyGateway(gw);
+    this.unsavedGateways.add(gw);
+  }
+
+  private changingWorkshop(ws: WorkshopFacts): void {
+    if (ws.capturing) this.pending?.copyWorkshop(ws);
+    this.unsavedWorkshops.add(ws);
+  }
+
+  private changingLine(line: LineFacts): void {
+    if (line.capturing) this.pending?.copyLine(line);
+    this.unsavedLines.add(line);
+  }
+
+  private changingYear(key: string, py: ProductYear): void {
+    if (py.capturing) this.pending?.copyYear(key, py);
+    this.unsavedYears.set(key, py);
   }
 
   /** Rebuilds an engine from a snapshot: nothing active is raised again, nothing pending is forgotten. */
@@ -203,9 +334,13 @@ export class RuleEngine {
 
   /** Compiles the site into facts and trackers, carrying over what `prev` knew (restart or new revision). */
   private build(site: SiteConfig, prev: EngineSnapshot | undefined, prevStates?: Map<string, Carried>): void {
+    // A capture in progress copies what it still needs before anything is rebuilt.
+    this.pending?.finish();
     this.enterprises = new Map();
     this.trackers = new Map();
     this.silenceTimers = new Map();
+    this.unsavedAll = true;
+    for (const set of [this.unsavedTrackers, this.removedTrackers, this.unsavedGateways, this.unsavedWorkshops, this.unsavedLines, this.unsavedYears]) set.clear();
     this.parkedDomains.clear();
     this.maxTs = -Infinity;
     const platformNow = () => this.now;
@@ -259,9 +394,28 @@ export class RuleEngine {
   private dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined {
     let t = ws.dwell.get(personId);
     if (t) return t;
-    const spec = rules.dwell(this.site.defaults, ent, ws, personId);
-    if (!spec) return undefined;
-    t = this.trackers.get(spec.key) ?? this.track(spec);
+    // A person's tracker goes when they leave and comes back when they return: the tracker (its
+    // spec the same for that person until the configuration changes) is kept for the next visit,
+    // a few at most, and reset then rather than made anew.
+    const kept = ws.dwellKept.get(personId);
+    if (kept?.disposed) {
+      // Its key left `trackers` with it, and only this method puts per-person trackers back (the
+      // kept one is the latest made for that person): no lookup needed. Like a new object, it is
+      // out of the list of changes to save until it changes again.
+      this.unsavedTrackers.delete(kept);
+      kept.reset();
+      this.trackers.set(kept.spec.key, kept);
+      t = kept;
+    } else {
+      const spec = kept?.spec ?? rules.dwell(this.site.defaults, ent, ws, personId);
+      if (!spec) return undefined;
+      t = this.trackers.get(spec.key) ?? this.track(spec);
+      if (!kept) {
+        if (ws.dwellKept.size >= DWELL_KEPT) ws.dwellKept.clear();
+        ws.dwellKept.set(personId, t);
+      }
+    }
+    t.horizon = ws.horizon;
     ws.dwell.set(personId, t);
     return t;
   }
@@ -288,9 +442,23 @@ export class RuleEngine {
   // ---------------------------------------------------------------- time
 
   private schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer {
-    const t: Timer = { due, seq: this.timerSeq++, domain, cancelled: false, fire };
+    const t: Timer = { due, seq: this.timerSeq++, domain, cancelled: false, fire, index: -1 };
     this.heap.push(t);
     return t;
+  }
+
+  /**
+   * `t` cancelled and a timer set for `due` instead, with the same callback: moved in place while it
+   * waits in the heap (it gets the sequence number a new timer would, so nothing fires in another
+   * order), else made anew. A tracker that follows its facts moves its timer with most readings.
+   */
+  private reschedule(t: Timer, due: number): Timer {
+    if (t.index >= 0 && !t.cancelled) {
+      this.heap.move(t, due, this.timerSeq++);
+      return t;
+    }
+    t.cancelled = true;
+    return this.schedule(due, t.domain, t.fire);
   }
 
   /** Walks the platform clock forward timer by timer, so each fires with the clock at its due time. */
@@ -350,7 +518,7 @@ export class RuleEngine {
   private armSilence(gw: GatewayState): void {
     const old = this.silenceTimers.get(gw);
     if (old) old.cancelled = true;
-    if (!gw.online) return;
+    if (!gw.online || this.linkDown) return;
     this.silenceTimers.set(
       gw,
       this.schedule(gw.silentAt(), this.platform, (due) => this.goOffline(gw, due)),
@@ -359,6 +527,7 @@ export class RuleEngine {
 
   private goOffline(gw: GatewayState, at: number): void {
     if (!gw.online) return;
+    this.changingGateway(gw);
     gw.frozenAt = at;
     gw.online = false;
     this.markGateway(gw);
@@ -371,10 +540,7 @@ export class RuleEngine {
     for (const ws of ent.workshops.values()) {
       if (ws.gw !== gw) continue;
       this.dirtyWorkshops.add(ws);
-      for (const l of ws.cfg.lines) {
-        const line = ent.lines.get(l);
-        if (line) this.dirtyLines.add(line);
-      }
+      for (const line of ws.lineFacts) this.dirtyLines.add(line);
     }
   }
 
@@ -383,6 +549,7 @@ export class RuleEngine {
   private applyStatus(ent: EnterpriseFacts, gw: GatewayState, status: GatewayStatus): void {
     // SPEC 4: only telemetry counts as being heard from; `online` changes nothing by itself.
     if (status.state !== 'offline') return;
+    this.changingGateway(gw);
     gw.statusOffline = true;
     this.goOffline(gw, this.now);
     void ent;
@@ -391,22 +558,27 @@ export class RuleEngine {
   private applyTelemetry(ent: EnterpriseFacts, gw: GatewayState, batch: TelemetryBatch): void {
     // The order of readings inside one batch does not matter: they apply in `ts` order, and readings
     // of one instant apply together, so no condition sees a mixture that never existed.
-    const readings = [...batch.readings].sort((a, b) => a.ts - b.ts);
+    // (A batch in `ts` order, the usual case, is used as it is: the sort is stable, so that is its order.)
+    const readings = inOrder(batch.readings) ? batch.readings : [...batch.readings].sort((a, b) => a.ts - b.ts);
+    const touched = this.touched;
     for (let i = 0; i < readings.length; ) {
       const ts = readings[i]!.ts;
       if (ts > this.maxTs) this.maxTs = ts;
       // Timers due by this instant fire first, even those behind the clock (late data).
       this.runTimers(ts);
-      const touched = new Set<Tracker>();
+      touched.clear();
       for (; i < readings.length && readings[i]!.ts === ts; i++) {
         const r = readings[i]!;
         if (isWorkshopReading(r)) this.applyWorkshopReading(ent, gw, r, touched);
         else this.applyLineReading(ent, gw, r, touched);
       }
-      for (const tr of touched) tr.step(ts, true);
-      this.disposeIdle(touched);
+      if (touched.size === 0) continue;
+      for (const tr of touched.items) tr.step(ts, true);
+      this.disposeIdle(touched.items);
     }
+    touched.clear();
     // SPEC 4: a batch from an offline gateway is applied first; then the gateway counts as online again.
+    this.changingGateway(gw);
     gw.lastHeard = this.now;
     gw.heard = true;
     if (!gw.online) {
@@ -419,35 +591,39 @@ export class RuleEngine {
   }
 
   /** Updates a workshop's facts and collects the trackers whose conditions read what changed. */
-  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: Set<Tracker>): void {
+  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: Round<Tracker>): void {
     const ws = ent.workshops.get(r.workshopId);
     // Ingest refuses readings for workshops not bound to the gateway; replay input is checked here too.
     if (!ws || ws.gw !== gw) return;
     // SPEC 2: a reading older than the workshop's latest is stored but does not change the live state.
     if (r.ts < ws.newestTs) return;
     // A reading behind a tracker's clock applies at its `ts`: trackers go back there first, on the old facts.
-    for (const tr of ws.trackers) tr.rewind(r.ts);
+    // (A reading at or after the workshop's trackers' horizon finds none of them to rewind.)
+    const behind = r.ts < ws.horizon.at;
+    if (behind) for (const tr of ws.trackers) tr.rewind(r.ts);
     for (const tr of ws.lineTrackers) tr.rewind(r.ts);
-    for (const tr of ws.dwell.values()) tr.rewind(r.ts);
+    if (behind) for (const tr of ws.dwell.values()) tr.rewind(r.ts);
+    this.changingWorkshop(ws);
     ws.newestTs = r.ts;
     ws.everReported = true;
     ws.updatedAt = r.ts;
     const changed = updateWorkshopFacts(ws, r);
     // Only conditions that read a changed fact can change; timers take care of the passing of time.
-    for (const tr of ws.trackers) if ((tr.spec.deps ?? ~0) & changed) touched.add(tr);
+    if (changed !== 0) for (const tr of ws.trackers) if (tr.deps & changed) touched.add(tr);
     if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) touched.add(tr);
     if (changed & FACT_PERSONS) {
-      for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
+      // The list the persons map was just made from (set with it, facts.ts), in its order: an array
+      // walk instead of a map iterator per door event. An id listed twice finds its tracker made.
+      const listed = ws.personsAsListed;
+      if (listed) for (let k = 0; k < listed.length; k++) this.dwellTracker(ent, ws, listed[k]!.id);
+      else for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
       for (const tr of ws.dwell.values()) touched.add(tr);
     }
     this.dirtyWorkshops.add(ws);
-    for (const l of ws.cfg.lines) {
-      const line = ent.lines.get(l);
-      if (line) this.dirtyLines.add(line);
-    }
+    for (const line of ws.lineFacts) this.dirtyLines.add(line);
   }
 
-  private applyLineReading(ent: EnterpriseFacts, gw: GatewayState, r: LineReading, touched: Set<Tracker>): void {
+  private applyLineReading(ent: EnterpriseFacts, gw: GatewayState, r: LineReading, touched: Round<Tracker>): void {
     const line = ent.lines.get(r.lineId);
     if (!line) return;
     if (!ent.gatewayLines.get(gw.gatewayId)?.has(r.lineId)) return;
@@ -458,6 +634,8 @@ export class RuleEngine {
     for (const tr of line.trackers) tr.rewind(r.ts);
     py?.tracker?.rewind(r.ts);
     line.unlicensed.get(product)?.rewind(r.ts);
+    this.changingLine(line);
+    if (py) this.changingYear(key2(ent.cfg.id, product), py);
     line.newestTs.set(product, r.ts);
     const inc = countProduction(ent, line, py, product, r);
     for (const tr of line.trackers) touched.add(tr);
@@ -471,7 +649,9 @@ export class RuleEngine {
     for (const tr of trackers) {
       if (!tr.spec.disposable || !tr.idle() || !tr.spec.disposable()) continue;
       tr.cancel();
+      tr.disposed = true;
       this.trackers.delete(tr.spec.key);
+      if (!this.unsavedAll) this.removedTrackers.add(tr.spec.key);
       const { workshopId, lineId, personId, product } = tr.spec.subject;
       const ent = this.enterprises.get(tr.spec.enterpriseId);
       if (personId && workshopId) ent?.workshops.get(workshopId)?.dwell.delete(personId);
@@ -489,8 +669,8 @@ export class RuleEngine {
     } finally {
       this.out = undefined;
     }
-    for (const ws of this.dirtyWorkshops) out.workshops.push(workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
-    for (const l of this.dirtyLines) out.lines.push(lineLive(this.enterprises.get(l.enterpriseId)!, l, this.now));
+    for (const ws of this.dirtyWorkshops.items) out.workshops.push(workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
+    for (const l of this.dirtyLines.items) out.lines.push(lineLive(this.enterprises.get(l.enterpriseId)!, l, this.now));
     this.dirtyWorkshops.clear();
     this.dirtyLines.clear();
     return out;
@@ -501,6 +681,161 @@ export class RuleEngine {
     this.out?.transitions.push({ kind, at, alarm: toRecord(alarm) });
   }
 
+}
+
+export type CaptureResult = { snapshot: EngineSnapshot } | { delta: EngineDelta & { now: number } };
+
+/** A state being saved (RuleEngine.beginCapture). */
+export interface EngineCapture {
+  /** Copies up to `items` more items; true once all are copied (then `result` is complete). */
+  step(items: number): boolean;
+  /** Copies all that is left. */
+  finish(): void;
+  result(): CaptureResult;
+}
+
+type Parts = Required<Omit<EngineDelta, 'now'>>;
+
+/**
+ * The items a capture still has to copy, each flagged `capturing` until copied: by `step`, or by the
+ * engine just before it changes one (copy on write), so the result is the state at the capture.
+ */
+class PendingCapture implements EngineCapture {
+  private ti = 0;
+  private gi = 0;
+  private wi = 0;
+  private li = 0;
+  private yi = 0;
+  private done = false;
+
+  constructor(
+    private readonly out: CaptureResult,
+    private readonly parts: Parts,
+    private readonly trackers: Tracker[],
+    private readonly gateways: GatewayState[],
+    private readonly workshops: WorkshopFacts[],
+    private readonly lines: LineFacts[],
+    private readonly years: [string, ProductYear][],
+    private readonly onDone: () => void,
+  ) {
+    for (const t of trackers) t.capturing = true;
+    for (const g of gateways) g.capturing = true;
+    for (const w of workshops) w.capturing = true;
+    for (const l of lines) l.capturing = true;
+    for (const [, y] of years) y.capturing = true;
+  }
+
+  copyTracker(t: Tracker): void {
+    t.capturing = false;
+    this.parts.trackers[t.spec.key] = t.persisted();
+  }
+
+  copyGateway(g: GatewayState): void {
+    g.capturing = false;
+    this.parts.gateways[key2(g.enterpriseId, g.gatewayId)] = gatewayEntry(g);
+  }
+
+  copyWorkshop(w: WorkshopFacts): void {
+    w.capturing = false;
+    this.parts.workshops[key2(w.enterpriseId, w.cfg.id)] = workshopEntry(w);
+  }
+
+  copyLine(l: LineFacts): void {
+    l.capturing = false;
+    this.parts.lines[key2(l.enterpriseId, l.cfg.id)] = lineEntry(l);
+  }
+
+  copyYear(key: string, y: ProductYear): void {
+    y.capturing = false;
+    this.parts.years[key] = yearEntry(y);
+  }
+
+  step(items: number): boolean {
+    if (this.done) return true;
+    let n = 0;
+    for (; this.gi < this.gateways.length && n < items; this.gi++) {
+      const g = this.gateways[this.gi]!;
+      if (g.capturing) {
+        this.copyGateway(g);
+        n++;
+      }
+    }
+    for (; this.wi < this.workshops.length && n < items; this.wi++) {
+      const w = this.workshops[this.wi]!;
+      if (w.capturing) {
+        this.copyWorkshop(w);
+        n++;
+      }
+    }
+    for (; this.li < this.lines.length && n < items; this.li++) {
+      const l = this.lines[this.li]!;
+      if (l.capturing) {
+        this.copyLine(l);
+        n++;
+      }
+    }
+    for (; this.yi < this.years.length && n < items; this.yi++) {
+      const [k, y] = this.years[this.yi]!;
+      if (y.capturing) {
+        this.copyYear(k, y);
+        n++;
+      }
+    }
+    for (; this.ti < this.trackers.length && n < items; this.ti++) {
+      const t = this.trackers[this.ti]!;
+      if (t.capturing) {
+        this.copyTracker(t);
+        n++;
+      }
+    }
+    if (this.ti < this.trackers.length || this.gi < this.gateways.length || this.wi < this.workshops.length || this.li < this.lines.length || this.yi < this.years.length) return false;
+    this.done = true;
+    this.onDone();
+    return true;
+  }
+
+  finish(): void {
+    this.step(Infinity);
+  }
+
+  result(): CaptureResult {
+    if (!this.done) throw new Error('the capture is not finished');
+    return this.out;
+  }
+}
+
+/** Per workshop: dwell trackers kept for persons who left (see dwellTracker). */
+const DWELL_KEPT = 64;
+
+/**
+ * Distinct items in the order first added, like a Set that is emptied again and again: an item
+ * carries the round it was added in (`roundMark`), so adding and emptying allocate nothing. An item
+ * may be in one Round at a time (workshops and lines in the dirty views, trackers in `touched`).
+ * One field name for all kinds of item: a property read by a name that varies is a slow lookup.
+ */
+class Round<T extends { roundMark: number }> {
+  readonly items: T[] = [];
+  private round = 1;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(x: T): void {
+    if (x.roundMark === this.round) return;
+    x.roundMark = this.round;
+    this.items.push(x);
+  }
+
+  clear(): void {
+    this.items.length = 0;
+    this.round++;
+  }
+}
+
+function inOrder(readings: readonly { ts: number }[]): boolean {
+  for (let i = 1; i < readings.length; i++) if (readings[i]!.ts < readings[i - 1]!.ts) return false;
+  return true;
 }
 
 /** A tracker's state carried into a rebuilt engine: persisted (restart) or handed over live (new revision). */

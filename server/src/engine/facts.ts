@@ -23,11 +23,25 @@ export type WorkshopFacts = {
   headcountFault: boolean;
   quantityFault: boolean;
   persons: Map<string, number>;
+  /** The list `persons` was last taken from, as listed (set with it; absent after a restart). */
+  personsAsListed?: { id: string; since: number }[] | undefined;
+  /** The live view's list of `persons` (built once per map; see live.ts). */
+  personsView?: { of: Map<string, number>; list: { id: string; since: string }[] } | undefined;
   updatedAt: number | null;
   trackers: Tracker[];
   dwell: Map<string, Tracker>;
+  /** Dwell trackers by person, kept across visits (engine.ts, dwellTracker). */
+  dwellKept: Map<string, Tracker>;
   /** Line-staffing trackers of the lines this 1.1 workshop counts toward. */
   lineTrackers: Tracker[];
+  /** The configured lines it serves that exist, in `cfg.lines` order (their live views follow its own). */
+  lineFacts: LineFacts[];
+  /** At or after the latest instant any of `trackers` and `dwell` stands at (Tracker.horizon). */
+  horizon: { at: number };
+  /** The engine's round in which its live view was last marked changed (engine.ts, Round). */
+  roundMark: number;
+  /** A save in progress has yet to copy these facts (RuleEngine.beginCapture). */
+  capturing: boolean;
 };
 
 export type LineFacts = {
@@ -47,9 +61,13 @@ export type LineFacts = {
   staffingWorkshops: WorkshopFacts[];
   trackers: Tracker[];
   unlicensed: Map<string, Tracker>;
+  /** As WorkshopFacts.roundMark. */
+  roundMark: number;
+  /** As WorkshopFacts.capturing. */
+  capturing: boolean;
 };
 
-export type ProductYear = { licence: LicensedProduct; year: number; total: number; tracker?: Tracker };
+export type ProductYear = { licence: LicensedProduct; year: number; total: number; tracker?: Tracker; capturing?: boolean };
 
 export type EnterpriseFacts = {
   cfg: Enterprise;
@@ -92,19 +110,35 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       ws.headcount = h.total;
       if (ws.knownHeadcount !== h.total) changed |= FACT_HEADCOUNT;
       ws.knownHeadcount = h.total;
-      let byLine: Record<string, number> | undefined;
-      if (h.byLine) {
-        byLine = {};
-        for (const l of ws.cfg.lines) byLine[l] = h.byLine[l] ?? 0;
-      } else if (ws.cfg.lines.length === 1) byLine = { [ws.cfg.lines[0]!]: h.total };
-      if (byLine && !sameCounts(byLine, ws.byLine)) {
-        ws.byLine = byLine;
-        changed |= FACT_BYLINE;
+      // Most readings repeat the held counts: compared before anything is built. `byLine` is replaced,
+      // never changed in place, so live views may share it.
+      const lines = ws.cfg.lines;
+      const src = h.byLine;
+      if (src || lines.length === 1) {
+        // Counting keys is exact only over distinct line ids; otherwise the full comparison decides.
+        let same = distinct(lines) && ownKeys(ws.byLine) === lines.length;
+        for (let k = 0; same && k < lines.length; k++) same = ws.byLine[lines[k]!] === (src ? (src[lines[k]!] ?? 0) : h.total);
+        if (!same) {
+          const byLine: Record<string, number> = {};
+          for (const l of lines) byLine[l] = src ? (src[l] ?? 0) : h.total;
+          if (!sameCounts(byLine, ws.byLine)) {
+            ws.byLine = byLine;
+            changed |= FACT_BYLINE;
+          }
+        }
       }
       // Without a list, an empty workshop has nobody inside; otherwise who is inside stays as last reported.
       const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
-      if (persons && !samePersons(persons, ws.persons)) {
-        ws.persons = new Map(persons.map((p) => [p.id, p.since]));
+      if (persons && !samePersons(persons, ws)) {
+        // Filled in a loop: no array of pairs to build and drop (persons change with most door events).
+        const held = new Map<string, number>();
+        const listed: { id: string; since: number }[] = [];
+        for (const p of persons) {
+          held.set(p.id, p.since);
+          listed.push({ id: p.id, since: p.since });
+        }
+        ws.persons = held;
+        ws.personsAsListed = listed;
         changed |= FACT_PERSONS;
       }
     }
@@ -122,6 +156,17 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
   return changed;
 }
 
+function distinct(xs: readonly string[]): boolean {
+  for (let i = 1; i < xs.length; i++) for (let j = 0; j < i; j++) if (xs[i] === xs[j]) return false;
+  return true;
+}
+
+function ownKeys(o: Record<string, number>): number {
+  let n = 0;
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) n++;
+  return n;
+}
+
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
@@ -129,8 +174,16 @@ function sameCounts(a: Record<string, number>, b: Record<string, number>): boole
   return true;
 }
 
-function samePersons(list: { id: string; since: number }[], held: Map<string, number>): boolean {
+function samePersons(list: { id: string; since: number }[], ws: WorkshopFacts): boolean {
+  const held = ws.persons;
   if (list.length !== held.size) return false;
+  // Usually listed as last time: compared in order first, without hashing every id.
+  const last = ws.personsAsListed;
+  if (last && last.length === list.length) {
+    let i = 0;
+    while (i < list.length && list[i]!.id === last[i]!.id && list[i]!.since === last[i]!.since) i++;
+    if (i === list.length) return true;
+  }
   for (const p of list) if (held.get(p.id) !== p.since) return false;
   return true;
 }

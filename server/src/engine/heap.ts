@@ -6,6 +6,8 @@ export type Timer = {
   domain: ClockDomain;
   cancelled: boolean;
   fire: (due: number) => void;
+  /** Its place in the heap's array, -1 when not in the heap (popped, parked, dropped). */
+  index: number;
 };
 
 /** Something whose clock gates its timers (SPEC 4: a subject's clock stands still while its gateway is offline). */
@@ -17,24 +19,38 @@ export interface ClockDomain {
   parked: Timer[];
 }
 
-/** Binary min-heap on (due, seq). */
+/**
+ * Binary min-heap on (due, seq). Cancelled timers are dropped when they reach the top, and all at once
+ * whenever they could make up half the heap: a timer rescheduled with every reading (a gateway's
+ * silence, a person's dwell limit hours ahead) would otherwise keep its cancelled copies for as long
+ * as they were set ahead, and the heap would grow with the input rate. (due, seq) orders timers
+ * totally, so rebuilding the heap changes no firing order.
+ */
 export class TimerHeap {
   private items: Timer[] = [];
+  private compactAt = 1024;
 
   get size(): number {
     return this.items.length;
   }
 
   push(t: Timer): void {
+    if (this.items.length >= this.compactAt) this.compact();
     const a = this.items;
+    t.index = a.length;
     a.push(t);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
+    siftUp(a, t.index);
+  }
+
+  /**
+   * Moves a live timer in the heap to its new (due, seq): the same order as cancelling it and pushing
+   * a new one with these keys, as (due, seq) orders timers totally, without a new object.
+   */
+  move(t: Timer, due: number, seq: number): void {
+    t.due = due;
+    t.seq = seq;
+    siftUp(this.items, t.index);
+    siftDown(this.items, t.index);
   }
 
   peek(): Timer | undefined {
@@ -47,25 +63,63 @@ export class TimerHeap {
     const last = a.pop();
     if (a.length > 0 && last) {
       a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
+      last.index = 0;
+      siftDown(a, 0);
+    }
+    if (top) top.index = -1;
+    return top;
+  }
+
+  private compact(): void {
+    const a: Timer[] = [];
+    for (const t of this.items) {
+      if (t.cancelled) t.index = -1;
+      else {
+        t.index = a.length;
+        a.push(t);
       }
     }
-    return top;
+    for (let i = (a.length >> 1) - 1; i >= 0; i--) siftDown(a, i);
+    this.items = a;
+    this.compactAt = Math.max(1024, 2 * a.length);
   }
 
   /** Drops cancelled timers from the top so `peek` shows a live one. */
   prune(): void {
     while (this.items.length > 0 && this.items[0]!.cancelled) this.pop();
   }
+}
+
+function siftUp(a: Timer[], i: number): void {
+  const t = a[i]!;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const up = a[p]!;
+    if (!less(t, up)) break;
+    a[i] = up;
+    up.index = i;
+    i = p;
+  }
+  a[i] = t;
+  t.index = i;
+}
+
+function siftDown(a: Timer[], i: number): void {
+  const t = a[i]!;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = l;
+    if (l >= a.length) break;
+    if (r < a.length && less(a[r]!, a[l]!)) m = r;
+    const c = a[m]!;
+    if (!less(c, t)) break;
+    a[i] = c;
+    c.index = i;
+    i = m;
+  }
+  a[i] = t;
+  t.index = i;
 }
 
 function less(a: Timer, b: Timer): boolean {

@@ -4,6 +4,34 @@ import { iso } from '@hazwatch/protocols';
 import { attributed, lineHeadcount, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import type { ActiveAlarm } from './tracker.ts';
 
+/**
+ * `iso` of the last instant asked for: a batch's readings and a view's times mostly share one
+ * instant, and formatting a date is the costliest part of a view.
+ */
+let isoMs = NaN;
+let isoText = '';
+function isoOf(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = iso(ms);
+    isoMs = ms;
+  }
+  return isoText;
+}
+
+/**
+ * A view's persons list, kept while the facts hold the same persons map (a reading that changes
+ * who is inside replaces the map). Views share it and the `byLine` object, which are never changed
+ * in place, so an unchanged workshop's view costs no copies.
+ */
+function personsView(ws: WorkshopFacts): WorkshopLive['persons'] {
+  const cached = ws.personsView;
+  if (cached && cached.of === ws.persons) return cached.list;
+  const list: WorkshopLive['persons'] = [];
+  for (const [id, since] of ws.persons) list.push({ id, since: isoOf(since) });
+  ws.personsView = { of: ws.persons, list };
+  return list;
+}
+
 export function workshopLive(ent: EnterpriseFacts, ws: WorkshopFacts): WorkshopLive {
   const c = ws.cfg;
   const blind = !ws.gw || !ws.gw.online || !ws.everReported;
@@ -23,21 +51,27 @@ export function workshopLive(ent: EnterpriseFacts, ws: WorkshopFacts): WorkshopL
     headcount: ws.everReported ? h : null,
     lastKnownHeadcount: ws.everReported ? ws.knownHeadcount : null,
     staffingLimit: c.staffingLimit ?? null,
-    byLine: { ...ws.byLine },
-    lineStaffingLimits: { ...c.lineStaffingLimits },
+    byLine: ws.byLine,
+    lineStaffingLimits: c.lineStaffingLimits,
     materialKg: ws.everReported ? kg : null,
     quantityLimitKg: c.quantityLimitKg ?? null,
     quantityWarnKg: c.quantityWarnKg ?? null,
-    persons: [...ws.persons].map(([id, since]) => ({ id, since: iso(since) })),
+    persons: personsView(ws),
     status,
     quantityStatus,
-    updatedAt: ws.updatedAt === null ? null : iso(ws.updatedAt),
+    updatedAt: ws.updatedAt === null ? null : isoOf(ws.updatedAt),
   };
 }
 
 /** `now`: the platform clock, for which local day's output to show. */
 export function lineLive(ent: EnterpriseFacts, line: LineFacts, now: number): LineLive {
-  const blind = line.staffingWorkshops.some((w) => !w.gw || !w.gw.online || !w.everReported || w.headcount === null);
+  let blind = false;
+  for (const w of line.staffingWorkshops) {
+    if (!w.gw || !w.gw.online || !w.everReported || w.headcount === null) {
+      blind = true;
+      break;
+    }
+  }
   const n = lineHeadcount(line);
   const lim = line.cfg.staffingLimit;
   return {
@@ -59,7 +93,8 @@ function scopeStatus(n: number, limit: number, anyLineOver: boolean): 'normal' |
 }
 
 function lineOver(ws: WorkshopFacts): boolean {
-  for (const [l, lim] of Object.entries(ws.cfg.lineStaffingLimits)) if (attributed(ws, l) > lim) return true;
+  const limits = ws.cfg.lineStaffingLimits;
+  for (const l in limits) if (Object.prototype.hasOwnProperty.call(limits, l) && attributed(ws, l) > limits[l]!) return true;
   return false;
 }
 

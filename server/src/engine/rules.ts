@@ -31,6 +31,22 @@ function base(
   };
 }
 
+type Rest = Pick<RuleSpec, 'twoLevel' | 'evaluate' | 'nextChange' | 'limit' | 'deps' | 'disposable'>;
+
+/**
+ * Every spec with the same fields in the same order: trackers read them on every step, and objects
+ * of one shape keep those reads fast. Built field by field, not by spreading: a spread object with
+ * fields added after it is a costly kind of object to make, and per-person specs are made while
+ * readings flow (engine.ts, dwellTracker).
+ */
+function uniform(b: Base, r: Rest): RuleSpec {
+  return {
+    key: b.key, enterpriseId: b.enterpriseId, type: b.type, reason: b.reason, subject: b.subject, domain: b.domain,
+    raiseMs: b.raiseMs, clearMs: b.clearMs, twoLevel: r.twoLevel, evaluate: r.evaluate, nextChange: r.nextChange,
+    limit: r.limit, deps: r.deps, disposable: r.disposable,
+  };
+}
+
 /** Workshop timing: the workshop's own, then its single line's, then the defaults. */
 export function workshopTiming(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId?: string): Timing {
   const lineOf = lineId ?? (ws.cfg.lines.length === 1 ? ws.cfg.lines[0] : undefined);
@@ -40,18 +56,16 @@ export function workshopTiming(defaults: Defaults, ent: EnterpriseFacts, ws: Wor
 export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
   const limit = ws.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  return {
-    ...base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: FACT_HEADCOUNT,
     twoLevel: false,
     evaluate: () => ({ low: ws.knownHeadcount > limit, high: ws.knownHeadcount > limit, value: ws.knownHeadcount }),
     limit: () => limit,
-  };
+  });
 }
 
 export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId: string, limit: number): RuleSpec {
-  return {
-    ...base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id, lineId }, ws.domain, workshopTiming(defaults, ent, ws, lineId)),
+  return uniform(base(ent.cfg.id, 'over-staffing', null, { workshopId: ws.cfg.id, lineId }, ws.domain, workshopTiming(defaults, ent, ws, lineId)), {
     deps: FACT_HEADCOUNT | FACT_BYLINE,
     twoLevel: false,
     evaluate: () => {
@@ -59,14 +73,13 @@ export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, w
       return { low: n > limit, high: n > limit, value: n };
     },
     limit: () => limit,
-  };
+  });
 }
 
 export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
   const limit = line.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  return {
-    ...base(ent.cfg.id, 'over-staffing', null, { lineId: line.cfg.id }, line.staffingDomain, resolveTiming(defaults, line.cfg)),
+  return uniform(base(ent.cfg.id, 'over-staffing', null, { lineId: line.cfg.id }, line.staffingDomain, resolveTiming(defaults, line.cfg)), {
     deps: FACT_HEADCOUNT | FACT_BYLINE,
     twoLevel: false,
     evaluate: () => {
@@ -74,15 +87,14 @@ export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: Lin
       return { low: n > limit, high: n > limit, value: n };
     },
     limit: () => limit,
-  };
+  });
 }
 
 export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
   const limit = ws.cfg.quantityLimitKg;
   if (limit === undefined) return undefined;
   const warn = ws.cfg.quantityWarnKg;
-  return {
-    ...base(ent.cfg.id, 'over-quantity', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'over-quantity', null, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: FACT_MATERIAL,
     twoLevel: warn !== undefined,
     evaluate: () => {
@@ -90,7 +102,7 @@ export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: W
       return { low: kg > (warn ?? limit), high: kg > limit, value: kg };
     },
     limit: (level) => (level === 'warning' ? (warn ?? limit) : limit),
-  };
+  });
 }
 
 /** Persons or explosive inside (last known values). */
@@ -100,8 +112,7 @@ function occupied(ws: WorkshopFacts): boolean {
 
 export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
   if (!wc.hasHours) return undefined;
-  return {
-    ...base(ent.cfg.id, 'over-time', 'outside-hours', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'over-time', 'outside-hours', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: FACT_HEADCOUNT | FACT_MATERIAL,
     twoLevel: false,
     evaluate: (t) => {
@@ -110,13 +121,12 @@ export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: Works
     },
     nextChange: (t) => wc.nextMark(t),
     limit: () => null,
-  };
+  });
 }
 
 export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
   if (wc.closed.size === 0) return undefined;
-  return {
-    ...base(ent.cfg.id, 'over-time', 'closed-day', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'over-time', 'closed-day', { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: FACT_HEADCOUNT | FACT_MATERIAL,
     twoLevel: false,
     evaluate: (t) => {
@@ -125,15 +135,14 @@ export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: Workshop
     },
     nextChange: (t) => wc.nextMark(t),
     limit: () => null,
-  };
+  });
 }
 
 export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): RuleSpec | undefined {
   const maxMin = ws.cfg.maxDwellMinutes;
   if (maxMin === undefined) return undefined;
   const maxMs = maxMin * 60_000;
-  return {
-    ...base(ent.cfg.id, 'over-time', 'dwell', { workshopId: ws.cfg.id, personId }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'over-time', 'dwell', { workshopId: ws.cfg.id, personId }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: FACT_PERSONS,
     twoLevel: false,
     evaluate: (t) => {
@@ -150,13 +159,12 @@ export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFact
     },
     limit: () => maxMin,
     disposable: () => !ws.persons.has(personId),
-  };
+  });
 }
 
 export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, which: 'headcount' | 'quantity'): RuleSpec {
   const reason = which === 'headcount' ? 'headcount-unknown' : 'quantity-unknown';
-  return {
-    ...base(ent.cfg.id, 'sensor-fault', reason, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)),
+  return uniform(base(ent.cfg.id, 'sensor-fault', reason, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws)), {
     deps: which === 'headcount' ? FACT_HEADCOUNT_FAULT : FACT_QUANTITY_FAULT,
     twoLevel: false,
     evaluate: () => {
@@ -165,15 +173,14 @@ export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: Worksh
       return { low: unknown, high: unknown, value: null };
     },
     limit: () => null,
-  };
+  });
 }
 
 export function dayProduction(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
   const cap = line.cfg.capacity;
   if (!cap) return undefined;
   const total = (t: number) => (line.day.date === ent.cal.day(t).date ? line.day.total : 0);
-  return {
-    ...base(ent.cfg.id, 'over-production', 'day', { lineId: line.cfg.id }, line.domain, resolveTiming(defaults, line.cfg)),
+  return uniform(base(ent.cfg.id, 'over-production', 'day', { lineId: line.cfg.id }, line.domain, resolveTiming(defaults, line.cfg)), {
     twoLevel: false,
     evaluate: (t) => {
       const v = total(t);
@@ -182,14 +189,13 @@ export function dayProduction(defaults: Defaults, ent: EnterpriseFacts, line: Li
     // A day's output ends at local midnight (SPEC 4: a period-bound condition).
     nextChange: (t) => (total(t) > 0 ? ent.cal.day(t).end : undefined),
     limit: () => cap.perDay,
-  };
+  });
 }
 
 export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: ProductYear, domain: ClockDomain): RuleSpec {
   const { perYear, warnAt, product } = py.licence;
   const total = (t: number) => (ent.cal.day(t).year === py.year ? py.total : 0);
-  return {
-    ...base(ent.cfg.id, 'over-production', 'year', { product }, domain, resolveTiming(defaults)),
+  return uniform(base(ent.cfg.id, 'over-production', 'year', { product }, domain, resolveTiming(defaults)), {
     twoLevel: warnAt !== undefined,
     evaluate: (t) => {
       const v = total(t);
@@ -197,12 +203,11 @@ export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: Pro
     },
     nextChange: (t) => (total(t) > 0 ? ent.cal.nextYearStart(t) : undefined),
     limit: (level) => (level === 'warning' ? (warnAt ?? perYear) : perYear),
-  };
+  });
 }
 
 export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts, product: string): RuleSpec {
-  return {
-    ...base(ent.cfg.id, 'over-production', 'unlicensed', { lineId: line.cfg.id, product }, line.domain, resolveTiming(defaults, line.cfg)),
+  return uniform(base(ent.cfg.id, 'over-production', 'unlicensed', { lineId: line.cfg.id, product }, line.domain, resolveTiming(defaults, line.cfg)), {
     twoLevel: false,
     evaluate: () => {
       const inc = line.lastIncrement.get(product) ?? 0;
@@ -210,14 +215,13 @@ export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineF
     },
     limit: () => null,
     disposable: () => (line.lastIncrement.get(product) ?? 0) === 0,
-  };
+  });
 }
 
 export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState, platform: ClockDomain): RuleSpec {
-  return {
-    ...base(ent.cfg.id, 'gateway-offline', null, { gatewayId: gw.gatewayId }, platform, resolveTiming(defaults)),
+  return uniform(base(ent.cfg.id, 'gateway-offline', null, { gatewayId: gw.gatewayId }, platform, resolveTiming(defaults)), {
     twoLevel: false,
     evaluate: () => ({ low: !gw.online, high: !gw.online, value: null }),
     limit: () => null,
-  };
+  });
 }

@@ -65,6 +65,12 @@ export type TransitionSink = {
   newId(): string;
   emit(kind: 'raised' | 'escalated' | 'cleared', at: number, alarm: ActiveAlarm): void;
   schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
+  /** `timer` cancelled and one set for `due` with its domain and callback (possibly the same object). */
+  reschedule(timer: Timer, due: number): Timer;
+  /** The tracker's persisted state changed since it was last saved (called once until `saved`). */
+  changed(tracker: Tracker): void;
+  /** The tracker's state is about to change while a save still has to copy it (`capturing`). */
+  changing(tracker: Tracker): void;
 };
 
 /** `initial`: taken before any facts reached the tracker, when it was idle and would have been so at any earlier instant. */
@@ -82,6 +88,17 @@ export type TrackerState = {
   active?: ActiveAlarm;
 };
 
+/**
+ * A state with every field present, in one order: states are read on every step and every reading,
+ * and objects of one shape keep those reads fast (absent and undefined fields mean the same here).
+ */
+function shaped(s: TrackerState): TrackerState {
+  return {
+    lastAt: s.lastAt, lowSince: s.lowSince, highSince: s.highSince, lowFalseSince: s.lowFalseSince,
+    pendingPeak: s.pendingPeak, lastValue: s.lastValue, active: s.active,
+  };
+}
+
 /** Earlier than any real instant, and unlike -Infinity it survives JSON. */
 export const NEVER = -8.64e15;
 
@@ -97,13 +114,31 @@ const max = (a: number | null | undefined, b: number | null | undefined): number
 export class Tracker {
   state: TrackerState;
   private timer: Timer | undefined;
+  /** `spec.deps`, every bit when unset; read for each tracker of each reading, so kept on this one class. */
+  readonly deps: number;
+  /** Its state changed since the engine's state was last saved (incremental saves write only these). */
+  unsaved = false;
+  /** A save in progress has yet to copy its state (RuleEngine.beginCapture). */
+  capturing = false;
+  /** The engine's round in which it was last marked as reading changed facts (engine.ts, Round). */
+  roundMark = 0;
+  /**
+   * Shared with the other trackers of its subject: raised to every instant this one moves to, so
+   * that a reading at or after it knows without looking that none of them needs rewinding.
+   */
+  horizon: { at: number } | undefined = undefined;
+  /** Its timers' callback (one per tracker, not one per timer). */
+  private readonly wake = (due: number): void => this.step(due);
+  /** Dropped by the engine (idle, subject gone); a tracker of the same key made later is another. */
+  disposed = false;
 
   constructor(
-    public spec: RuleSpec,
+    public readonly spec: RuleSpec,
     private readonly sink: TransitionSink,
     state?: TrackerState,
   ) {
-    this.state = state ?? { lastAt: NEVER, lastValue: null };
+    this.state = shaped(state ?? { lastAt: NEVER, lastValue: null });
+    this.deps = spec.deps ?? ~0;
   }
 
   get active(): ActiveAlarm | undefined {
@@ -118,21 +153,70 @@ export class Tracker {
 
   /** What a restart needs to go on exactly: the state, and the checkpoint a delayed reading may rewind to. */
   persisted(): PersistedTracker {
-    const { active, ...rest } = this.state;
-    const cp = this.checkpoint && { ...this.checkpoint, state: { ...this.checkpoint.state, active: undefined } };
-    return { ...rest, active: active && { ...active, subject: { ...active.subject } }, checkpoint: cp };
+    // Field by field (states all have one shape): a save copies tens of thousands of these at once.
+    const s = this.state;
+    const active = s.active;
+    const c = this.checkpoint;
+    const cs = c?.state;
+    const cp: TrackerCheckpoint | undefined = c && cs && {
+      state: {
+        lastAt: cs.lastAt, lowSince: cs.lowSince, highSince: cs.highSince, lowFalseSince: cs.lowFalseSince,
+        pendingPeak: cs.pendingPeak, lastValue: cs.lastValue, active: undefined,
+      },
+      peak: c.peak,
+    };
+    if (cp && c?.initial !== undefined) cp.initial = c.initial;
+    return {
+      lastAt: s.lastAt, lowSince: s.lowSince, highSince: s.highSince, lowFalseSince: s.lowFalseSince,
+      pendingPeak: s.pendingPeak, lastValue: s.lastValue,
+      active: active && { ...active, subject: { ...active.subject } },
+      checkpoint: cp,
+    };
+  }
+
+  /** Before any change to the persisted state. */
+  private touch(): void {
+    if (this.capturing) this.sink.changing(this);
+    if (this.unsaved) return;
+    this.unsaved = true;
+    this.sink.changed(this);
+  }
+
+  /**
+   * Made again for its key after the engine dropped it (engine.ts, dwellTracker: a person who comes
+   * back): exactly as a tracker just constructed for its spec, without allocating one.
+   */
+  reset(): void {
+    this.state = shaped({ lastAt: NEVER, lastValue: null });
+    this.timer = undefined;
+    this.checkpoint = undefined;
+    this.emitted = 0;
+    // Not in any save's list: the engine adds it again on its first change (touch).
+    this.unsaved = false;
+    this.capturing = false;
+    this.roundMark = 0;
+    this.horizon = undefined;
+    this.disposed = false;
   }
 
   /** Takes over a persisted or carried-over state; the active alarm object is shared with the checkpoint. */
   adopt(p: PersistedTracker | { state: TrackerState; checkpoint: TrackerCheckpoint | undefined }): void {
+    this.touch();
     if ('state' in p) {
       this.state = p.state;
       this.checkpoint = p.checkpoint;
+      this.extendHorizon();
       return;
     }
     const { checkpoint, ...state } = p;
-    this.state = state;
-    this.checkpoint = checkpoint && { ...checkpoint, state: { ...checkpoint.state, active: state.active } };
+    this.state = shaped(state);
+    this.checkpoint = checkpoint && { ...checkpoint, state: shaped({ ...checkpoint.state, active: state.active }) };
+    this.extendHorizon();
+  }
+
+  private extendHorizon(): void {
+    const h = this.horizon;
+    if (h && this.state.lastAt > h.at) h.at = this.state.lastAt;
   }
 
   /** For a new revision: the live state and checkpoint, handed over as they are. */
@@ -142,6 +226,7 @@ export class Tracker {
 
   /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
   step(t: number, facts = false): void {
+    this.touch();
     // Before its first step a tracker is idle, and so it was at any earlier instant.
     if (!this.checkpoint && t > this.state.lastAt && this.idle()) {
       const fresh = this.state.lastAt === NEVER;
@@ -152,16 +237,19 @@ export class Tracker {
     this.stepAt(t);
     this.reschedule(this.state.lastAt);
     if (facts || this.emitted !== before) this.saveCheckpoint();
+    this.extendHorizon();
   }
 
   /** Takes up its place at `t` (built, restored or reconfigured): its first checkpoint, and its next wake. */
   start(t: number): void {
+    this.touch();
     if (!this.checkpoint) {
       const fresh = this.idle() && this.state.lastAt === NEVER;
       if (this.idle() && t > this.state.lastAt) this.state.lastAt = t;
       this.saveCheckpoint(fresh);
     }
     this.reschedule(Math.max(this.state.lastAt, t));
+    this.extendHorizon();
   }
 
   /**
@@ -174,15 +262,16 @@ export class Tracker {
   rewind(t: number): void {
     const cp = this.checkpoint;
     if (t >= this.state.lastAt || !cp) return;
+    this.touch();
     if (t < cp.state.lastAt) {
       // Before any facts the tracker was idle at every instant: it can start over at `t`.
       if (!cp.initial) return;
-      this.state = { ...cp.state, lastAt: t, active: undefined };
+      this.state = shaped({ ...cp.state, lastAt: t, active: undefined });
       this.reschedule(t);
       return;
     }
     const active = this.state.active;
-    this.state = { ...cp.state, active };
+    this.state = shaped({ ...cp.state, active });
     if (active) active.peak = cp.peak;
     for (;;) {
       const w = this.nextWake(this.state.lastAt);
@@ -195,8 +284,27 @@ export class Tracker {
   private emitted = 0;
 
   private saveCheckpoint(initial = false): void {
-    const { active, ...rest } = this.state;
-    this.checkpoint = { state: { ...rest, active }, peak: active?.peak ?? null, ...(initial ? { initial } : {}) };
+    const s = this.state;
+    const peak = s.active?.peak ?? null;
+    const cp = this.checkpoint;
+    if (!cp) {
+      this.checkpoint = initial ? { state: shaped(s), peak, initial } : { state: shaped(s), peak };
+      return;
+    }
+    // Overwritten in place (a checkpoint is this tracker's alone; `persisted` copies it): one is
+    // taken with every reading that changes the tracker's facts, and new ones would all outlive a
+    // young-generation collection.
+    const c = cp.state;
+    c.lastAt = s.lastAt;
+    c.lowSince = s.lowSince;
+    c.highSince = s.highSince;
+    c.lowFalseSince = s.lowFalseSince;
+    c.pendingPeak = s.pendingPeak;
+    c.lastValue = s.lastValue;
+    c.active = s.active;
+    cp.peak = peak;
+    if (initial) cp.initial = true;
+    else if (cp.initial !== undefined) delete cp.initial;
   }
 
   private stepAt(t: number): void {
@@ -291,6 +399,7 @@ export class Tracker {
     const s = this.state;
     const a = s.active;
     if (!a) return;
+    this.touch();
     a.clearedAt = Math.max(at, a.raisedAt);
     a.clearReason = reason;
     s.active = undefined;
@@ -313,9 +422,13 @@ export class Tracker {
 
   reschedule(t: number): void {
     const due = this.nextWake(t);
-    if (this.timer && !this.timer.cancelled && this.timer.due === due) return;
-    this.cancel();
-    if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, (d) => this.step(d));
+    const timer = this.timer;
+    if (timer && !timer.cancelled && timer.due === due) return;
+    if (timer && due !== undefined) this.timer = this.sink.reschedule(timer, due);
+    else {
+      this.cancel();
+      if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, this.wake);
+    }
   }
 
   cancel(): void {

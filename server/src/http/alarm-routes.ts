@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AlarmEventKind, AlarmLevel, AlarmRecord, AlarmType, Id, iso, parseRfc3339, type SiteConfig } from '@hazwatch/protocols';
+import { AlarmEventKind, AlarmLevel, AlarmRecord, AlarmStatistics, AlarmType, Id, iso, parseRfc3339, type SiteConfig } from '@hazwatch/protocols';
 import { scopeOf, type Actor } from '../alarms/actor.ts';
 import { ledgerLine } from '../alarms/chain.ts';
 import { CSV_HEADER, csvRow } from '../alarms/csv.ts';
@@ -138,27 +138,6 @@ const AlarmDetail = z.strictObject({
   deliveries: z.array(DeliveryView),
   evidence: z.strictObject({ from: z.string(), to: z.string(), readings: z.array(ReadingView) }),
 });
-const Durations = z.strictObject({
-  count: z.number().int(),
-  meanSeconds: z.number().nullable(),
-  medianSeconds: z.number().nullable(),
-  p90Seconds: z.number().nullable(),
-  maxSeconds: z.number().nullable(),
-});
-const Counts = z.record(z.string(), z.number());
-const StatsView = z.strictObject({
-  from: z.string().nullable(),
-  to: z.string().nullable(),
-  total: z.number().int(),
-  byType: Counts,
-  byEnterprise: Counts,
-  byDay: Counts,
-  byLevel: Counts,
-  timeToAcknowledge: Durations,
-  timeToClose: Durations,
-  closed: z.number().int(),
-  unverifiableMinutes: z.strictObject({ total: z.number(), byEnterprise: Counts }),
-});
 
 const NotificationStats = z.strictObject({
   deliveries: z.strictObject({ pending: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
@@ -264,7 +243,7 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return reply.send(Readable.from(rows()));
   });
 
-  app.get('/api/v1/alarms/stats', { config: { auth: 'stats:read' }, schema: { response: { 200: jsonSchema(StatsView), ...errors } } }, async (req, reply) => {
+  app.get('/api/v1/alarms/stats', { config: { auth: 'stats:read' }, schema: { response: { 200: jsonSchema(AlarmStatistics), ...errors } } }, async (req, reply) => {
     const q = StatsQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const enterpriseIds = enterprisesFor(req, q.data);

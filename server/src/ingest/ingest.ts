@@ -1,7 +1,7 @@
 import { parseTopic, topics } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { EngineInput } from '../engine/index.ts';
-import type { TelemetryStore } from '../storage/telemetry-store.ts';
+import type { BatchWrite, TelemetryStore, WriteResult } from '../storage/telemetry-store.ts';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
 import type { Bindings } from './bindings.ts';
 import type { DeadLetterStore } from './dead-letters.ts';
@@ -12,8 +12,8 @@ import { checkStatus, checkTelemetry, decodeJson, type Rejection } from './valid
 export type IngestDeps = {
   bindings: Bindings;
   store: TelemetryStore;
-  /** Feeds the rule engine; resolves once the engine's output is persisted. */
-  apply: (input: EngineInput) => Promise<void>;
+  /** Feeds the rule engine, in the order given; resolves once the engine's output is persisted. */
+  apply: (inputs: readonly EngineInput[]) => Promise<void>;
   stats: IngestStats;
   log: Logger;
   now?: () => number;
@@ -41,20 +41,42 @@ export class StoreFailure extends Error {
   }
 }
 
+export type IngestMessage = { topic: string; payload: Uint8Array };
+
+/** What became of one message of a group: `null` handled (acknowledge it), or why it must not be acknowledged. */
+export type IngestOutcome = StoreFailure | null;
+
+export type Ingest = {
+  /**
+   * Messages that arrived together, in arrival order, handled as one group: each validated alone (bad
+   * input is refused alone), the telemetry written in one durable transaction, then every accepted
+   * input applied to the engine in arrival order and its alarm transitions persisted together. Resolves
+   * with one outcome per message; a message may be acknowledged only when its outcome is `null`.
+   */
+  group(messages: readonly IngestMessage[]): Promise<IngestOutcome[]>;
+  /** One message (a group of one); throws StoreFailure when it must not be acknowledged. */
+  one(topic: string, payload: Uint8Array): Promise<void>;
+};
+
+/** A message that passed validation, in arrival order: what the engine gets, and the batch to store first. */
+type Accepted = { index: number; input: EngineInput; write?: BatchWrite };
+
 /**
- * One MQTT message in, applied at most once: the one ingest path of both broker set-ups (the embedded
- * broker calls it before its PUBACK, the platform client before its PUBACK to an external broker).
- * Bad input is counted, logged (rate limited, with a sample), kept as a dead letter and dropped; it
- * never throws. Only a failed durable write throws (StoreFailure), so the message stays
- * unacknowledged and the broker delivers it again.
+ * MQTT messages in, each applied at most once: the one ingest path of both broker set-ups (the embedded
+ * broker hands over groups before their PUBACKs, the platform client single messages before its PUBACK
+ * to an external broker). Bad input is counted, logged (rate limited, with a sample), kept as a dead
+ * letter and dropped: it is handled, never a failure. Only a batch that could not be made durable is
+ * a failure (StoreFailure), so it stays unacknowledged and the broker delivers it again.
  */
-export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Array) => Promise<void> {
+export function createIngest(deps: IngestDeps): Ingest {
   const now = deps.now ?? Date.now;
   const warn = rateLimitedWarn(deps.log);
+  const metrics = deps.metrics;
+  const stats = deps.stats;
 
   const refuse = (topic: string, payload: Uint8Array, r: Rejection) => {
-    deps.stats.reject(r.reason);
-    deps.metrics?.reject(r.reason);
+    stats.reject(r.reason);
+    metrics?.reject(r.reason);
     deps.onReject?.(topic, r);
     const sample = Buffer.from(payload.subarray(0, 200)).toString('utf8');
     warn(r.reason, { reason: r.reason, topic, detail: r.detail, sample, bytes: payload.byteLength }, `rejected message: ${r.reason}`);
@@ -66,56 +88,126 @@ export function createIngest(deps: IngestDeps): (topic: string, payload: Uint8Ar
     }
   };
 
-  return async function ingest(topic, payload) {
+  /** Validates one message: what to apply (and store), or undefined when it was refused or ignored. */
+  const accept = (index: number, topic: string, payload: Uint8Array): Accepted | undefined => {
     const parsedTopic = parseTopic(topic);
     if (!parsedTopic || parsedTopic.kind === 'alarm' || parsedTopic.kind === 'config') {
-      return refuse(topic, payload, { ok: false, reason: 'bad-topic', detail: `not a hazwatch v1 telemetry or status topic: ${topic}` });
+      refuse(topic, payload, { ok: false, reason: 'bad-topic', detail: `not a hazwatch v1 telemetry or status topic: ${topic}` });
+      return undefined;
     }
     // A retained status cleared by an empty message is not a statement about the gateway.
     if (parsedTopic.kind === 'status' && payload.byteLength === 0) {
-      deps.stats.ignored++;
-      return;
+      stats.ignored++;
+      return undefined;
     }
     const decoded = decodeJson(payload);
-    if (!decoded.ok) return refuse(topic, payload, decoded);
+    if (!decoded.ok) {
+      refuse(topic, payload, decoded);
+      return undefined;
+    }
     const at = now();
     const { enterpriseId, gatewayId } = parsedTopic;
-
     if (parsedTopic.kind === 'status') {
       const checked = checkStatus(parsedTopic, decoded.value, deps.bindings);
-      if (!checked.ok) return refuse(topic, payload, checked);
-      deps.stats.statusAccepted++;
-      deps.metrics?.statuses.inc();
-      await deps.apply({ kind: 'status', at, enterpriseId, gatewayId, status: checked.status });
-      return;
+      if (!checked.ok) {
+        refuse(topic, payload, checked);
+        return undefined;
+      }
+      stats.statusAccepted++;
+      metrics?.statuses.inc();
+      return { index, input: { kind: 'status', at, enterpriseId, gatewayId, status: checked.status } };
+    }
+    const checked = checkTelemetry(parsedTopic, decoded.value, deps.bindings, at);
+    if (!checked.ok) {
+      refuse(topic, payload, checked);
+      return undefined;
+    }
+    const { batch } = checked;
+    return {
+      index,
+      input: { kind: 'telemetry', at, enterpriseId, gatewayId, batch },
+      write: { meta: { enterpriseId, gatewayId, seq: batch.seq, sentAt: batch.sentAt, receivedAt: at }, readings: batch.readings },
+    };
+  };
+
+  const group = async (messages: readonly IngestMessage[]): Promise<IngestOutcome[]> => {
+    const outcomes: IngestOutcome[] = new Array<IngestOutcome>(messages.length).fill(null);
+    const accepted: Accepted[] = [];
+    const writes: BatchWrite[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const a = accept(i, messages[i]!.topic, messages[i]!.payload);
+      if (!a) continue;
+      accepted.push(a);
+      if (a.write) writes.push(a.write);
     }
 
-    const checked = checkTelemetry(parsedTopic, decoded.value, deps.bindings, at);
-    if (!checked.ok) return refuse(topic, payload, checked);
-    const { batch } = checked;
-    let result: 'stored' | 'duplicate';
-    const started = performance.now();
-    try {
-      result = await deps.store.write({ enterpriseId, gatewayId, seq: batch.seq, sentAt: batch.sentAt, receivedAt: at }, batch.readings);
-      deps.metrics?.writeSeconds.observe((performance.now() - started) / 1000);
-    } catch (err) {
-      deps.stats.storeFailures++;
-      deps.metrics?.storeFailures.inc();
-      deps.log.error({ err, topic, seq: batch.seq }, 'telemetry store write failed; batch left for redelivery');
-      throw new StoreFailure(err);
+    let results: WriteResult[] = [];
+    if (writes.length > 0) {
+      const started = performance.now();
+      try {
+        results = await deps.store.writeMany(writes);
+      } catch (err) {
+        // Nothing of the group's telemetry is durable: none of it is acknowledged.
+        results = writes.map(() => err as Error);
+      }
+      // Every batch of the group waited this long for its durable write.
+      const seconds = (performance.now() - started) / 1000;
+      if (metrics) for (const r of results) if (!(r instanceof Error)) metrics.writeSeconds.observe(seconds);
     }
-    if (result === 'duplicate') {
-      deps.stats.duplicates++;
-      deps.metrics?.duplicates.inc();
-      deps.metrics?.batches.inc({ result: 'duplicate' });
-      deps.log.debug({ enterpriseId, gatewayId, seq: batch.seq }, 'duplicate batch ignored');
-      return;
+
+    // In arrival order: statuses, and telemetry that is now stored for the first time.
+    const inputs: EngineInput[] = [];
+    let stored = 0;
+    let readings = 0;
+    let duplicates = 0;
+    let failed = 0;
+    let failure: Error | undefined;
+    let w = 0;
+    for (const a of accepted) {
+      if (a.write) {
+        const r = results[w++]!;
+        if (r instanceof Error) {
+          outcomes[a.index] = new StoreFailure(r);
+          failed++;
+          failure ??= r;
+          continue;
+        }
+        if (r === 'duplicate') {
+          duplicates++;
+          deps.log.debug({ enterpriseId: a.write.meta.enterpriseId, gatewayId: a.write.meta.gatewayId, seq: a.write.meta.seq }, 'duplicate batch ignored');
+          continue;
+        }
+        stored++;
+        readings += a.write.readings.length;
+        stats.lastAcceptedAt = a.input.at;
+      }
+      inputs.push(a.input);
     }
-    deps.stats.batchesAccepted++;
-    deps.stats.readingsAccepted += batch.readings.length;
-    deps.metrics?.batches.inc({ result: 'stored' });
-    deps.metrics?.readings.inc(batch.readings.length);
-    deps.stats.lastAcceptedAt = at;
-    await deps.apply({ kind: 'telemetry', at, enterpriseId, gatewayId, batch });
+    if (failed > 0) {
+      stats.storeFailures += failed;
+      metrics?.storeFailures.inc(failed);
+      deps.log.error({ err: failure, batches: failed }, 'telemetry store write failed; batches left for redelivery');
+    }
+    if (duplicates > 0) {
+      stats.duplicates += duplicates;
+      metrics?.duplicates.inc(duplicates);
+      metrics?.batches.inc({ result: 'duplicate' }, duplicates);
+    }
+    if (stored > 0) {
+      stats.batchesAccepted += stored;
+      stats.readingsAccepted += readings;
+      metrics?.batches.inc({ result: 'stored' }, stored);
+      metrics?.readings.inc(readings);
+    }
+    if (inputs.length > 0) await deps.apply(inputs);
+    return outcomes;
+  };
+
+  return {
+    group,
+    one: async (topic, payload) => {
+      const [outcome] = await group([{ topic, payload }]);
+      if (outcome) throw outcome;
+    },
   };
 }

@@ -14,7 +14,7 @@ export class IngestMetrics {
   readonly duplicates: Counter;
   readonly statuses: Counter;
   readonly storeFailures: Counter;
-  /** Seconds from receipt to the durable write of one batch (what the PUBACK waits for). */
+  /** Seconds the durable write of a batch took: that of its whole group (what the PUBACK waits for). */
   readonly writeSeconds: Histogram;
   /** Seconds per request to a remote database (InfluxDB), by outcome. */
   readonly remoteWriteSeconds: Histogram<'result'>;
@@ -31,7 +31,7 @@ export class IngestMetrics {
     this.storeFailures = new Counter({ name: 'hazwatch_ingest_store_failures_total', help: 'Valid batches that could not be made durable (left unacknowledged)', registers });
     this.writeSeconds = new Histogram({
       name: 'hazwatch_store_write_seconds',
-      help: 'Durable write of one batch (telemetry store or spool), seconds',
+      help: 'Durable write of a batch (telemetry store or spool), seconds; batches written together in one transaction each count its time',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });

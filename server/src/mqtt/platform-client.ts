@@ -57,6 +57,8 @@ export type PlatformClientOptions = {
   onMessage: (topic: string, payload: Buffer) => Promise<void>;
   log: Logger;
   connectTimeoutMs?: number;
+  /** Told of each connection made (true) and lost (false), first connection included (will-grace.ts). */
+  onLink?: (up: boolean) => void;
 };
 
 function refusal(err: Error & { code?: string | number }): string | undefined {
@@ -108,6 +110,8 @@ export async function connectPlatformClient(opts: PlatformClientOptions): Promis
   client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
   client.on('offline', () => log.warn({ url: opts.url }, 'MQTT broker unreachable; retrying'));
   client.on('reconnect', () => log.debug('MQTT reconnecting'));
+  client.on('connect', () => opts.onLink?.(true));
+  client.on('close', () => opts.onLink?.(false));
 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -97,11 +97,18 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     });
   });
 
-  const to = (enterpriseId: string) => io.to([ALL, room(enterpriseId)]);
+  // socket.io encodes a broadcast before it looks for receivers; with every workshop changing every
+  // second that is one JSON encoding per reading for nobody while no dashboard watches. The adapter
+  // drops a room when its last socket leaves, so a room present is a room with someone in it.
+  const rooms = io.of('/').adapter.rooms;
+  const to = (enterpriseId: string) => {
+    const r = room(enterpriseId);
+    return rooms.has(ALL) || rooms.has(r) ? io.to([ALL, r]) : undefined;
+  };
   const off = [
-    deps.bus.on('workshop', (w) => to(w.enterpriseId).emit('workshop', w)),
-    deps.bus.on('line', (l) => to(l.enterpriseId).emit('line', l)),
-    deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId).emit('alarm', e)),
+    deps.bus.on('workshop', (w) => to(w.enterpriseId)?.emit('workshop', w)),
+    deps.bus.on('line', (l) => to(l.enterpriseId)?.emit('line', l)),
+    deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId)?.emit('alarm', e)),
   ];
   const heartbeat = setInterval(() => io.emit('heartbeat', { at: new Date().toISOString() }), deps.heartbeatMs ?? 2000);
   heartbeat.unref();

@@ -1,8 +1,10 @@
 import { alarmKey, iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
-import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
+import { RuleEngine, type EngineCapture, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
-import type { AlarmStore } from '../storage/alarm-store.ts';
+import type { AlarmStore, EngineStateDelta, SavedEngineState } from '../storage/alarm-store.ts';
+import { jsonInSteps } from '../util/json-in-steps.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
 
 export type RulesDeps = {
@@ -20,6 +22,9 @@ export type RulesDeps = {
   /** How often the engine state is saved while inputs flow (ms); always with alarm transitions and at stop. */
   saveEveryMs?: number;
 };
+
+/** Items (trackers, facts) a periodic save copies per event-loop turn: about a millisecond's work. */
+const CAPTURE_SLICE_ITEMS = 1000;
 
 /**
  * Owns the live RuleEngine: feeds it inputs at platform time, drives its timers with one setTimeout
@@ -39,6 +44,12 @@ export class RulesService {
   private timer: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private unsaved = false;
+  // Incremental saves (see `capture`): deltas written since the last full snapshot, to bound them.
+  private deltaBytes = 0;
+  private deltaRows = 0;
+  private fullBytes = 0;
+  /** A save failed: what it held is no longer tracked as changed, so only a full snapshot is exact. */
+  private fullNext = false;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private pendingResume: EngineOutput[] = [];
@@ -95,6 +106,56 @@ export class RulesService {
     return this.run(() => this.engine.apply(input), input.kind);
   }
 
+  /**
+   * Applies inputs that arrived together (an ingest group), in order, each exactly as `apply` would;
+   * their outputs are persisted as one (one alarm-store transaction for all their transitions) and
+   * announced in order. A live view changed by several of them is announced once, as it is after the
+   * last: dashboards show state, and the group is one moment to them.
+   */
+  applyMany(inputs: readonly EngineInput[]): Promise<void> {
+    if (inputs.length === 1) return this.apply(inputs[0]!);
+    const merged: EngineOutput = { transitions: [], workshops: [], lines: [] };
+    const workshops = new Map<string, WorkshopLive>();
+    const lines = new Map<string, LineLive>();
+    let any = false;
+    for (const input of inputs) {
+      let out: EngineOutput;
+      try {
+        out = this.engine.apply(input);
+      } catch (err) {
+        this.errors++;
+        this.warn(`engine-${input.kind}`, { err }, `rule engine failed on ${input.kind}`);
+        continue;
+      }
+      any = true;
+      for (const t of out.transitions) merged.transitions.push(t);
+      // Re-inserted so that each view keeps the place of its last change.
+      for (const w of out.workshops) {
+        const key = `${w.enterpriseId}/${w.workshopId}`;
+        workshops.delete(key);
+        workshops.set(key, w);
+      }
+      for (const l of out.lines) {
+        const key = `${l.enterpriseId}/${l.lineId}`;
+        lines.delete(key);
+        lines.set(key, l);
+      }
+    }
+    this.arm();
+    if (!any) return this.chain;
+    merged.workshops = [...workshops.values()];
+    merged.lines = [...lines.values()];
+    return this.enqueue(merged);
+  }
+
+  /**
+   * The platform's connection to an external broker was lost (`up` false) or is back: gateway silence
+   * meanwhile is the platform's, not the gateways' (RuleEngine.platformLink).
+   */
+  platformLink(up: boolean): Promise<void> {
+    return this.run(() => this.engine.platformLink(up, this.now()), up ? 'link-up' : 'link-down');
+  }
+
   workshops(): WorkshopLive[] {
     return this.guard(() => this.engine.workshops(), []);
   }
@@ -113,7 +174,7 @@ export class RulesService {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.saveTimer);
-    const state = this.capture();
+    const state = this.capture(true);
     if (state) this.chain = this.chain.then(() => this.deps.alarms.saveEngineState(state)).catch((err: unknown) => this.deps.log.error({ err }, 'saving the rule engine state failed'));
     await this.chain;
   }
@@ -151,6 +212,7 @@ export class RulesService {
   private captureTrackers(out: EngineOutput) {
     try {
       const keys = new Set(out.transitions.map((t) => alarmKey(t.alarm)));
+      this.deltaRows++;
       return { revision: this.revisionNow, savedAt: iso(this.now()), trackers: this.engine.trackerStates(keys) };
     } catch (err) {
       this.errors++;
@@ -159,9 +221,21 @@ export class RulesService {
     }
   }
 
-  private capture() {
+  /**
+   * The engine state to save: everything (`full`: at a new revision, at stop), else what changed since
+   * the last capture, laid over what was saved before. Deltas are bounded: once those written since
+   * the last full snapshot outweigh it twice (or grow many), the next periodic save is full again.
+   */
+  private capture(full = true): SavedEngineState | EngineStateDelta | undefined {
     try {
-      return { revision: this.revisionNow, savedAt: iso(this.now()), snapshot: this.engine.snapshot() };
+      const whole = full || this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000;
+      const c = this.engine.capture(whole);
+      const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
+      if (!('snapshot' in c)) return { ...at, ...c.delta };
+      this.fullNext = false;
+      this.deltaBytes = 0;
+      this.deltaRows = 0;
+      return { ...at, snapshot: c.snapshot };
     } catch (err) {
       this.errors++;
       this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
@@ -175,12 +249,43 @@ export class RulesService {
       this.saveTimer = undefined;
       if (!this.unsaved || this.stopped) return;
       this.unsaved = false;
-      const state = this.capture();
-      if (!state) return;
+      let cap: EngineCapture;
+      try {
+        cap = this.engine.beginCapture(this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000);
+      } catch (err) {
+        this.errors++;
+        this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
+        return;
+      }
+      const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
+      // Taken now, in engine order, but copied a slice at a time while inputs go on (the engine copies
+      // first whatever is about to change), then serialized in slices, and written when the outputs
+      // queued before it are: no event-loop turn holds more than a slice of a province's state.
+      const ready = (async () => {
+        while (!cap.step(CAPTURE_SLICE_ITEMS)) await nextTurn();
+        const c = cap.result();
+        const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot } : { ...at, ...c.delta };
+        return { state, text: await jsonInSteps('snapshot' in c ? c.snapshot : c.delta) };
+      })().then(
+        (r) => r,
+        (err: unknown) => ({ err }),
+      );
       this.chain = this.chain.then(async () => {
         try {
-          await this.deps.alarms.saveEngineState(state);
+          const r = await ready;
+          if ('err' in r) throw r.err;
+          await this.deps.alarms.saveEngineState({ ...r.state, json: r.text });
+          if ('snapshot' in r.state) {
+            this.fullNext = false;
+            this.fullBytes = r.text.length;
+            this.deltaBytes = 0;
+            this.deltaRows = 0;
+          } else {
+            this.deltaBytes += r.text.length;
+            this.deltaRows++;
+          }
         } catch (err) {
+          this.fullNext = true;
           this.deps.log.error({ err }, 'saving the rule engine state failed');
         }
       });
@@ -198,6 +303,8 @@ export class RulesService {
     } catch (err) {
       // Still announce: an operator must see an alarm even when the store is failing.
       this.deps.log.error({ err, count: events.length }, 'alarm store append failed');
+      // The state it carried is no longer tracked as changed: only a full snapshot restores exactly.
+      if (state) this.fullNext = true;
     }
     for (const e of announced) this.deps.bus.emit('alarm', e);
     for (const w of out.workshops) this.deps.bus.emit('workshop', w);

@@ -1,17 +1,23 @@
 import type { AlarmEventKind, AlarmLevel, AlarmRecord, AlarmType } from '@hazwatch/protocols';
-import type { EngineSnapshot, PersistedTracker } from '../engine/index.ts';
+import type { EngineDelta, EngineSnapshot } from '../engine/index.ts';
 import type { ChainedEvent } from '../alarms/chain.ts';
 import type { Outbox } from '../alarms/outbox.ts';
 
-/** The rule engine's state as saved, with the configuration revision it was running. */
-export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot };
+/**
+ * The rule engine's state as saved, with the configuration revision it was running. `json`: the
+ * snapshot already serialized by the caller (in steps, so a province's snapshot does not hold up
+ * the event loop); it must be `JSON.stringify(snapshot)`.
+ */
+export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot; json?: string };
 
 /**
- * The trackers an alarm transition changed (`null`: the tracker is gone), written with the transition
- * instead of the whole snapshot, which is saved every few seconds: a province's snapshot is too big
- * to write with every alarm. Loading lays these over the last full snapshot.
+ * What changed in the engine's state since the last save, laid over the last full snapshot when
+ * loading, in the order written: the trackers an alarm transition changed (`null`: the tracker is
+ * gone), written with the transition, and every few seconds all that changed (facts, trackers,
+ * clock). A province's snapshot is too big to write that often. `json`: as for a full snapshot,
+ * the delta (without `revision` and `savedAt`) already serialized.
  */
-export type EngineStateDelta = { revision: number; savedAt: string; trackers: Record<string, PersistedTracker | null> };
+export type EngineStateDelta = { revision: number; savedAt: string; json?: string } & EngineDelta;
 
 /**
  * Which alarms a list names. `active`: not yet cleared; `cleared`: cleared, not closed; `unclosed`:
@@ -89,7 +95,7 @@ export interface AlarmStore {
   setHooks(hooks: { onAppend?: AppendHook; onCommit?: CommitHook }): void;
   /** The notification outbox, in the same database (reads and the notifier's own writes). */
   readonly outbox: Outbox;
-  saveEngineState(state: SavedEngineState): Promise<void>;
+  saveEngineState(state: SavedEngineState | EngineStateDelta): Promise<void>;
   loadEngineState(): Promise<SavedEngineState | undefined>;
   list(q: AlarmListQuery): Promise<AlarmRecord[]>;
   get(id: string): Promise<AlarmRecord | undefined>;

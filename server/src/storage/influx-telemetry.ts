@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { describeError, InfluxHttp, isPermanentWriteError, quoteIdent, quoteString, type InfluxTarget } from './influx-http.ts';
 import { FIELD, fromSeries, MEASUREMENT, toLineProtocol } from './influx-layout.ts';
 import { TelemetrySpool } from './spool.ts';
-import type { AggregateBucket, AggregateQuery, BatchMeta, ReadingQuery, StoreHealth, StoredReading, TelemetryStore } from './telemetry-store.ts';
+import type { AggregateBucket, AggregateQuery, BatchMeta, BatchWrite, ReadingQuery, StoreHealth, StoredReading, TelemetryStore, WriteResult } from './telemetry-store.ts';
 
 export type InfluxTelemetryOptions = {
   target: InfluxTarget;
@@ -75,6 +75,13 @@ export class InfluxTelemetryStore implements TelemetryStore {
     if (this.now() - this.lastPrune > 3_600_000) this.prune();
     if (fresh) this.wakeOnData?.();
     return fresh ? 'stored' : 'duplicate';
+  }
+
+  async writeMany(batches: readonly BatchWrite[]): Promise<WriteResult[]> {
+    const added = this.spool.addMany(batches.map(({ meta, readings }) => ({ meta, ...toLineProtocol(meta, readings) })));
+    if (this.now() - this.lastPrune > 3_600_000) this.prune();
+    if (added.includes(true)) this.wakeOnData?.();
+    return added.map((a) => (a === true ? 'stored' : a === false ? 'duplicate' : a));
   }
 
   async query(q: ReadingQuery): Promise<StoredReading[]> {

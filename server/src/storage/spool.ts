@@ -38,6 +38,9 @@ export class SpoolFullError extends Error {
 
 export type SpoolEntry = { id: number; receivedAt: number; points: number; body: string };
 
+/** One batch for `addMany`: its id and its line protocol. */
+export type SpoolAdd = { meta: BatchMeta; body: string; points: number };
+
 /**
  * The durable outbox in front of InfluxDB (`influx-spool.sqlite`, WAL, synchronous FULL) and the dedupe
  * window of batch ids. `add` records the batch id and its line protocol in one transaction: once it
@@ -47,7 +50,7 @@ export type SpoolEntry = { id: number; receivedAt: number; points: number; body:
 export class TelemetrySpool {
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly addTx: (meta: BatchMeta, body: string, points: number) => boolean;
+  private readonly addTx: (entries: readonly SpoolAdd[]) => { results: (boolean | SpoolFullError)[]; added: number };
   private readonly peekStmt: Database.Statement;
   private readonly removeStmt: Database.Statement;
   private readonly oldestStmt: Database.Statement;
@@ -61,13 +64,29 @@ export class TelemetrySpool {
     migrate(this.db, SCHEMA);
     this.count = (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
     const mark = this.db.prepare('INSERT OR IGNORE INTO batches (enterprise_id, gateway_id, seq, received_at) VALUES (?, ?, ?, ?)');
+    const seen = this.db.prepare('SELECT 1 FROM batches WHERE enterprise_id = ? AND gateway_id = ? AND seq = ?').pluck();
     const insert = this.db.prepare('INSERT INTO outbox (received_at, points, body) VALUES (?, ?, ?)');
-    this.addTx = this.db.transaction((meta: BatchMeta, body: string, points: number) => {
-      if (mark.run(meta.enterpriseId, meta.gatewayId, meta.seq, meta.receivedAt).changes === 0) return false;
-      // Throwing rolls the mark back too: a refused batch is not remembered as seen.
-      if (this.count >= opts.capacity) throw new SpoolFullError(opts.capacity);
-      insert.run(meta.receivedAt, points, body);
-      return true;
+    // A group in one transaction (one sync). Each batch as if added alone, in order: a known id is a
+    // duplicate (even when full), a new one is refused when the spool is full — without its mark, so
+    // it is not remembered as seen — and the others are unaffected.
+    this.addTx = this.db.transaction((entries: readonly SpoolAdd[]) => {
+      const results: (boolean | SpoolFullError)[] = new Array(entries.length);
+      let added = 0;
+      for (let i = 0; i < entries.length; i++) {
+        const { meta, body, points } = entries[i]!;
+        if (this.count + added >= opts.capacity) {
+          results[i] = seen.get(meta.enterpriseId, meta.gatewayId, meta.seq) === undefined ? new SpoolFullError(opts.capacity) : false;
+          continue;
+        }
+        if (mark.run(meta.enterpriseId, meta.gatewayId, meta.seq, meta.receivedAt).changes === 0) {
+          results[i] = false;
+          continue;
+        }
+        insert.run(meta.receivedAt, points, body);
+        added++;
+        results[i] = true;
+      }
+      return { results, added };
     });
     this.peekStmt = this.db.prepare('SELECT id, received_at AS receivedAt, points, body FROM outbox ORDER BY id LIMIT ?');
     this.removeStmt = this.db.prepare('DELETE FROM outbox WHERE id <= ?');
@@ -83,9 +102,19 @@ export class TelemetrySpool {
 
   /** `false`: the batch id is already known (a redelivery). Throws SpoolFullError when full. */
   add(meta: BatchMeta, body: string, points: number): boolean {
-    const fresh = this.addTx(meta, body, points);
-    if (fresh) this.count++;
-    return fresh;
+    const [result] = this.addMany([{ meta, body, points }]);
+    if (result instanceof SpoolFullError) throw result;
+    return result!;
+  }
+
+  /**
+   * Several batches in one transaction, in order: per batch `true` (spooled), `false` (already known)
+   * or a SpoolFullError (refused alone). Throws, with nothing added, when the transaction fails.
+   */
+  addMany(entries: readonly SpoolAdd[]): (boolean | SpoolFullError)[] {
+    const { results, added } = this.addTx(entries);
+    this.count += added;
+    return results;
   }
 
   /** The oldest entries, up to `maxPoints` points in all (at least one entry). */

@@ -4,6 +4,7 @@ import { iso, type AlarmRecord } from '@hazwatch/protocols';
 import { GENESIS, LEDGER_VERSION, eventHash, type ChainedEvent } from '../alarms/chain.ts';
 import { OUTBOX_SCHEMA, Outbox } from '../alarms/outbox.ts';
 import { migrate, openSqlite } from './sqlite.ts';
+import { applyDelta, type EngineDelta } from '../engine/index.ts';
 import type { AlarmListQuery, AlarmStore, AppendHook, CommitHook, EngineStateDelta, EventDraft, LedgerEvent, LedgerTx, SavedEngineState } from './alarm-store.ts';
 
 const SCHEMA = [
@@ -65,10 +66,17 @@ const SCHEMA = [
    CREATE TRIGGER alarms_no_delete BEFORE DELETE ON alarms
      BEGIN SELECT RAISE(ABORT, 'alarm records are never deleted'); END;`,
   OUTBOX_SCHEMA,
-  // Tracker states changed by alarm transitions since the last full engine snapshot.
+  // Tracker states changed by alarm transitions since the last full engine snapshot (written by
+  // earlier versions; now every change goes to engine_deltas below).
   `CREATE TABLE engine_trackers (
      key   TEXT PRIMARY KEY,
      state TEXT NOT NULL
+   );`,
+  // Every change to the engine state since its last full snapshot, laid over it in `seq` order (the
+  // tracker table above holds those of earlier versions, laid over first).
+  `CREATE TABLE engine_deltas (
+     seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+     delta TEXT NOT NULL
    );`,
 ];
 /** Steps before the append-only triggers: events written by earlier versions get their hashes here. */
@@ -159,17 +167,19 @@ export class SqliteAlarmStore implements AlarmStore {
     return this.transact(() => fn(this.tx)).result;
   }
 
-  async saveEngineState(state: SavedEngineState): Promise<void> {
+  async saveEngineState(state: SavedEngineState | EngineStateDelta): Promise<void> {
     this.db.transaction(() => this.saveStateSync(state))();
   }
 
-  /** A full snapshot replaces the tracker deltas laid over the last one; a delta adds to them. */
+  /** A full snapshot replaces the deltas laid over the last one; a delta is added after them. */
   private saveStateSync(state: SavedEngineState | EngineStateDelta): void {
     if ('snapshot' in state) {
-      this.st.saveState.run(state.revision, state.savedAt, JSON.stringify(state.snapshot));
+      this.st.saveState.run(state.revision, state.savedAt, state.json ?? JSON.stringify(state.snapshot));
       this.st.clearTrackers.run();
+      this.st.clearDeltas.run();
     } else {
-      for (const [key, t] of Object.entries(state.trackers)) this.st.saveTracker.run(key, JSON.stringify(t));
+      // Stored without its revision and time (those of the snapshot it lies over count).
+      this.st.saveDelta.run(state.json ?? JSON.stringify({ ...state, revision: undefined, savedAt: undefined }));
     }
   }
 
@@ -177,11 +187,10 @@ export class SqliteAlarmStore implements AlarmStore {
     const row = this.st.loadState.get() as { revision: number; saved_at: string; snapshot: string } | undefined;
     if (!row) return undefined;
     const snapshot = JSON.parse(row.snapshot) as SavedEngineState['snapshot'];
-    for (const r of this.st.loadTrackers.all() as { key: string; state: string }[]) {
-      const t = JSON.parse(r.state) as SavedEngineState['snapshot']['trackers'][string] | null;
-      if (t === null) delete snapshot.trackers[r.key];
-      else snapshot.trackers[r.key] = t;
-    }
+    const trackers: EngineDelta['trackers'] = {};
+    for (const r of this.st.loadTrackers.all() as { key: string; state: string }[]) trackers[r.key] = JSON.parse(r.state) as EngineDelta['trackers'][string];
+    applyDelta(snapshot, { trackers });
+    for (const r of this.st.loadDeltas.all() as { delta: string }[]) applyDelta(snapshot, JSON.parse(r.delta) as EngineDelta);
     return { revision: row.revision, savedAt: row.saved_at, snapshot };
   }
 
@@ -396,9 +405,11 @@ function statements(db: Database.Database) {
        ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, saved_at = excluded.saved_at, snapshot = excluded.snapshot`,
     ),
     loadState: db.prepare('SELECT revision, saved_at, snapshot FROM engine_state WHERE id = 1'),
-    saveTracker: db.prepare('INSERT INTO engine_trackers (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state'),
     clearTrackers: db.prepare('DELETE FROM engine_trackers'),
     loadTrackers: db.prepare('SELECT key, state FROM engine_trackers'),
+    saveDelta: db.prepare('INSERT INTO engine_deltas (delta) VALUES (?)'),
+    clearDeltas: db.prepare('DELETE FROM engine_deltas'),
+    loadDeltas: db.prepare('SELECT delta FROM engine_deltas ORDER BY seq'),
     events: db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY seq'),
     channelFailure: db.prepare(
       "SELECT record FROM alarms WHERE channel = ? AND enterprise_id = ? AND cleared_at IS NULL AND type = 'notification-failed' LIMIT 1",

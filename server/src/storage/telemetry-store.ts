@@ -10,6 +10,15 @@ export type BatchMeta = {
   receivedAt: number;
 };
 
+/** One batch of a group handed to `writeMany`. */
+export type BatchWrite = { meta: BatchMeta; readings: readonly Reading[] };
+
+/**
+ * What became of one batch of a `writeMany`: `stored`, a `duplicate`, or an Error when the store
+ * refused that batch alone (a full spool): it is not durable and must not be acknowledged.
+ */
+export type WriteResult = 'stored' | 'duplicate' | Error;
+
 export type StoredReading = {
   enterpriseId: string;
   gatewayId: string;
@@ -77,6 +86,14 @@ export type StoreHealth = {
  */
 export interface TelemetryStore {
   write(meta: BatchMeta, readings: readonly Reading[]): Promise<'stored' | 'duplicate'>;
+  /**
+   * Several batches in arrival order (ingest's group commit), made durable together: one transaction,
+   * one sync. When it resolves, every batch it reports `stored` or `duplicate` survives a crash; each
+   * is deduped as by `write`, also against the batches before it in the same call. A batch refused
+   * alone gets its Error and leaves the others unaffected. It rejects when nothing could be made
+   * durable (the caller must then acknowledge none of them).
+   */
+  writeMany(batches: readonly BatchWrite[]): Promise<WriteResult[]>;
   /** Raw readings in `ts` order (oldest first), the newest `limit` of the range. */
   query(q: ReadingQuery): Promise<StoredReading[]>;
   /** Per-interval min / max / mean / last of one series, oldest interval first. */
