@@ -59,8 +59,9 @@ export class RulesService {
     this.revisionNow = deps.revision;
     this.now = deps.now ?? Date.now;
     this.maxIdleMs = deps.maxIdleMs ?? 10_000;
-    // A full snapshot of a province takes a few hundred ms: often enough that a crash loses little
-    // (alarm transitions are saved with their trackers anyway), rarely enough not to stall ingest.
+    // A periodic save writes what changed since the last one (a delta; at a province's 1 Hz nearly every
+    // workshop): often enough that a crash loses little (alarm transitions are saved with their
+    // trackers anyway), rarely enough that copying it in slices stays a small share of the CPU.
     this.saveEveryMs = deps.saveEveryMs ?? 30_000;
     this.warn = rateLimitedWarn(deps.log);
     const at = this.now();
@@ -199,7 +200,7 @@ export class RulesService {
    */
   private enqueue(out: EngineOutput, forceSave = false): Promise<void> {
     // A new revision saves everything; a transition saves the trackers it changed (the rest follows
-    // with the next full save), in the same transaction as its events.
+    // with the next periodic save), in the same transaction as its events.
     const state = forceSave ? this.capture() : out.transitions.length > 0 ? this.captureTrackers(out) : undefined;
     if (!forceSave) {
       this.unsaved = true;
