@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
-import { Id, type AlarmEvent, type AlarmRecord, type ClientToServerEvents, type ServerToClientEvents } from '@hazwatch/protocols';
+import { Id, type AlarmEvent, type AlarmRecord, type ClientToServerEvents, type LineLive, type ServerToClientEvents, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.ts';
 import type { RulesService } from '../rules/rules.ts';
@@ -27,6 +27,8 @@ export type RealtimeDeps = {
 export type Viewer = { name: string; visible: () => 'all' | readonly string[] };
 
 const ALL = 'all';
+/** Live views (workshop, line) are pushed at most this often, each in its latest state (ms). */
+const LIVE_VIEW_EVERY_MS = 500;
 const room = (enterpriseId: string) => `ent:${enterpriseId}`;
 const SubscribeRequest = z.strictObject({ enterpriseId: Id.optional() });
 
@@ -101,13 +103,38 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
   // second that is one JSON encoding per reading for nobody while no dashboard watches. The adapter
   // drops a room when its last socket leaves, so a room present is a room with someone in it.
   const rooms = io.of('/').adapter.rooms;
-  const to = (enterpriseId: string) => {
-    const r = room(enterpriseId);
-    return rooms.has(ALL) || rooms.has(r) ? io.to([ALL, r]) : undefined;
+  const watched = (enterpriseId: string) => rooms.has(ALL) || rooms.has(room(enterpriseId));
+  const to = (enterpriseId: string) => (watched(enterpriseId) ? io.to([ALL, room(enterpriseId)]) : undefined);
+  // Live views go out at most every LIVE_VIEW_EVERY_MS, each as it was last: under load every
+  // workshop changes with every ingest group (~15 a second at half capacity), and encoding and framing
+  // each view for socket.io took a fifth of the server's CPU, which delayed the alarms queued behind it.
+  // A dashboard shows state, so the views in between are not missed. Alarm events are never held back.
+  type View = { kind: 'workshop'; view: WorkshopLive } | { kind: 'line'; view: LineLive };
+  let views = new Map<string, View>();
+  let viewTimer: NodeJS.Timeout | undefined;
+  let lastFlush = -Infinity;
+  const flushViews = () => {
+    viewTimer = undefined;
+    lastFlush = performance.now();
+    const sending = views;
+    views = new Map();
+    for (const v of sending.values()) {
+      if (v.kind === 'workshop') to(v.view.enterpriseId)?.emit('workshop', v.view);
+      else to(v.view.enterpriseId)?.emit('line', v.view);
+    }
+  };
+  const queueView = (key: string, v: View) => {
+    // A dashboard subscribing later is sent the current state then.
+    if (!watched(v.view.enterpriseId)) return;
+    // Re-inserted so that each view keeps the place of its last change.
+    views.delete(key);
+    views.set(key, v);
+    // After a quiet spell at once (the next timer turn, so a group's views still go together).
+    viewTimer ??= setTimeout(flushViews, Math.max(0, lastFlush + LIVE_VIEW_EVERY_MS - performance.now()));
   };
   const off = [
-    deps.bus.on('workshop', (w) => to(w.enterpriseId)?.emit('workshop', w)),
-    deps.bus.on('line', (l) => to(l.enterpriseId)?.emit('line', l)),
+    deps.bus.on('workshop', (w) => queueView(`w/${w.enterpriseId}/${w.workshopId}`, { kind: 'workshop', view: w })),
+    deps.bus.on('line', (l) => queueView(`l/${l.enterpriseId}/${l.lineId}`, { kind: 'line', view: l })),
     deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId)?.emit('alarm', e)),
   ];
   const heartbeat = setInterval(() => io.emit('heartbeat', { at: new Date().toISOString() }), deps.heartbeatMs ?? 2000);
@@ -119,6 +146,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
+        clearTimeout(viewTimer);
         for (const f of off) f();
         io.disconnectSockets(true);
         // io.close() would also close the HTTP server, which Fastify owns; only the engine is ours.
