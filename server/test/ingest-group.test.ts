@@ -38,7 +38,7 @@ describe('an ingest group', () => {
     for (const f of cleanups.splice(0).reverse()) await f();
   });
 
-  async function setup() {
+  async function setup(extra: { onReject?: () => void } = {}) {
     const tmp = tempDir('hazwatch-group-');
     cleanups.push(tmp.remove);
     const loaded = await loadSiteFile(FIXTURE_SITE);
@@ -65,6 +65,7 @@ describe('an ingest group', () => {
         applied.push(...inputs);
         return rules.applyMany(inputs);
       },
+      ...extra,
     };
     const ingest = createIngest(deps);
     return {
@@ -101,6 +102,28 @@ describe('an ingest group', () => {
     expect(g.applied.map((i) => (i.kind === 'telemetry' ? `${i.gatewayId}#${i.batch.seq}` : `${i.gatewayId}:${i.status.state}`))).toEqual(['gw-1#1', 'gw-2#1', 'gw-2:online', 'gw-1#3']);
     expect(g.view('ws-a')?.headcount).toBe(2);
     expect(g.view('ws-b')?.headcount).toBe(2);
+  });
+
+  it('stores and acknowledges the rest of a group when the rejection listener (the security log) throws', async () => {
+    let told = 0;
+    const g = await setup({
+      onReject: () => {
+        told++;
+        throw new Error('security log unavailable');
+      },
+    });
+    const ts = Date.now();
+    const outcomes = await g.ingest.group([
+      telemetry('gw-1', 1, [{ workshopId: 'ws-a', ts, headcount: { total: 1 } }]),
+      // Bound to gw-2, sent by gw-1: a security event whose listener fails.
+      telemetry('gw-1', 2, [{ workshopId: 'ws-b', ts, headcount: { total: 9 } }]),
+      telemetry('gw-2', 1, [{ workshopId: 'ws-b', ts, headcount: { total: 2 } }]),
+    ]);
+    expect(told).toBe(1);
+    expect(outcomes).toEqual([null, null, null]);
+    expect(g.stats.view(0)).toMatchObject({ batchesAccepted: 2, rejectedTotal: 1 });
+    expect(g.deadLetters.count()).toBe(1);
+    expect(await g.stored()).toEqual(['gw-1#1', 'gw-2#1']);
   });
 
   it('keeps the order of a gateway going offline and its telemetry, within one group', async () => {

@@ -61,13 +61,15 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     try {
       outcomes = await opts.ingest!(group);
     } catch (err) {
-      outcomes = group.map(() => err as Error);
+      const e = err instanceof Error ? err : new Error(String(err));
+      outcomes = group.map(() => e);
     }
     let refused: Error | undefined;
     let refusedCount = 0;
     for (let i = 0; i < group.length; i++) {
       const m = group[i]!;
-      const err = outcomes[i] ?? null;
+      // A message without an outcome was not handled: never acknowledged as if it had been stored.
+      const err: Error | null = i < outcomes.length ? (outcomes[i] ?? null) : new Error('no outcome for this message');
       if (err) {
         refused ??= err;
         refusedCount++;

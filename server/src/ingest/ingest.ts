@@ -77,7 +77,12 @@ export function createIngest(deps: IngestDeps): Ingest {
   const refuse = (topic: string, payload: Uint8Array, r: Rejection) => {
     stats.reject(r.reason);
     metrics?.reject(r.reason);
-    deps.onReject?.(topic, r);
+    try {
+      deps.onReject?.(topic, r);
+    } catch (err) {
+      // A failing listener (the security log's store) must not fail the group this message came in.
+      warn('reject-listener', { err: (err as Error).message }, 'a rejection listener failed');
+    }
     const sample = Buffer.from(payload.subarray(0, 200)).toString('utf8');
     warn(r.reason, { reason: r.reason, topic, detail: r.detail, sample, bytes: payload.byteLength }, `rejected message: ${r.reason}`);
     try {
