@@ -38,6 +38,16 @@ export function mqttAccess(deps: {
 }): MqttAccess {
   const platformSecret = Buffer.from(deps.platformPassword);
   const log = deps.auth.log;
+  /** A refused publish or subscription, for the security log (topic or filter cut to 256 characters). */
+  const refused = (action: 'mqtt.publish-refused' | 'mqtt.subscribe-refused', who: MqttIdentity, target: string, clientId: string) =>
+    log.record({
+      action,
+      outcome: 'denied',
+      actor: describe(who),
+      enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
+      target: target.slice(0, 256),
+      detail: { clientId },
+    });
   return {
     authenticate(clientId, username, password, ip) {
       const secret = password?.toString('utf8') ?? '';
@@ -65,16 +75,7 @@ export function mqttAccess(deps: {
         const own = `hazwatch/v1/${who.enterpriseId}/${who.gatewayId}/`;
         ok = topic === `${own}telemetry` || topic === `${own}status`;
       } else ok = false;
-      if (!ok) {
-        log.record({
-          action: 'mqtt.publish-refused',
-          outcome: 'denied',
-          actor: describe(who),
-          enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
-          target: topic.slice(0, 256),
-          detail: { clientId },
-        });
-      }
+      if (!ok) refused('mqtt.publish-refused', who, topic, clientId);
       return ok;
     },
 
@@ -95,16 +96,7 @@ export function mqttAccess(deps: {
           ent !== '#' &&
           (visible === 'all' || (ent !== '+' && visible.includes(ent)));
       }
-      if (!ok) {
-        log.record({
-          action: 'mqtt.subscribe-refused',
-          outcome: 'denied',
-          actor: describe(who),
-          enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
-          target: filter.slice(0, 256),
-          detail: { clientId },
-        });
-      }
+      if (!ok) refused('mqtt.subscribe-refused', who, filter, clientId);
       return ok;
     },
   };
