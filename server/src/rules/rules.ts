@@ -176,7 +176,7 @@ export class RulesService {
     clearTimeout(this.timer);
     clearTimeout(this.saveTimer);
     const state = this.capture(true);
-    if (state) this.chain = this.chain.then(() => this.deps.alarms.saveEngineState(state)).catch((err: unknown) => this.deps.log.error({ err }, 'saving the rule engine state failed'));
+    if (state) void this.link(() => this.deps.alarms.saveEngineState(state), 'saving the rule engine state failed');
     await this.chain;
   }
 
@@ -206,8 +206,21 @@ export class RulesService {
       this.unsaved = true;
       this.saveSoon(this.saveEveryMs);
     }
-    this.chain = this.chain.then(() => this.publish(out, state));
-    return this.chain;
+    return this.link(() => this.publish(out, state), 'persisting or announcing rule engine outputs failed');
+  }
+
+  /**
+   * Runs `step` after everything queued before it. The caller's promise rejects if the step fails
+   * (an ingest group is then not acknowledged, and comes again); the chain itself carries on, so one
+   * failure never refuses every later output.
+   */
+  private link(step: () => Promise<void>, failure: string): Promise<void> {
+    const done = this.chain.then(step);
+    this.chain = done.catch((err: unknown) => {
+      this.errors++;
+      this.deps.log.error({ err }, failure);
+    });
+    return done;
   }
 
   private captureTrackers(out: EngineOutput) {
@@ -271,7 +284,7 @@ export class RulesService {
         (r) => r,
         (err: unknown) => ({ err }),
       );
-      this.chain = this.chain.then(async () => {
+      void this.link(async () => {
         try {
           const r = await ready;
           if ('err' in r) throw r.err;
@@ -289,7 +302,7 @@ export class RulesService {
           this.fullNext = true;
           this.deps.log.error({ err }, 'saving the rule engine state failed');
         }
-      });
+      }, 'saving the rule engine state failed');
     }, delay);
     this.saveTimer.unref?.();
   }

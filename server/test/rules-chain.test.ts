@@ -1,0 +1,67 @@
+// RulesService persists and announces outputs strictly in order through one promise chain. A step
+// that fails must fail only its own caller (an ingest group then goes unacknowledged and comes
+// again); it must not leave the chain rejected, which would refuse every later group.
+import { describe, expect, it } from 'vitest';
+import { SiteConfig, TelemetryBatch, type WorkshopLive } from '@hazwatch/protocols';
+import { pino } from 'pino';
+import { EventBus, type BusEvents } from '../src/bus.ts';
+import { RulesService } from '../src/rules/rules.ts';
+import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
+import type { EngineInput } from '../src/engine/index.ts';
+import { tempDir } from './helpers.ts';
+
+const T0 = Date.parse('2026-03-02T09:00:00+08:00');
+const site = SiteConfig.parse({
+  defaults: { raiseAfterSeconds: 0, clearAfterSeconds: 0, offlineAfterSeconds: 60 },
+  enterprises: [{
+    id: 'ent-c', name: '链', region: '370306', timezone: 'Asia/Shanghai',
+    lines: [], gateways: [{ id: 'gw-1', workshops: ['ws-1'], lines: [] }],
+    workshops: [{ id: 'ws-1', name: 'W1', hazardClass: '1.1', lines: [], staffingLimit: 1 }],
+  }],
+});
+
+const reading = (seq: number, total: number): EngineInput => {
+  const at = T0 + seq * 1000;
+  const persons = Array.from({ length: total }, (_, i) => ({ id: `P-${i}`, since: T0 }));
+  return { kind: 'telemetry', at, enterpriseId: 'ent-c', gatewayId: 'gw-1', batch: TelemetryBatch.parse({ v: 1, gatewayId: 'gw-1', seq, sentAt: at, readings: [{ workshopId: 'ws-1', ts: at, headcount: { total, persons } }] }) };
+};
+
+/** The real bus, made to fail once in a way its own guard does not catch (a fault injected around it). */
+class BusFailingOnce extends EventBus {
+  failNext = false;
+  override emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('injected announce failure');
+    }
+    super.emit(event, payload);
+  }
+}
+
+describe('RulesService chain', () => {
+  it('a failed step rejects its own caller only; later outputs are persisted and announced', async () => {
+    const tmp = tempDir();
+    const log = pino({ level: 'silent' });
+    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
+    const bus = new BusFailingOnce(log);
+    const views: WorkshopLive[] = [];
+    bus.on('workshop', (w) => views.push(w));
+    let clock = T0;
+    const svc = new RulesService({ site, revision: 1, alarms: store, bus, log, newId: () => `a-${clock}`, now: () => clock });
+    try {
+      svc.start();
+      clock = T0 + 1000;
+      bus.failNext = true;
+      await expect(svc.applyMany([reading(1, 0)])).rejects.toThrow('injected announce failure');
+      // Two people against a limit of one, no debounce: the next group raises 超员 at once.
+      clock = T0 + 2000;
+      await svc.applyMany([reading(2, 2)]);
+      expect(views.at(-1)?.headcount).toBe(2);
+      expect((await store.list({ state: 'active' })).map((a) => a.type)).toEqual(['over-staffing']);
+    } finally {
+      await svc.stop();
+      await store.close();
+      tmp.remove();
+    }
+  });
+});
