@@ -98,7 +98,9 @@ export class RulesService {
       const out = this.engine.reconfigure(site, revision, this.now());
       this.siteNow = site;
       this.revisionNow = revision;
-      return out;
+      // Views carry names and limits: a new revision changes them all at once, and dashboards must not
+      // wait for each workshop's next reading (a silent gateway's workshops would never update).
+      return { ...out, workshops: this.engine.workshops(), lines: this.engine.lines() };
     }, 'reconfigure', true);
   }
 

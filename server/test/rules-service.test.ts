@@ -1,6 +1,7 @@
-// RulesService persists and announces outputs strictly in order through one promise chain. A step
-// that fails must fail only its own caller (an ingest group then goes unacknowledged and comes
-// again); it must not leave the chain rejected, which would refuse every later group.
+// RulesService, the live engine's host: it persists and announces outputs strictly in order through
+// one promise chain. A step that fails must fail only its own caller (an ingest group then goes
+// unacknowledged and comes again); it must not leave the chain rejected, which would refuse every
+// later group. A new revision announces every view at once.
 import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, type WorkshopLive } from '@hazwatch/protocols';
 import { pino } from 'pino';
@@ -38,7 +39,7 @@ class BusFailingOnce extends EventBus {
   }
 }
 
-describe('RulesService chain', () => {
+describe('RulesService', () => {
   it('a failed step rejects its own caller only; later outputs are persisted and announced', async () => {
     const tmp = tempDir();
     const log = pino({ level: 'silent' });
@@ -58,6 +59,30 @@ describe('RulesService chain', () => {
       await svc.applyMany([reading(2, 2)]);
       expect(views.at(-1)?.headcount).toBe(2);
       expect((await store.list({ state: 'active' })).map((a) => a.type)).toEqual(['over-staffing']);
+    } finally {
+      await svc.stop();
+      await store.close();
+      tmp.remove();
+    }
+  });
+
+  it('a new revision announces every view with its new limits, without waiting for a reading', async () => {
+    const tmp = tempDir();
+    const log = pino({ level: 'silent' });
+    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
+    const bus = new EventBus(log);
+    const views: WorkshopLive[] = [];
+    bus.on('workshop', (w) => views.push(w));
+    let clock = T0 + 1000;
+    const svc = new RulesService({ site, revision: 1, alarms: store, bus, log, newId: () => `a-${clock}`, now: () => clock });
+    try {
+      svc.start();
+      await svc.applyMany([reading(1, 1)]);
+      expect(views.at(-1)?.staffingLimit).toBe(1);
+      const next = SiteConfig.parse({ ...site, enterprises: site.enterprises.map((e) => ({ ...e, workshops: e.workshops.map((w) => ({ ...w, name: 'W1 新', staffingLimit: 3 })) })) });
+      clock = T0 + 2000;
+      await svc.reconfigure(next, 2);
+      expect(views.at(-1)).toMatchObject({ workshopId: 'ws-1', name: 'W1 新', staffingLimit: 3, headcount: 1 });
     } finally {
       await svc.stop();
       await store.close();
