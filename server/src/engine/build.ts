@@ -1,10 +1,10 @@
-import type { Enterprise, SiteConfig } from '@hazwatch/protocols';
+import type { Enterprise, SiteConfig, Workshop } from '@hazwatch/protocols';
 import { GatewayState, SubjectClock, type PlatformDomain } from './domains.ts';
 import { WorkshopCalendar } from './calendar.ts';
 import type { EnterpriseFacts, LineFacts, WorkshopFacts } from './facts.ts';
 import * as rules from './rules.ts';
 import { key2, unfin, type EngineSnapshot } from './snapshot.ts';
-import type { RuleSpec, Tracker } from './tracker.ts';
+import { HORIZON_NONE, type RuleSpec, type Tracker } from './tracker.ts';
 import { ZoneCalendar } from './tz.ts';
 
 /** What building needs from the engine: its clocks, and the makers of trackers it keeps. */
@@ -57,7 +57,7 @@ const platformNow = ctx.platformNow;
       domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
       staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
       counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
-      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], unlicensed: new Map(), roundMark: 0, capturing: false,
+      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], staffingTracker: undefined, horizonSec: HORIZON_NONE, unlicensed: new Map(), roundMark: 0, capturing: false,
     });
   }
   const closed = new Set(cfg.calendar?.closed ?? []);
@@ -66,10 +66,12 @@ const platformNow = ctx.platformNow;
     const p = prev?.workshops[key2(e, w.id)];
     const ws: WorkshopFacts = {
       cfg: w, enterpriseId: e, gw, domain: new SubjectClock(gw ? [gw] : [], platformNow, () => ws.newestTs),
-      newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {},
+      newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {}, byLineCounts: null, byLineCountsOf: undefined,
       materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
       headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
-      persons: new Map(p?.persons), personsAsListed: undefined, personsView: undefined, updatedAt: p?.updatedAt ?? null, trackers: [], dwell: new Map(), dwellKept: new Map(), lineTrackers: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizon: { at: -Infinity }, roundMark: 0, capturing: false,
+      persons: new Map(p?.persons), listedIds: undefined, listedSince: undefined, personsViewOf: undefined, personsView: undefined,
+      lineLimits: limitsOf(w), singleLine: w.lines.length === 1, soleLine: w.lines.length === 1 ? ent.lines.get(w.lines[0]!) : undefined,
+      updatedAt: unfin(p?.updatedAt ?? null), trackers: [], trackerDeps: [], dwell: new Map(), dwellKept: new Map(), lineTrackers: [], staffingLines: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizonSec: HORIZON_NONE, gwIndex: -1, roundMark: 0, capturing: false,
     };
     ent.workshops.set(w.id, ws);
     if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
@@ -78,9 +80,19 @@ const platformNow = ctx.platformNow;
     const p = prev?.years[key2(e, py.product)];
     ent.years.set(py.product, p ? { licence: py, ...p } : { licence: py, year: ent.startYear, total: py.openingBalance });
   }
-  // Trackers, after all facts exist.
   for (const ws of ent.workshops.values()) {
-    const wc = new WorkshopCalendar(cal, ws.cfg.operatingHours, (cfg.calendar?.exceptions ?? []).filter((x) => !x.workshops || x.workshops.includes(ws.cfg.id)), closed);
+    if (!ws.gw) continue;
+    ws.gwIndex = ws.gw.workshops.length;
+    ws.gw.workshops.push(ws);
+  }
+  // Trackers, after all facts exist.
+  const calendars = new Map<string, WorkshopCalendar>();
+  for (const ws of ent.workshops.values()) {
+    const exceptions = (cfg.calendar?.exceptions ?? []).filter((x) => !x.workshops || x.workshops.includes(ws.cfg.id));
+    // Workshops with the same hours and exceptions share one calendar (it never changes once made).
+    const calKey = JSON.stringify([ws.cfg.operatingHours ?? null, exceptions]);
+    let wc = calendars.get(calKey);
+    if (!wc) calendars.set(calKey, (wc = new WorkshopCalendar(cal, ws.cfg.operatingHours, exceptions, closed)));
     const specs = [
       rules.workshopStaffing(d, ent, ws),
       ...Object.entries(ws.cfg.lineStaffingLimits).map(([l, lim]) => rules.workshopLineStaffing(d, ent, ws, l, lim)),
@@ -93,8 +105,9 @@ const platformNow = ctx.platformNow;
     for (const s of specs) {
       if (!s) continue;
       const t = ctx.track(s);
-      t.horizon = ws.horizon;
+      t.horizon = ws;
       ws.trackers.push(t);
+      ws.trackerDeps.push(s.deps);
     }
     for (const personId of ws.persons.keys()) ctx.dwellTracker(ent, ws, personId);
   }
@@ -102,13 +115,31 @@ const platformNow = ctx.platformNow;
     const ls = rules.lineStaffing(d, ent, line);
     if (ls) {
       const t = ctx.track(ls);
+      t.horizon = line;
+      line.staffingTracker = t;
       line.trackers.push(t);
-      for (const ws of line.staffingWorkshops) ws.lineTrackers.push(t);
+      for (const ws of line.staffingWorkshops) {
+        ws.lineTrackers.push(t);
+        ws.staffingLines.push(line);
+      }
     }
     const dp = rules.dayProduction(d, ent, line);
     if (dp) line.trackers.push(ctx.track(dp));
     for (const [product, inc] of line.lastIncrement) if (inc > 0 && !ent.licensed.has(product)) ctx.unlicensedTracker(ent, line, product);
   }
+  // Lists filled push by push carry room to grow (a dozen slots for a handful of items) for as long
+  // as they live: copied at their size once complete. One array for both of a workshop's line lists
+  // where they agree (most workshops: a reading walks it twice).
+  for (const ws of ent.workshops.values()) {
+    ws.trackers = ws.trackers.slice();
+    ws.trackerDeps = ws.trackerDeps.slice();
+    ws.lineTrackers = ws.lineTrackers.slice();
+    const a = ws.staffingLines;
+    const b = ws.lineFacts;
+    ws.staffingLines = a.length === b.length && a.every((l, k) => l === b[k]) ? b : a.slice();
+  }
+  for (const line of ent.lines.values()) line.trackers = line.trackers.slice();
+  for (const gw of ent.gateways.values()) gw.workshops = gw.workshops.slice();
   // An enterprise's product spans every gateway that reports production.
   const producers = [...new Set([...gwsOfLine.values()].flat())];
   for (const py of ent.years.values()) {
@@ -117,6 +148,14 @@ const platformNow = ctx.platformNow;
     py.tracker = ctx.track(rules.yearProduction(d, ent, py, domain));
   }
   return ent;
+}
+
+const NO_LIMITS: [string, number][] = [];
+
+/** A workshop's per-line staffing limits as pairs; most have none, and share one empty list. */
+function limitsOf(w: Workshop): [string, number][] {
+  const pairs = Object.entries(w.lineStaffingLimits);
+  return pairs.length === 0 ? NO_LIMITS : pairs;
 }
 
 export const maxOf = (xs: Iterable<number>): number => {

@@ -10,7 +10,8 @@ const DAY_INDEX: Record<string, number> = { mon: 0, tue: 1, wed: 2, thu: 3, fri:
  * its `days` naming the day it starts; an exception without times covers its whole day).
  */
 export class WorkshopCalendar {
-  private readonly windows: { days: Set<number>; from: number; to: number }[];
+  /** `days`: bit `1 << d` set for each day index d (0 = Monday) the window starts on. */
+  private readonly windows: { days: number; from: number; to: number }[];
   private readonly exceptions: { date: string; from?: number; to?: number }[];
   /** Every minute mark at which coverage may change, sorted. */
   private readonly marks: number[];
@@ -22,7 +23,7 @@ export class WorkshopCalendar {
     readonly closed: Set<string>,
   ) {
     this.windows = (windows ?? []).map((w) => ({
-      days: new Set(w.days.map((d) => DAY_INDEX[d]!)),
+      days: w.days.reduce((bits, d) => bits | (1 << DAY_INDEX[d]!), 0),
       from: clockMinutes(w.from),
       to: clockMinutes(w.to),
     }));
@@ -45,8 +46,8 @@ export class WorkshopCalendar {
     const prev = (day.weekday + 6) % 7;
     for (const w of this.windows) {
       if (w.to > w.from) {
-        if (w.days.has(day.weekday) && m >= w.from && m < w.to) return true;
-      } else if ((w.days.has(day.weekday) && m >= w.from) || (w.days.has(prev) && m < w.to)) return true;
+        if ((w.days & (1 << day.weekday)) !== 0 && m >= w.from && m < w.to) return true;
+      } else if (((w.days & (1 << day.weekday)) !== 0 && m >= w.from) || ((w.days & (1 << prev)) !== 0 && m < w.to)) return true;
     }
     return false;
   }

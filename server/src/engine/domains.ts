@@ -1,4 +1,5 @@
 import type { ClockDomain, Timer } from './heap.ts';
+import type { WorkshopFacts } from './facts.ts';
 
 /** A gateway's liveness (SPEC 4: offline by status or last will, or by silence; only telemetry is hearing from it). */
 export class GatewayState {
@@ -13,6 +14,13 @@ export class GatewayState {
   heard = false;
   /** A save in progress has yet to copy this gateway's state (RuleEngine.beginCapture). */
   capturing = false;
+  /** Its workshops (those whose readings it may send), in configuration order; see `cursor`. */
+  workshops: WorkshopFacts[] = [];
+  /**
+   * Where in `workshops` the next reading's workshop probably is: a gateway lists its workshops in
+   * the same order batch after batch, so the engine tries that one (by id) before looking it up.
+   */
+  cursor = 0;
 
   constructor(
     readonly enterpriseId: string,

@@ -10,11 +10,12 @@ import type {
   WorkshopReading,
 } from '@hazwatch/protocols';
 import { isWorkshopReading } from '@hazwatch/protocols';
-import { TimerHeap, type ClockDomain, type Timer } from './heap.ts';
+import { TimerHeap, type ClockDomain, type Timer, type TimerTarget } from './heap.ts';
 import { PlatformDomain, type GatewayState } from './domains.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
 import { countProduction, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import { buildEnterprise, type BuildContext } from './build.ts';
+import { TrackerRegistry } from './registry.ts';
 import { gatewayEntry, key2, lineEntry, workshopEntry, writeFacts, yearEntry, type EngineDelta, type EngineSnapshot } from './snapshot.ts';
 import type { ProductYear } from './facts.ts';
 import { lineLive, toRecord, workshopLive } from './live.ts';
@@ -49,13 +50,14 @@ export class RuleEngine {
   private maxTs = -Infinity;
   private readonly platform: PlatformDomain;
   private enterprises = new Map<string, EnterpriseFacts>();
-  private trackers = new Map<string, Tracker>();
+  private trackers = new TrackerRegistry();
   private silenceTimers = new Map<GatewayState, Timer>();
   /** The platform's own MQTT link is down (platformLink): nobody's silence is counted meanwhile. */
   private linkDown = false;
   private readonly newId: () => string;
   private readonly history: ActiveAlarm[] | undefined;
-  private out: EngineOutput | undefined;
+  /** The transitions of the call in progress (`run`). */
+  private out: AlarmTransition[] | undefined;
   private readonly dirtyWorkshops = new Round<WorkshopFacts>();
   private readonly dirtyLines = new Round<LineFacts>();
   /** Trackers whose facts changed at one instant of a batch (reused: one batch at a time). */
@@ -85,7 +87,7 @@ export class RuleEngine {
       revision: () => this.revision,
       newId: () => this.newId(),
       emit: (kind, at, alarm) => this.emit(kind, at, alarm),
-      schedule: (due, domain, fire) => this.schedule(due, domain, fire),
+      schedule: (due, domain, target) => this.schedule(due, domain, target),
       reschedule: (timer, due) => this.reschedule(timer, due),
       changed: (tr) => {
         if (!this.unsavedAll) this.unsavedTrackers.add(tr);
@@ -337,7 +339,7 @@ export class RuleEngine {
     // A capture in progress copies what it still needs before anything is rebuilt.
     this.pending?.finish();
     this.enterprises = new Map();
-    this.trackers = new Map();
+    this.trackers = new TrackerRegistry();
     this.silenceTimers = new Map();
     this.unsavedAll = true;
     for (const set of [this.unsavedTrackers, this.removedTrackers, this.unsavedGateways, this.unsavedWorkshops, this.unsavedLines, this.unsavedYears]) set.clear();
@@ -411,11 +413,14 @@ export class RuleEngine {
       if (!spec) return undefined;
       t = this.trackers.get(spec.key) ?? this.track(spec);
       if (!kept) {
-        if (ws.dwellKept.size >= DWELL_KEPT) ws.dwellKept.clear();
+        if (ws.dwellKept.size >= DWELL_KEPT) {
+          for (const k of ws.dwellKept.values()) this.trackers.forget(k);
+          ws.dwellKept.clear();
+        }
         ws.dwellKept.set(personId, t);
       }
     }
-    t.horizon = ws.horizon;
+    t.horizon = ws;
     ws.dwell.set(personId, t);
     return t;
   }
@@ -441,8 +446,8 @@ export class RuleEngine {
 
   // ---------------------------------------------------------------- time
 
-  private schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer {
-    const t: Timer = { due, seq: this.timerSeq++, domain, cancelled: false, fire, index: -1 };
+  private schedule(due: number, domain: ClockDomain, target: TimerTarget): Timer {
+    const t: Timer = { due, seq: this.timerSeq++, domain, cancelled: false, target, index: -1 };
     this.heap.push(t);
     return t;
   }
@@ -458,7 +463,7 @@ export class RuleEngine {
       return t;
     }
     t.cancelled = true;
-    return this.schedule(due, t.domain, t.fire);
+    return this.schedule(due, t.domain, t.target);
   }
 
   /** Walks the platform clock forward timer by timer, so each fires with the clock at its due time. */
@@ -476,7 +481,7 @@ export class RuleEngine {
         this.park(top);
         continue;
       }
-      top.fire(top.due);
+      top.target.wake(top.due);
     }
     this.now = target;
     this.runTimers(Infinity);
@@ -494,7 +499,7 @@ export class RuleEngine {
         this.park(top);
         continue;
       }
-      top.fire(top.due);
+      top.target.wake(top.due);
     }
   }
 
@@ -517,11 +522,19 @@ export class RuleEngine {
   /** SPEC 4: no telemetry for `offlineAfterSeconds` (from the platform's start if never heard) is offline. */
   private armSilence(gw: GatewayState): void {
     const old = this.silenceTimers.get(gw);
-    if (old) old.cancelled = true;
-    if (!gw.online || this.linkDown) return;
+    if (!gw.online || this.linkDown) {
+      if (old) old.cancelled = true;
+      return;
+    }
+    // Moved with every batch (reschedule: the order of a new timer, without a new timer and callback).
+    if (old) {
+      const t = this.reschedule(old, gw.silentAt());
+      if (t !== old) this.silenceTimers.set(gw, t);
+      return;
+    }
     this.silenceTimers.set(
       gw,
-      this.schedule(gw.silentAt(), this.platform, (due) => this.goOffline(gw, due)),
+      this.schedule(gw.silentAt(), this.platform, { wake: (due) => this.goOffline(gw, due) }),
     );
   }
 
@@ -592,16 +605,23 @@ export class RuleEngine {
 
   /** Updates a workshop's facts and collects the trackers whose conditions read what changed. */
   private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: Round<Tracker>): void {
-    const ws = ent.workshops.get(r.workshopId);
-    // Ingest refuses readings for workshops not bound to the gateway; replay input is checked here too.
-    if (!ws || ws.gw !== gw) return;
+    // The workshop after the last one read first (GatewayState.cursor), then by id.
+    let ws = gw.workshops[gw.cursor];
+    if (ws === undefined || ws.cfg.id !== r.workshopId) {
+      ws = ent.workshops.get(r.workshopId);
+      // Ingest refuses readings for workshops not bound to the gateway; replay input is checked here too.
+      if (!ws || ws.gw !== gw) return;
+    }
+    gw.cursor = ws.gwIndex + 1 < gw.workshops.length ? ws.gwIndex + 1 : 0;
     // SPEC 2: a reading older than the workshop's latest is stored but does not change the live state.
     if (r.ts < ws.newestTs) return;
     // A reading behind a tracker's clock applies at its `ts`: trackers go back there first, on the old facts.
     // (A reading at or after the workshop's trackers' horizon finds none of them to rewind.)
-    const behind = r.ts < ws.horizon.at;
+    // (Line staffing trackers likewise, each with its line's horizon: the tracker itself is not loaded.)
+    const behind = r.ts < horizonMs(ws.horizonSec);
     if (behind) for (const tr of ws.trackers) tr.rewind(r.ts);
-    for (const tr of ws.lineTrackers) tr.rewind(r.ts);
+    const staffing = ws.staffingLines;
+    for (let k = 0; k < staffing.length; k++) if (r.ts < horizonMs(staffing[k]!.horizonSec)) staffing[k]!.staffingTracker!.rewind(r.ts);
     if (behind) for (const tr of ws.dwell.values()) tr.rewind(r.ts);
     this.changingWorkshop(ws);
     ws.newestTs = r.ts;
@@ -609,13 +629,17 @@ export class RuleEngine {
     ws.updatedAt = r.ts;
     const changed = updateWorkshopFacts(ws, r);
     // Only conditions that read a changed fact can change; timers take care of the passing of time.
-    if (changed !== 0) for (const tr of ws.trackers) if (tr.deps & changed) touched.add(tr);
+    if (changed !== 0) {
+      const deps = ws.trackerDeps;
+      for (let k = 0; k < deps.length; k++) if (deps[k]! & changed) touched.add(ws.trackers[k]!);
+    }
     if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) touched.add(tr);
     if (changed & FACT_PERSONS) {
       // The list the persons map was just made from (set with it, facts.ts), in its order: an array
-      // walk instead of a map iterator per door event. An id listed twice finds its tracker made.
-      const listed = ws.personsAsListed;
-      if (listed) for (let k = 0; k < listed.length; k++) this.dwellTracker(ent, ws, listed[k]!.id);
+      // walk instead of a map iterator per door event (without it, the map's order is the list's
+      // first mentions, the same order).
+      const listed = ws.listedIds;
+      if (listed) for (let k = 0; k < listed.length; k++) this.dwellTracker(ent, ws, listed[k]!);
       else for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
       for (const tr of ws.dwell.values()) touched.add(tr);
     }
@@ -647,14 +671,16 @@ export class RuleEngine {
   /** Drops per-person and per-product trackers that are idle and whose subject is gone. */
   private disposeIdle(trackers: Iterable<Tracker>): void {
     for (const tr of trackers) {
-      if (!tr.spec.disposable || !tr.idle() || !tr.spec.disposable()) continue;
+      if (!tr.idle() || !tr.spec.disposable()) continue;
       tr.cancel();
       tr.disposed = true;
-      this.trackers.delete(tr.spec.key);
-      if (!this.unsavedAll) this.removedTrackers.add(tr.spec.key);
       const { workshopId, lineId, personId, product } = tr.spec.subject;
       const ent = this.enterprises.get(tr.spec.enterpriseId);
-      if (personId && workshopId) ent?.workshops.get(workshopId)?.dwell.delete(personId);
+      const ws = personId && workshopId ? ent?.workshops.get(workshopId) : undefined;
+      // A person's tracker kept for their return keeps its entry for then (registry.ts).
+      this.trackers.delete(tr.spec.key, ws !== undefined && ws.dwellKept.get(personId!) === tr);
+      if (!this.unsavedAll) this.removedTrackers.add(tr.spec.key);
+      if (personId) ws?.dwell.delete(personId);
       if (product && lineId) ent?.lines.get(lineId)?.unlicensed.delete(product);
     }
   }
@@ -662,23 +688,28 @@ export class RuleEngine {
   // ---------------------------------------------------------------- output
 
   private run(fn: () => void): EngineOutput {
-    const out: EngineOutput = { transitions: [], workshops: [], lines: [] };
-    this.out = out;
+    const transitions: AlarmTransition[] = [];
+    this.out = transitions;
     try {
       fn();
     } finally {
       this.out = undefined;
     }
-    for (const ws of this.dirtyWorkshops.items) out.workshops.push(workshopLive(this.enterprises.get(ws.enterpriseId)!, ws));
-    for (const l of this.dirtyLines.items) out.lines.push(lineLive(this.enterprises.get(l.enterpriseId)!, l, this.now));
+    // Views in the order their scopes changed, in arrays made at their size (not grown push by push).
+    const dw = this.dirtyWorkshops.items;
+    const workshops = new Array<WorkshopLive>(dw.length);
+    for (let k = 0; k < dw.length; k++) workshops[k] = workshopLive(this.enterprises.get(dw[k]!.enterpriseId)!, dw[k]!);
+    const dl = this.dirtyLines.items;
+    const lines = new Array<LineLive>(dl.length);
+    for (let k = 0; k < dl.length; k++) lines[k] = lineLive(this.enterprises.get(dl[k]!.enterpriseId)!, dl[k]!, this.now);
     this.dirtyWorkshops.clear();
     this.dirtyLines.clear();
-    return out;
+    return { transitions, workshops, lines };
   }
 
   private emit(kind: AlarmTransition['kind'], at: number, alarm: ActiveAlarm): void {
     if (kind === 'raised') this.history?.push(alarm);
-    this.out?.transitions.push({ kind, at, alarm: toRecord(alarm) });
+    this.out?.push({ kind, at, alarm: toRecord(alarm) });
   }
 
 }

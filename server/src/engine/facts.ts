@@ -16,6 +16,13 @@ export type WorkshopFacts = {
   /** SPEC 4: rules on an unknown value use its last known value, 0 if never known. */
   knownHeadcount: number;
   byLine: Record<string, number>;
+  /**
+   * `byLine`'s counts in `cfg.lines` order, when `byLine` holds exactly those (distinct) lines;
+   * null when it does not. Valid while `byLineCountsOf` is `byLine` (recomputed when it is replaced):
+   * readings are compared against numbers in an array, not by looking up line ids as keys.
+   */
+  byLineCounts: number[] | null;
+  byLineCountsOf: Record<string, number> | undefined;
   materialKg: number | null;
   knownMaterialKg: number;
   everReported: boolean;
@@ -23,12 +30,28 @@ export type WorkshopFacts = {
   headcountFault: boolean;
   quantityFault: boolean;
   persons: Map<string, number>;
-  /** The list `persons` was last taken from, as listed (set with it; absent after a restart). */
-  personsAsListed?: { id: string; since: number }[] | undefined;
-  /** The live view's list of `persons` (built once per map; see live.ts). */
-  personsView?: { of: Map<string, number>; list: { id: string; since: string }[] } | undefined;
-  updatedAt: number | null;
+  /**
+   * The list `persons` was last taken from, as listed: ids and entry times (epoch ms) side by side,
+   * set with it. Absent after a restart, and when the list named someone twice (then `persons` is
+   * not simply that list). Two flat arrays: compared with every reading, and numbers in an array of
+   * numbers are not each an object of their own.
+   */
+  listedIds?: string[] | undefined;
+  listedSince?: number[] | undefined;
+  /** The live view's list of `persons` and the map it was built from (built once per map; see live.ts). */
+  personsViewOf: Map<string, number> | undefined;
+  personsView: { id: string; since: string }[] | undefined;
+  /** `cfg.lineStaffingLimits` as pairs (live views check them with every reading). */
+  lineLimits: [string, number][];
+  /** `cfg.lines` has exactly one line (then a total without `byLine` is that line's count). */
+  singleLine: boolean;
+  /** That one line, where it exists. */
+  soleLine: LineFacts | undefined;
+  /** `ts` of the latest applied reading; -Infinity before any (a number field: no number object per reading). */
+  updatedAt: number;
   trackers: Tracker[];
+  /** `deps` of each of `trackers`, in one array: a reading finds the trackers it concerns without loading the others. */
+  trackerDeps: number[];
   dwell: Map<string, Tracker>;
   /** Dwell trackers by person, kept across visits (engine.ts, dwellTracker). */
   dwellKept: Map<string, Tracker>;
@@ -36,8 +59,18 @@ export type WorkshopFacts = {
   lineTrackers: Tracker[];
   /** The configured lines it serves that exist, in `cfg.lines` order (their live views follow its own). */
   lineFacts: LineFacts[];
-  /** At or after the latest instant any of `trackers` and `dwell` stands at (Tracker.horizon). */
-  horizon: { at: number };
+  /**
+   * At or after the latest instant any of `trackers` and `dwell` stands at (Tracker.horizon: the
+   * workshop is their horizon, so the check reads the object a reading loads anyway).
+   */
+  horizonSec: number;
+  /** Its place in its gateway's `workshops` (GatewayState.cursor). */
+  gwIndex: number;
+  /**
+   * The lines whose staffing sum counts this workshop (their staffing trackers are `lineTrackers`);
+   * the very array `lineFacts` where the two hold the same lines in the same order.
+   */
+  staffingLines: LineFacts[];
   /** The engine's round in which its live view was last marked changed (engine.ts, Round). */
   roundMark: number;
   /** A save in progress has yet to copy these facts (RuleEngine.beginCapture). */
@@ -60,6 +93,10 @@ export type LineFacts = {
   /** The 1.1 workshops whose persons count toward this line's staffing limit. */
   staffingWorkshops: WorkshopFacts[];
   trackers: Tracker[];
+  /** Its staffing tracker, if it has a staffing limit (read on its 1.1 workshops' readings). */
+  staffingTracker: Tracker | undefined;
+  /** At or after the instant `staffingTracker` stands at (its Tracker.horizon). */
+  horizonSec: number;
   unlicensed: Map<string, Tracker>;
   /** As WorkshopFacts.roundMark. */
   roundMark: number;
@@ -92,7 +129,8 @@ export function attributed(ws: WorkshopFacts, lineId: string): number {
 
 export function lineHeadcount(line: LineFacts): number {
   let n = 0;
-  for (const ws of line.staffingWorkshops) n += attributed(ws, line.cfg.id);
+  // A workshop serving this line alone counts its total (`attributed`), known without reading its configuration.
+  for (const ws of line.staffingWorkshops) n += ws.soleLine === line ? ws.knownHeadcount : attributed(ws, line.cfg.id);
   return n;
 }
 
@@ -112,15 +150,20 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       ws.knownHeadcount = h.total;
       // Most readings repeat the held counts: compared before anything is built. `byLine` is replaced,
       // never changed in place, so live views may share it.
-      const lines = ws.cfg.lines;
       const src = h.byLine;
-      if (src || lines.length === 1) {
-        // Counting keys is exact only over distinct line ids; otherwise the full comparison decides.
-        let same = distinct(lines) && ownKeys(ws.byLine) === lines.length;
-        for (let k = 0; same && k < lines.length; k++) same = ws.byLine[lines[k]!] === (src ? (src[lines[k]!] ?? 0) : h.total);
+      if (src || ws.singleLine) {
+        if (ws.byLineCountsOf !== ws.byLine) alignByLine(ws);
+        const held = ws.byLineCounts;
+        // Without aligned counts (byLine holds other keys) the full comparison below decides.
+        let same = held !== null;
+        if (same && !src) same = held![0] === h.total;
+        else if (same) {
+          const lines = ws.cfg.lines;
+          for (let k = 0; same && k < lines.length; k++) same = held![k] === (src![lines[k]!] ?? 0);
+        }
         if (!same) {
           const byLine: Record<string, number> = {};
-          for (const l of lines) byLine[l] = src ? (src[l] ?? 0) : h.total;
+          for (const l of ws.cfg.lines) byLine[l] = src ? (src[l] ?? 0) : h.total;
           if (!sameCounts(byLine, ws.byLine)) {
             ws.byLine = byLine;
             changed |= FACT_BYLINE;
@@ -132,13 +175,17 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       if (persons && !samePersons(persons, ws)) {
         // Filled in a loop: no array of pairs to build and drop (persons change with most door events).
         const held = new Map<string, number>();
-        const listed: { id: string; since: number }[] = [];
+        const ids: string[] = [];
+        const since: number[] = [];
         for (const p of persons) {
           held.set(p.id, p.since);
-          listed.push({ id: p.id, since: p.since });
+          ids.push(p.id);
+          since.push(p.since);
         }
         ws.persons = held;
-        ws.personsAsListed = listed;
+        const exact = held.size === ids.length;
+        ws.listedIds = exact ? ids : undefined;
+        ws.listedSince = exact ? since : undefined;
         changed |= FACT_PERSONS;
       }
     }
@@ -167,25 +214,50 @@ function ownKeys(o: Record<string, number>): number {
   return n;
 }
 
+/** Same own keys with the same counts (walked without listing the keys: this runs with every headcount change). */
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
+  let n = 0;
+  for (const k in a) {
+    if (!Object.prototype.hasOwnProperty.call(a, k)) continue;
+    n++;
+    if (a[k] !== b[k]) return false;
+  }
+  return n === ownKeys(b);
+}
+
+/** Whether `list` makes the held `persons` map: as many distinct persons, each with its entry time. */
+function samePersons(list: { id: string; since: number }[], ws: WorkshopFacts): boolean {
+  // Usually listed as last time: compared in order first, without hashing every id. The map was
+  // made from that list of distinct ids (WorkshopFacts.listedIds), so an equal list makes it again.
+  const ids = ws.listedIds;
+  if (ids !== undefined && ids.length === list.length) {
+    const since = ws.listedSince!;
+    let i = 0;
+    while (i < list.length && list[i]!.id === ids[i] && list[i]!.since === since[i]) i++;
+    if (i === list.length) return true;
+  }
+  const held = ws.persons;
+  if (list.length !== held.size) return false;
+  for (const p of list) if (held.get(p.id) !== p.since) return false;
   return true;
 }
 
-function samePersons(list: { id: string; since: number }[], ws: WorkshopFacts): boolean {
-  const held = ws.persons;
-  if (list.length !== held.size) return false;
-  // Usually listed as last time: compared in order first, without hashing every id.
-  const last = ws.personsAsListed;
-  if (last && last.length === list.length) {
-    let i = 0;
-    while (i < list.length && list[i]!.id === last[i]!.id && list[i]!.since === last[i]!.since) i++;
-    if (i === list.length) return true;
+/** Sets `byLineCounts` for the current `byLine` (WorkshopFacts.byLineCounts). */
+function alignByLine(ws: WorkshopFacts): void {
+  const lines = ws.cfg.lines;
+  const byLine = ws.byLine;
+  ws.byLineCountsOf = byLine;
+  // Counting keys is exact only over distinct line ids; otherwise the full comparison decides.
+  let aligned = distinct(lines) && ownKeys(byLine) === lines.length;
+  // The workshop's own array, rewritten in place when it has one (it changes with every headcount change).
+  const counts = ws.byLineCounts ?? new Array<number>(lines.length).fill(0);
+  for (let k = 0; aligned && k < lines.length; k++) {
+    const l = lines[k]!;
+    const n = byLine[l];
+    aligned = Object.prototype.hasOwnProperty.call(byLine, l) && typeof n === 'number';
+    counts[k] = n!;
   }
-  for (const p of list) if (held.get(p.id) !== p.since) return false;
-  return true;
+  ws.byLineCounts = aligned ? counts : null;
 }
 
 /**

@@ -5,10 +5,16 @@ export type Timer = {
   seq: number;
   domain: ClockDomain;
   cancelled: boolean;
-  fire: (due: number) => void;
+  /** What it wakes when it fires. */
+  target: TimerTarget;
   /** Its place in the heap's array, -1 when not in the heap (popped, parked, dropped). */
   index: number;
 };
+
+/** What a timer wakes at its due time (a tracker; the engine for a gateway's silence). */
+export interface TimerTarget {
+  wake(due: number): void;
+}
 
 /** Something whose clock gates its timers (SPEC 4: a subject's clock stands still while its gateway is offline). */
 export interface ClockDomain {

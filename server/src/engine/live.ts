@@ -24,11 +24,11 @@ function isoOf(ms: number): string {
  * in place, so an unchanged workshop's view costs no copies.
  */
 function personsView(ws: WorkshopFacts): WorkshopLive['persons'] {
-  const cached = ws.personsView;
-  if (cached && cached.of === ws.persons) return cached.list;
+  if (ws.personsViewOf === ws.persons) return ws.personsView!;
   const list: WorkshopLive['persons'] = [];
   for (const [id, since] of ws.persons) list.push({ id, since: isoOf(since) });
-  ws.personsView = { of: ws.persons, list };
+  ws.personsViewOf = ws.persons;
+  ws.personsView = list;
   return list;
 }
 
@@ -59,7 +59,7 @@ export function workshopLive(ent: EnterpriseFacts, ws: WorkshopFacts): WorkshopL
     persons: personsView(ws),
     status,
     quantityStatus,
-    updatedAt: ws.updatedAt === null ? null : isoOf(ws.updatedAt),
+    updatedAt: ws.updatedAt === -Infinity ? null : isoOf(ws.updatedAt),
   };
 }
 
@@ -93,8 +93,8 @@ function scopeStatus(n: number, limit: number, anyLineOver: boolean): 'normal' |
 }
 
 function lineOver(ws: WorkshopFacts): boolean {
-  const limits = ws.cfg.lineStaffingLimits;
-  for (const l in limits) if (Object.prototype.hasOwnProperty.call(limits, l) && attributed(ws, l) > limits[l]!) return true;
+  const limits = ws.lineLimits;
+  for (let k = 0; k < limits.length; k++) if (attributed(ws, limits[k]![0]) > limits[k]![1]) return true;
   return false;
 }
 

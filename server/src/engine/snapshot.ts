@@ -59,7 +59,7 @@ export const gatewayEntry = (g: GatewayState): EngineSnapshot['gateways'][string
 export const workshopEntry = (w: WorkshopFacts): EngineSnapshot['workshops'][string] => ({
   newestTs: fin(w.newestTs), headcount: w.headcount, knownHeadcount: w.knownHeadcount, byLine: { ...w.byLine },
   materialKg: w.materialKg, knownMaterialKg: w.knownMaterialKg, everReported: w.everReported,
-  headcountFault: w.headcountFault, quantityFault: w.quantityFault, persons: [...w.persons], updatedAt: w.updatedAt,
+  headcountFault: w.headcountFault, quantityFault: w.quantityFault, persons: [...w.persons], updatedAt: fin(w.updatedAt),
 });
 
 export const lineEntry = (l: LineFacts): EngineSnapshot['lines'][string] => ({

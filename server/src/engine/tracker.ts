@@ -1,5 +1,5 @@
 import type { AlarmLevel, AlarmReason, AlarmSubject, AlarmType, ClearReason } from '@hazwatch/protocols';
-import type { ClockDomain, Timer } from './heap.ts';
+import type { ClockDomain, Timer, TimerTarget } from './heap.ts';
 
 /** A rule's condition at one instant. `low` is the lowest level's condition (the warning where one exists). */
 export type Evaluation = {
@@ -20,14 +20,15 @@ export type RuleSpec = {
   raiseMs: number;
   clearMs: number;
   twoLevel: boolean;
+  /** The answer is valid until the next call of any rule's `evaluate` (rules.ts: one object answers for all). */
   evaluate(t: number): Evaluation;
-  /** The next instant after `t` at which the condition may change with no new input (window edge, midnight). */
-  nextChange?(t: number): number | undefined;
+  /** The next instant after `t` at which the condition may change with no new input (window edge, midnight), if any. */
+  nextChange(t: number): number | undefined;
   limit(level: AlarmLevel): number | null;
   /** Which workshop facts the condition reads (FACT_* bits); a reading that changes none of them skips the step. */
-  deps?: number;
+  deps: number;
   /** Dynamic trackers (per person, per unlicensed product) are dropped once idle and their subject gone. */
-  disposable?: () => boolean;
+  disposable(): boolean;
 };
 
 export const FACT_HEADCOUNT = 1;
@@ -64,8 +65,8 @@ export type TransitionSink = {
   revision(): number;
   newId(): string;
   emit(kind: 'raised' | 'escalated' | 'cleared', at: number, alarm: ActiveAlarm): void;
-  schedule(due: number, domain: ClockDomain, fire: (due: number) => void): Timer;
-  /** `timer` cancelled and one set for `due` with its domain and callback (possibly the same object). */
+  schedule(due: number, domain: ClockDomain, target: TimerTarget): Timer;
+  /** `timer` cancelled and one set for `due` with its domain and target (possibly the same object). */
   reschedule(timer: Timer, due: number): Timer;
   /** The tracker's persisted state changed since it was last saved (called once until `saved`). */
   changed(tracker: Tracker): void;
@@ -89,14 +90,21 @@ export type TrackerState = {
 };
 
 /**
- * A state with every field present, in one order: states are read on every step and every reading,
- * and objects of one shape keep those reads fast (absent and undefined fields mean the same here).
+ * An instant at or after which none of some trackers stands (Tracker.horizon): whole seconds from
+ * HORIZON_BASE, rounded up. Only ever a bound (a rewind checks its own clock exactly), so seconds
+ * serve, and they are small integers: a number field holding one is read with its object, where a
+ * millisecond timestamp is a number object of its own to load on every reading.
  */
-function shaped(s: TrackerState): TrackerState {
-  return {
-    lastAt: s.lastAt, lowSince: s.lowSince, highSince: s.highSince, lowFalseSince: s.lowFalseSince,
-    pendingPeak: s.pendingPeak, lastValue: s.lastValue, active: s.active,
-  };
+export type Horizon = { horizonSec: number };
+const HORIZON_BASE = Date.UTC(2020, 0, 1);
+/** Before any horizon a tracker sets (a bound on instants before it too: it only rises). */
+export const HORIZON_NONE = -(2 ** 30);
+/** The instant a horizon stands for. */
+export const horizonMs = (sec: number): number => HORIZON_BASE + sec * 1000;
+/** The least horizon at or after `ms` (the check makes it so whatever the rounding of a fractional `ms`). */
+export function horizonSec(ms: number): number {
+  const sec = Math.ceil((ms - HORIZON_BASE) / 1000);
+  return horizonMs(sec) < ms ? sec + 1 : sec;
 }
 
 /** Earlier than any real instant, and unlike -Infinity it survives JSON. */
@@ -110,12 +118,39 @@ const max = (a: number | null | undefined, b: number | null | undefined): number
  * without a break, at that moment; escalate a warning whose alarm condition has held as long; clear
  * once the lowest level's condition has been false `clearAfterSeconds`. Transitions are stamped
  * with the instant they fall due, never with the time the engine happened to notice them.
+ *
+ * The state (TrackerState) and its checkpoint are fields of the tracker itself, not objects of their
+ * own: a large site has tens of thousands of trackers, each read on its subject's readings, and every
+ * object between a tracker and its numbers is memory to keep and a load to wait for.
  */
 export class Tracker {
-  state: TrackerState;
-  private timer: Timer | undefined;
-  /** `spec.deps`, every bit when unset; read for each tracker of each reading, so kept on this one class. */
-  readonly deps: number;
+  // The state (TrackerState, field by field).
+  lastAt = NEVER;
+  lowSince: number | undefined = undefined;
+  highSince: number | undefined = undefined;
+  lowFalseSince: number | undefined = undefined;
+  pendingPeak: number | null | undefined = undefined;
+  lastValue: number | null = null;
+  active: ActiveAlarm | undefined = undefined;
+  /**
+   * The checkpoint (`cp*`, present when `hasCheckpoint`): the state as it stood after the last step
+   * that either followed new facts or emitted a transition. Steps since then were driven by time
+   * alone and emitted nothing, so they can be replayed exactly. `cpPeak` is the peak the active
+   * alarm had then. (Which alarm was active is not kept: a rewind keeps the present one, as the
+   * checkpoint is never older than the last transition.)
+   */
+  private hasCheckpoint = false;
+  private cpLastAt = NEVER;
+  private cpLowSince: number | undefined = undefined;
+  private cpHighSince: number | undefined = undefined;
+  private cpLowFalseSince: number | undefined = undefined;
+  private cpPendingPeak: number | null | undefined = undefined;
+  private cpLastValue: number | null = null;
+  private cpPeak: number | null = null;
+  /** TrackerCheckpoint.initial: true, or absent (undefined) — a persisted `false` is kept as it came. */
+  private cpInitial: boolean | undefined = undefined;
+  private timer: Timer | undefined = undefined;
+  private emitted = 0;
   /** Its state changed since the engine's state was last saved (incremental saves write only these). */
   unsaved = false;
   /** A save in progress has yet to copy its state (RuleEngine.beginCapture). */
@@ -126,49 +161,41 @@ export class Tracker {
    * Shared with the other trackers of its subject: raised to every instant this one moves to, so
    * that a reading at or after it knows without looking that none of them needs rewinding.
    */
-  horizon: { at: number } | undefined = undefined;
-  /** Its timers' callback (one per tracker, not one per timer). */
-  private readonly wake = (due: number): void => this.step(due);
+  horizon: Horizon | undefined = undefined;
   /** Dropped by the engine (idle, subject gone); a tracker of the same key made later is another. */
   disposed = false;
+  /** In the engine's registry, and its neighbours in the registry's order (registry.ts). */
+  listed = false;
+  prevListed: Tracker | undefined = undefined;
+  nextListed: Tracker | undefined = undefined;
 
   constructor(
     public readonly spec: RuleSpec,
     private readonly sink: TransitionSink,
-    state?: TrackerState,
-  ) {
-    this.state = shaped(state ?? { lastAt: NEVER, lastValue: null });
-    this.deps = spec.deps ?? ~0;
-  }
+  ) {}
 
-  get active(): ActiveAlarm | undefined {
-    return this.state.active;
+  /** Its timers call this (the tracker is the timer's target: no callback per tracker). */
+  wake(due: number): void {
+    this.step(due);
   }
-
-  /**
-   * The state as it stood after the last step that either followed new facts or emitted a transition.
-   * Steps since then were driven by time alone and emitted nothing, so they can be replayed exactly.
-   */
-  private checkpoint: TrackerCheckpoint | undefined;
 
   /** What a restart needs to go on exactly: the state, and the checkpoint a delayed reading may rewind to. */
   persisted(): PersistedTracker {
-    // Field by field (states all have one shape): a save copies tens of thousands of these at once.
-    const s = this.state;
-    const active = s.active;
-    const c = this.checkpoint;
-    const cs = c?.state;
-    const cp: TrackerCheckpoint | undefined = c && cs && {
-      state: {
-        lastAt: cs.lastAt, lowSince: cs.lowSince, highSince: cs.highSince, lowFalseSince: cs.lowFalseSince,
-        pendingPeak: cs.pendingPeak, lastValue: cs.lastValue, active: undefined,
-      },
-      peak: c.peak,
-    };
-    if (cp && c?.initial !== undefined) cp.initial = c.initial;
+    // Field by field: a save copies tens of thousands of these at once.
+    const active = this.active;
+    const cp: TrackerCheckpoint | undefined = this.hasCheckpoint
+      ? {
+          state: {
+            lastAt: this.cpLastAt, lowSince: this.cpLowSince, highSince: this.cpHighSince, lowFalseSince: this.cpLowFalseSince,
+            pendingPeak: this.cpPendingPeak, lastValue: this.cpLastValue, active: undefined,
+          },
+          peak: this.cpPeak,
+        }
+      : undefined;
+    if (cp && this.cpInitial !== undefined) cp.initial = this.cpInitial;
     return {
-      lastAt: s.lastAt, lowSince: s.lowSince, highSince: s.highSince, lowFalseSince: s.lowFalseSince,
-      pendingPeak: s.pendingPeak, lastValue: s.lastValue,
+      lastAt: this.lastAt, lowSince: this.lowSince, highSince: this.highSince, lowFalseSince: this.lowFalseSince,
+      pendingPeak: this.pendingPeak, lastValue: this.lastValue,
       active: active && { ...active, subject: { ...active.subject } },
       checkpoint: cp,
     };
@@ -187,9 +214,17 @@ export class Tracker {
    * back): exactly as a tracker just constructed for its spec, without allocating one.
    */
   reset(): void {
-    this.state = shaped({ lastAt: NEVER, lastValue: null });
+    this.setState(NEVER, undefined, undefined, undefined, undefined, null, undefined);
+    this.hasCheckpoint = false;
+    this.cpLastAt = NEVER;
+    this.cpLowSince = undefined;
+    this.cpHighSince = undefined;
+    this.cpLowFalseSince = undefined;
+    this.cpPendingPeak = undefined;
+    this.cpLastValue = null;
+    this.cpPeak = null;
+    this.cpInitial = undefined;
     this.timer = undefined;
-    this.checkpoint = undefined;
     this.emitted = 0;
     // Not in any save's list: the engine adds it again on its first change (touch).
     this.unsaved = false;
@@ -199,43 +234,83 @@ export class Tracker {
     this.disposed = false;
   }
 
-  /** Takes over a persisted or carried-over state; the active alarm object is shared with the checkpoint. */
+  private setState(
+    lastAt: number,
+    lowSince: number | undefined,
+    highSince: number | undefined,
+    lowFalseSince: number | undefined,
+    pendingPeak: number | null | undefined,
+    lastValue: number | null,
+    active: ActiveAlarm | undefined,
+  ): void {
+    this.lastAt = lastAt;
+    this.lowSince = lowSince;
+    this.highSince = highSince;
+    this.lowFalseSince = lowFalseSince;
+    this.pendingPeak = pendingPeak;
+    this.lastValue = lastValue;
+    this.active = active;
+  }
+
+  /** Takes over a persisted or carried-over state (the active alarm object itself, not a copy). */
   adopt(p: PersistedTracker | { state: TrackerState; checkpoint: TrackerCheckpoint | undefined }): void {
     this.touch();
-    if ('state' in p) {
-      this.state = p.state;
-      this.checkpoint = p.checkpoint;
-      this.extendHorizon();
-      return;
+    const state: TrackerState = 'state' in p ? p.state : p;
+    const checkpoint = p.checkpoint;
+    this.setState(state.lastAt, state.lowSince, state.highSince, state.lowFalseSince, state.pendingPeak, state.lastValue, state.active);
+    this.hasCheckpoint = !!checkpoint;
+    if (checkpoint) {
+      const c = checkpoint.state;
+      this.cpLastAt = c.lastAt;
+      this.cpLowSince = c.lowSince;
+      this.cpHighSince = c.highSince;
+      this.cpLowFalseSince = c.lowFalseSince;
+      this.cpPendingPeak = c.pendingPeak;
+      this.cpLastValue = c.lastValue;
+      this.cpPeak = checkpoint.peak;
+      this.cpInitial = checkpoint.initial;
     }
-    const { checkpoint, ...state } = p;
-    this.state = shaped(state);
-    this.checkpoint = checkpoint && { ...checkpoint, state: shaped({ ...checkpoint.state, active: state.active }) };
     this.extendHorizon();
   }
 
   private extendHorizon(): void {
     const h = this.horizon;
-    if (h && this.state.lastAt > h.at) h.at = this.state.lastAt;
+    if (h) {
+      const sec = horizonSec(this.lastAt);
+      if (sec > h.horizonSec) h.horizonSec = sec;
+    }
   }
 
-  /** For a new revision: the live state and checkpoint, handed over as they are. */
+  /** For a new revision: the live state and checkpoint, handed over to the tracker of the new revision. */
   handover(): { state: TrackerState; checkpoint: TrackerCheckpoint | undefined } {
-    return { state: this.state, checkpoint: this.checkpoint };
+    const state: TrackerState = {
+      lastAt: this.lastAt, lowSince: this.lowSince, highSince: this.highSince, lowFalseSince: this.lowFalseSince,
+      pendingPeak: this.pendingPeak, lastValue: this.lastValue, active: this.active,
+    };
+    if (!this.hasCheckpoint) return { state, checkpoint: undefined };
+    const checkpoint: TrackerCheckpoint = {
+      state: {
+        lastAt: this.cpLastAt, lowSince: this.cpLowSince, highSince: this.cpHighSince, lowFalseSince: this.cpLowFalseSince,
+        pendingPeak: this.cpPendingPeak, lastValue: this.cpLastValue, active: undefined,
+      },
+      peak: this.cpPeak,
+    };
+    if (this.cpInitial !== undefined) checkpoint.initial = this.cpInitial;
+    return { state, checkpoint };
   }
 
   /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
   step(t: number, facts = false): void {
     this.touch();
     // Before its first step a tracker is idle, and so it was at any earlier instant.
-    if (!this.checkpoint && t > this.state.lastAt && this.idle()) {
-      const fresh = this.state.lastAt === NEVER;
-      this.state.lastAt = t;
+    if (!this.hasCheckpoint && t > this.lastAt && this.idle()) {
+      const fresh = this.lastAt === NEVER;
+      this.lastAt = t;
       this.saveCheckpoint(fresh);
     }
     const before = this.emitted;
     this.stepAt(t);
-    this.reschedule(this.state.lastAt);
+    this.reschedule(this.lastAt);
     if (facts || this.emitted !== before) this.saveCheckpoint();
     this.extendHorizon();
   }
@@ -243,12 +318,12 @@ export class Tracker {
   /** Takes up its place at `t` (built, restored or reconfigured): its first checkpoint, and its next wake. */
   start(t: number): void {
     this.touch();
-    if (!this.checkpoint) {
-      const fresh = this.idle() && this.state.lastAt === NEVER;
-      if (this.idle() && t > this.state.lastAt) this.state.lastAt = t;
+    if (!this.hasCheckpoint) {
+      const fresh = this.idle() && this.lastAt === NEVER;
+      if (this.idle() && t > this.lastAt) this.lastAt = t;
       this.saveCheckpoint(fresh);
     }
-    this.reschedule(Math.max(this.state.lastAt, t));
+    this.reschedule(Math.max(this.lastAt, t));
     this.extendHorizon();
   }
 
@@ -260,95 +335,84 @@ export class Tracker {
    * goes back over what it has announced).
    */
   rewind(t: number): void {
-    const cp = this.checkpoint;
-    if (t >= this.state.lastAt || !cp) return;
+    if (t >= this.lastAt || !this.hasCheckpoint) return;
     this.touch();
-    if (t < cp.state.lastAt) {
+    if (t < this.cpLastAt) {
       // Before any facts the tracker was idle at every instant: it can start over at `t`.
-      if (!cp.initial) return;
-      this.state = shaped({ ...cp.state, lastAt: t, active: undefined });
+      if (!this.cpInitial) return;
+      this.setState(t, this.cpLowSince, this.cpHighSince, this.cpLowFalseSince, this.cpPendingPeak, this.cpLastValue, undefined);
       this.reschedule(t);
       return;
     }
-    const active = this.state.active;
-    this.state = shaped({ ...cp.state, active });
-    if (active) active.peak = cp.peak;
+    const active = this.active;
+    this.setState(this.cpLastAt, this.cpLowSince, this.cpHighSince, this.cpLowFalseSince, this.cpPendingPeak, this.cpLastValue, active);
+    if (active) active.peak = this.cpPeak;
     for (;;) {
-      const w = this.nextWake(this.state.lastAt);
+      const w = this.nextWake(this.lastAt);
       if (w === undefined || w > t) break;
       this.stepAt(w);
     }
-    this.reschedule(this.state.lastAt);
+    this.reschedule(this.lastAt);
   }
 
-  private emitted = 0;
-
   private saveCheckpoint(initial = false): void {
-    const s = this.state;
-    const peak = s.active?.peak ?? null;
-    const cp = this.checkpoint;
-    if (!cp) {
-      this.checkpoint = initial ? { state: shaped(s), peak, initial } : { state: shaped(s), peak };
-      return;
-    }
-    // Overwritten in place (a checkpoint is this tracker's alone; `persisted` copies it): one is
-    // taken with every reading that changes the tracker's facts, and new ones would all outlive a
-    // young-generation collection.
-    const c = cp.state;
-    c.lastAt = s.lastAt;
-    c.lowSince = s.lowSince;
-    c.highSince = s.highSince;
-    c.lowFalseSince = s.lowFalseSince;
-    c.pendingPeak = s.pendingPeak;
-    c.lastValue = s.lastValue;
-    c.active = s.active;
-    cp.peak = peak;
-    if (initial) cp.initial = true;
-    else if (cp.initial !== undefined) delete cp.initial;
+    // Overwritten in place: one is taken with every reading that changes the tracker's facts.
+    this.hasCheckpoint = true;
+    this.cpLastAt = this.lastAt;
+    this.cpLowSince = this.lowSince;
+    this.cpHighSince = this.highSince;
+    this.cpLowFalseSince = this.lowFalseSince;
+    this.cpPendingPeak = this.pendingPeak;
+    this.cpLastValue = this.lastValue;
+    this.cpPeak = this.active?.peak ?? null;
+    this.cpInitial = initial ? true : undefined;
   }
 
   private stepAt(t: number): void {
-    const s = this.state;
-    if (t < s.lastAt) t = s.lastAt;
+    if (t < this.lastAt) t = this.lastAt;
     this.resolve(t);
-    s.lastAt = t;
+    this.lastAt = t;
+    // Read at once: the answer is shared by all rules (RuleSpec.evaluate).
     const ev = this.spec.evaluate(t);
-    s.lastValue = ev.value;
-    if (ev.low) {
-      if (s.lowSince === undefined) {
-        s.lowSince = t;
-        s.pendingPeak = ev.value;
-      } else s.pendingPeak = max(s.pendingPeak, ev.value);
+    const low = ev.low;
+    const high = ev.high;
+    const value = ev.value;
+    this.lastValue = value;
+    if (low) {
+      if (this.lowSince === undefined) {
+        this.lowSince = t;
+        this.pendingPeak = value;
+      } else this.pendingPeak = max(this.pendingPeak, value);
     } else {
-      s.lowSince = undefined;
-      s.pendingPeak = undefined;
+      this.lowSince = undefined;
+      this.pendingPeak = undefined;
     }
-    if (ev.high) s.highSince ??= t;
-    else s.highSince = undefined;
-    if (s.active) {
-      if (ev.value !== null) s.active.peak = max(s.active.peak, ev.value);
-      if (!ev.low) s.lowFalseSince ??= t;
-      else s.lowFalseSince = undefined;
+    if (high) this.highSince ??= t;
+    else this.highSince = undefined;
+    const a = this.active;
+    if (a) {
+      if (value !== null) a.peak = max(a.peak, value);
+      if (!low) this.lowFalseSince ??= t;
+      else this.lowFalseSince = undefined;
     }
     this.resolve(t);
   }
 
   /** Fires every transition due at or before `t`, in time order. */
   private resolve(t: number): void {
-    const s = this.state;
     const R = this.spec.raiseMs;
     for (;;) {
-      if (!s.active && s.lowSince !== undefined && s.lowSince + R <= t) {
-        this.raise(s.lowSince + R);
+      if (!this.active && this.lowSince !== undefined && this.lowSince + R <= t) {
+        this.raise(this.lowSince + R);
         continue;
       }
-      const a = s.active;
-      if (a && a.level === 'warning' && s.highSince !== undefined && Math.max(s.highSince + R, a.raisedAt) <= t) {
-        this.escalate(Math.max(s.highSince + R, a.raisedAt));
+      const a = this.active;
+      if (a && a.level === 'warning' && this.highSince !== undefined && Math.max(this.highSince + R, a.raisedAt) <= t) {
+        this.escalate(Math.max(this.highSince + R, a.raisedAt));
         continue;
       }
-      if (a && s.lowFalseSince !== undefined && s.lowFalseSince + this.spec.clearMs <= t) {
-        this.clear(s.lowFalseSince + this.spec.clearMs, 'condition-ended');
+      if (a && this.lowFalseSince !== undefined && this.lowFalseSince + this.spec.clearMs <= t) {
+        this.clear(this.lowFalseSince + this.spec.clearMs, 'condition-ended');
         continue;
       }
       return;
@@ -356,22 +420,21 @@ export class Tracker {
   }
 
   private raise(at: number): void {
-    const s = this.state;
     const spec = this.spec;
-    const direct = !spec.twoLevel || (s.highSince !== undefined && s.highSince + spec.raiseMs <= at);
+    const direct = !spec.twoLevel || (this.highSince !== undefined && this.highSince + spec.raiseMs <= at);
     const level: AlarmLevel = direct ? 'alarm' : 'warning';
     const detectedAt = Math.max(this.sink.now(), at);
-    s.active = {
+    const a: ActiveAlarm = {
       id: this.sink.newId(),
       type: spec.type,
       reason: spec.reason,
       level,
       enterpriseId: spec.enterpriseId,
       subject: spec.subject,
-      value: s.lastValue,
-      peak: max(s.pendingPeak, s.lastValue),
+      value: this.lastValue,
+      peak: max(this.pendingPeak, this.lastValue),
       limit: spec.limit(level),
-      since: s.lowSince!,
+      since: this.lowSince!,
       raisedAt: at,
       escalatedAt: null,
       clearedAt: null,
@@ -380,13 +443,14 @@ export class Tracker {
       late: detectedAt > at,
       configRevision: this.sink.revision(),
     };
-    s.lowFalseSince = undefined;
+    this.active = a;
+    this.lowFalseSince = undefined;
     this.emitted++;
-    this.sink.emit('raised', at, s.active);
+    this.sink.emit('raised', at, a);
   }
 
   private escalate(at: number): void {
-    const a = this.state.active!;
+    const a = this.active!;
     a.level = 'alarm';
     a.escalatedAt = at;
     a.limit = this.spec.limit('alarm');
@@ -396,26 +460,25 @@ export class Tracker {
 
   /** Clears the active alarm at `at`; also used when its subject or limit disappears from the configuration. */
   clear(at: number, reason: ClearReason): void {
-    const s = this.state;
-    const a = s.active;
+    const a = this.active;
     if (!a) return;
     this.touch();
     a.clearedAt = Math.max(at, a.raisedAt);
     a.clearReason = reason;
-    s.active = undefined;
-    s.lowFalseSince = undefined;
+    this.active = undefined;
+    this.lowFalseSince = undefined;
     this.emitted++;
     this.sink.emit('cleared', a.clearedAt, a);
   }
 
   /** The next instant this tracker must wake, or undefined. */
   nextWake(t: number): number | undefined {
-    const s = this.state;
     let due = Infinity;
-    if (!s.active && s.lowSince !== undefined) due = Math.min(due, s.lowSince + this.spec.raiseMs);
-    if (s.active?.level === 'warning' && s.highSince !== undefined) due = Math.min(due, s.highSince + this.spec.raiseMs);
-    if (s.active && s.lowFalseSince !== undefined) due = Math.min(due, s.lowFalseSince + this.spec.clearMs);
-    const change = this.spec.nextChange?.(t);
+    const a = this.active;
+    if (!a && this.lowSince !== undefined) due = Math.min(due, this.lowSince + this.spec.raiseMs);
+    if (a?.level === 'warning' && this.highSince !== undefined) due = Math.min(due, this.highSince + this.spec.raiseMs);
+    if (a && this.lowFalseSince !== undefined) due = Math.min(due, this.lowFalseSince + this.spec.clearMs);
+    const change = this.spec.nextChange(t);
     if (change !== undefined && change > t) due = Math.min(due, change);
     return due === Infinity ? undefined : due;
   }
@@ -427,7 +490,7 @@ export class Tracker {
     if (timer && due !== undefined) this.timer = this.sink.reschedule(timer, due);
     else {
       this.cancel();
-      if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, this.wake);
+      if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, this);
     }
   }
 
@@ -438,7 +501,6 @@ export class Tracker {
 
   /** Idle: nothing active, nothing pending. */
   idle(): boolean {
-    const s = this.state;
-    return !s.active && s.lowSince === undefined;
+    return !this.active && this.lowSince === undefined;
   }
 }
