@@ -7,6 +7,8 @@ import { rssOf, startServe } from './lib/procs.ts';
 import { benchDir, withCleanup, writeSite } from './lib/site-file.ts';
 import { accessOf } from './lib/access.ts';
 
+const IDLE_SETTLE_MS = 5000;
+
 export type MemoryOptions = { workshops: number; seconds: number; sampleEverySeconds: number };
 
 export async function benchMemory(o: MemoryOptions) {
@@ -16,6 +18,9 @@ export async function benchMemory(o: MemoryOptions) {
     const site = syntheticSite({ enterprises: Math.ceil(o.workshops / 100), workshopsPerEnterprise: Math.min(100, o.workshops) });
     const serve = await startServe({ HAZWATCH_SITE: writeSite(tmp.dir, site), HAZWATCH_DATA_DIR: tmp.dir, HAZWATCH_MQTT_HOST: '127.0.0.1', HAZWATCH_MQTT_PORT: '0' }, { demo: true });
     defer(() => serve.kill());
+    // Idle: a few seconds after ready, not at the instant of it, when start-up's garbage may or may not
+    // have been collected yet (`hazwatch` collects it a second after ready: server/bin/hazwatch.mjs).
+    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     const idleRss = rssOf(serve.pid);
     const access = await accessOf(tmp.dir, serve.httpUrl);
     const gen = await LoadGenerator.connect({ url: await mqttUrlOf(serve.output), gateways: gatewaysOf(site), credentials: access.gateway });

@@ -16,6 +16,7 @@ import { IngestStats } from './ingest/stats.ts';
 import { createLogger } from './logger.ts';
 import { brokerCredentials, connectPlatformClient, ingestSubscriptions } from './mqtt/platform-client.ts';
 import { publishAlarms, publishGatewayConfigs } from './mqtt/publishers.ts';
+import { skipMqttNumberCache } from './mqtt/packet-number-cache.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { RulesService } from './rules/rules.ts';
 import { loadSiteFile } from './site/load.ts';
@@ -94,6 +95,9 @@ export type RunningServer = {
   close(): Promise<void>;
 };
 
+/** Emitted on `process` once a server is up and listening. */
+export const SERVER_STARTED = 'hazwatch:server-started';
+
 export class SiteLoadError extends Error {
   constructor(
     readonly file: string,
@@ -114,6 +118,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const now = opts.now ?? Date.now;
   const startedAt = now();
   const stops: (() => Promise<void> | void)[] = [];
+  // Before the broker or the platform client writes its first packet (mqtt/packet-number-cache.ts).
+  skipMqttNumberCache();
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -320,6 +326,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const httpUrl = `${httpTls ? 'https' : 'http'}://${urlHost(config.http.host)}:${httpPort}`;
     const mqttPort = broker?.port ?? brokerPort(mqttUrl);
     log.info({ httpUrl, mqttUrl, dataDir: config.dataDir, version: VERSION }, 'hazwatch is running');
+    // For the `hazwatch` launcher, which then settles the process's heap (server/bin/hazwatch.mjs).
+    (process as NodeJS.EventEmitter).emit(SERVER_STARTED);
 
     // One change at a time: revisions are numbered and applied in order.
     let applying: Promise<unknown> = Promise.resolve();
