@@ -86,6 +86,12 @@ export class SqliteTelemetryStore implements TelemetryStore {
   constructor(opts: SqliteTelemetryOptions) {
     this.file = join(opts.dataDir, 'telemetry.sqlite');
     this.db = openSqlite(this.file);
+    // A checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a group commit touches
+    // an index page per workshop, the same pages group after group, and a checkpoint writes each page
+    // once however many commits changed it; at 1,000 one ran after nearly every commit. Group writes
+    // got ~20 % faster; the slowest (the commit that checkpoints) stayed as slow as before. Durability
+    // is unchanged: commits still sync the WAL (synchronous = FULL), checkpoints the database file.
+    this.db.pragma('wal_autocheckpoint = 10000');
     migrate(this.db, SCHEMA);
     this.retentionMs = opts.dedupeRetentionMs ?? 30 * 86_400_000;
     this.readingsRetentionMs = opts.retentionMs ?? 0;
