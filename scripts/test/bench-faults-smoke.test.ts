@@ -47,8 +47,8 @@ describe('npm run faults -- --smoke', () => {
   it.skipIf(!HAVE_INFRA)('kills, stops, restarts and cuts while the site runs, and loses and duplicates nothing', { timeout: 180_000 }, async () => {
     const out = join(dir, 'faults.json');
     const r = await run('faults.mjs', ['--smoke', `--out=${out}`]);
-    // Exit 1 also reports extra alarms (see BENCHMARKS.md); the report is what is judged here.
-    expect([0, 1], r.out.slice(-3000)).toContain(r.code);
+    // The report is what is judged here; its verdict (exit 0) must agree with it.
+    expect(r.code, r.out.slice(-3000)).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.timeline.map((e: { event: string }) => e.event).join('\n')).toMatch(/SIGKILL[\s\S]*InfluxDB stopped[\s\S]*broker[\s\S]*cut/);
     expect(report.readings.sent).toBeGreaterThan(100);
@@ -57,5 +57,8 @@ describe('npm run faults -- --smoke', () => {
     expect(report.batches.lostBeforeBroker).toBe(0);
     expect(report.alarms.expected).toBeGreaterThan(1);
     expect(report.alarms.missed, r.out.slice(-2000)).toEqual([]);
+    // An extra alarm is a fault too: a crash right after the first start once re-raised an alarm it
+    // had forgotten, and left the first one active for ever.
+    expect(report.alarms.extra, r.out.slice(-2000)).toEqual([]);
   });
 });

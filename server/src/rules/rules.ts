@@ -88,6 +88,14 @@ export class RulesService {
 
   start(): void {
     this.stopped = false;
+    // A fresh engine has no saved base yet, and the deltas every transition writes are laid over a
+    // base when loading: without one, a crash before the first periodic save would restart with no
+    // memory of the alarms it raised (they would stay active in the ledger forever, and be raised
+    // again). So the base is written first, before any input (~0.3 s at 10,000 workshops, once).
+    if (!this.deps.saved) {
+      const state = this.capture(true);
+      if (state) void this.link(() => this.deps.alarms.saveEngineState(state), 'saving the rule engine state failed');
+    }
     for (const out of this.pendingResume.splice(0)) this.enqueue(out);
     this.arm();
   }
