@@ -1,17 +1,18 @@
 import type { Enterprise, SiteConfig, Workshop } from '@hazwatch/protocols';
-import { GatewayState, SubjectClock, type PlatformDomain } from './domains.ts';
+import { ClockOf, GatewayState, SubjectClock, type PlatformDomain } from './domains.ts';
 import { WorkshopCalendar } from './calendar.ts';
-import type { EnterpriseFacts, LineFacts, WorkshopFacts } from './facts.ts';
+import { noEntries, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import type { ClockDomain } from './heap.ts';
 import * as rules from './rules.ts';
 import { key2, unfin, type EngineSnapshot } from './snapshot.ts';
 import { HORIZON_NONE, type RuleSpec, type Tracker } from './tracker.ts';
+import { SmallMap } from './small-map.ts';
 import { ZoneCalendar } from './tz.ts';
 
 /** What building needs from the engine: its clocks, and the makers of trackers it keeps. */
 export type BuildContext = {
   startedAt: number;
   platform: PlatformDomain;
-  platformNow: () => number;
   track(spec: RuleSpec): Tracker;
   dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined;
   unlicensedTracker(ent: EnterpriseFacts, line: LineFacts, product: string): Tracker;
@@ -22,7 +23,6 @@ export type BuildContext = {
  * (restart or new revision); trackers are created through `ctx` so the engine owns them.
  */
 export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteConfig, prev: EngineSnapshot | undefined): EnterpriseFacts {
-const platformNow = ctx.platformNow;
   const d = site.defaults;
   const cal = new ZoneCalendar(cfg.timezone);
   const e = cfg.id;
@@ -40,7 +40,8 @@ const platformNow = ctx.platformNow;
     const p = prev?.gateways[key2(e, g.id)];
     if (p) Object.assign(gw, { online: p.online, statusOffline: p.statusOffline, frozenAt: unfin(p.frozenAt), lastHeard: p.lastHeard, heard: p.heard });
     ent.gateways.set(g.id, gw);
-    ent.gatewayTrackers.set(g.id, ctx.track(rules.gatewayOffline(d, ent, gw, ctx.platform)));
+    gw.alarmDomain = ctx.platform;
+    ent.gatewayTrackers.set(g.id, ctx.track(rules.gatewayOffline(d, ent, gw)));
   }
   const gwOfWorkshop = new Map<string, GatewayState>();
   const gwsOfLine = new Map<string, GatewayState[]>();
@@ -50,29 +51,29 @@ const platformNow = ctx.platformNow;
   }
   for (const l of cfg.lines) {
     const p = prev?.lines[key2(e, l.id)];
-    const newestTs = new Map<string, number>(p?.newestTs);
-    const staffingWorkshops: WorkshopFacts[] = [];
-    ent.lines.set(l.id, {
-      cfg: l, enterpriseId: e,
-      domain: new SubjectClock(gwsOfLine.get(l.id) ?? [], platformNow, () => maxOf(newestTs.values())),
-      staffingDomain: new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), platformNow, () => maxOf(staffingWorkshops.map((w) => w.newestTs))),
-      counters: new Map(p?.counters), newestTs, lastIncrement: new Map(p?.lastIncrement),
-      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops, trackers: [], staffingTracker: undefined, horizonSec: HORIZON_NONE, unlicensed: new Map(), roundMark: 0, capturing: false,
-    });
+    const line: LineFacts = {
+      cfg: l, enterpriseId: e, domain: NO_DOMAIN, staffingDomain: NO_DOMAIN,
+      counters: mapOf(p?.counters), newestTs: mapOf(p?.newestTs), lastIncrement: mapOf(p?.lastIncrement),
+      day: p?.day ?? { date: '', total: 0 }, staffingWorkshops: [], trackers: [], staffingTracker: undefined, horizonSec: HORIZON_NONE, unlicensed: noEntries(), roundMark: 0, capturing: false,
+    };
+    line.domain = new SubjectClock(gwsOfLine.get(l.id) ?? NO_GATEWAYS, ctx.platform, line, ClockOf.Line);
+    line.staffingDomain = new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), ctx.platform, line, ClockOf.LineStaffing);
+    ent.lines.set(l.id, line);
   }
   const closed = new Set(cfg.calendar?.closed ?? []);
   for (const w of cfg.workshops) {
     const gw = gwOfWorkshop.get(w.id) ?? null;
     const p = prev?.workshops[key2(e, w.id)];
     const ws: WorkshopFacts = {
-      cfg: w, enterpriseId: e, gw, domain: new SubjectClock(gw ? [gw] : [], platformNow, () => ws.newestTs),
+      cfg: w, enterpriseId: e, gw, domain: NO_DOMAIN,
       newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {}, byLineCounts: null, byLineCountsOf: undefined,
       materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
       headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
-      persons: new Map(p?.persons), listedIds: undefined, listedSince: undefined, personsViewOf: undefined, personsView: undefined,
+      persons: mapOf(p?.persons), listedIds: undefined, listedSince: undefined, personsViewOf: undefined, personsView: undefined,
       lineLimits: limitsOf(w), singleLine: w.lines.length === 1, soleLine: w.lines.length === 1 ? ent.lines.get(w.lines[0]!) : undefined,
-      updatedAt: unfin(p?.updatedAt ?? null), trackers: [], trackerDeps: [], dwell: new Map(), dwellKept: new Map(), lineTrackers: [], staffingLines: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizonSec: HORIZON_NONE, gwIndex: -1, roundMark: 0, capturing: false,
+      updatedAt: unfin(p?.updatedAt ?? null), trackers: [], trackerDeps: [], dwell: new SmallMap(), dwellKept: new SmallMap(), lineTrackers: [], staffingLines: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizonSec: HORIZON_NONE, gwIndex: -1, roundMark: 0, capturing: false,
     };
+    ws.domain = new SubjectClock(gw ? gw.alone : NO_GATEWAYS, ctx.platform, ws, ClockOf.Workshop);
     ent.workshops.set(w.id, ws);
     if (w.hazardClass === '1.1') for (const l of w.lines) ent.lines.get(l)?.staffingWorkshops.push(ws);
   }
@@ -105,7 +106,6 @@ const platformNow = ctx.platformNow;
     for (const s of specs) {
       if (!s) continue;
       const t = ctx.track(s);
-      t.horizon = ws;
       ws.trackers.push(t);
       ws.trackerDeps.push(s.deps);
     }
@@ -115,7 +115,6 @@ const platformNow = ctx.platformNow;
     const ls = rules.lineStaffing(d, ent, line);
     if (ls) {
       const t = ctx.track(ls);
-      t.horizon = line;
       line.staffingTracker = t;
       line.trackers.push(t);
       for (const ws of line.staffingWorkshops) {
@@ -144,13 +143,23 @@ const platformNow = ctx.platformNow;
   const producers = [...new Set([...gwsOfLine.values()].flat())];
   for (const py of ent.years.values()) {
     const product = py.licence.product;
-    const domain = new SubjectClock(producers, platformNow, () => maxOf([...ent.lines.values()].map((l) => l.newestTs.get(product) ?? -Infinity)));
-    py.tracker = ctx.track(rules.yearProduction(d, ent, py, domain));
+    const newest = { newestApplied: () => maxOf([...ent.lines.values()].map((l) => l.newestTs.get(product) ?? -Infinity)) };
+    py.ent = ent;
+    py.domain = new SubjectClock(producers, ctx.platform, newest, ClockOf.Other);
+    py.tracker = ctx.track(rules.yearProduction(d, ent, py));
   }
   return ent;
 }
 
 const NO_LIMITS: [string, number][] = [];
+const NO_GATEWAYS: GatewayState[] = [];
+/** A fact's clock until its own is made (just after the fact: the clock points at it). */
+const NO_DOMAIN: ClockDomain = { clock: () => -Infinity, followsPlatform: () => true, parked: undefined };
+
+/** A fact map restored from its saved entries; with none, the shared empty map (facts.ts, noEntries). */
+function mapOf<V>(entries: [string, V][] | undefined): Map<string, V> {
+  return entries && entries.length > 0 ? new Map(entries) : noEntries();
+}
 
 /** A workshop's per-line staffing limits as pairs; most have none, and share one empty list. */
 function limitsOf(w: Workshop): [string, number][] {

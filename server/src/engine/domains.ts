@@ -1,5 +1,5 @@
 import type { ClockDomain, Timer } from './heap.ts';
-import type { WorkshopFacts } from './facts.ts';
+import type { LineFacts, WorkshopFacts } from './facts.ts';
 
 /** A gateway's liveness (SPEC 4: offline by status or last will, or by silence; only telemetry is hearing from it). */
 export class GatewayState {
@@ -21,6 +21,10 @@ export class GatewayState {
    * the same order batch after batch, so the engine tries that one (by id) before looking it up.
    */
   cursor = 0;
+  /** Itself alone: the gateways of each of its workshops' clocks (one array for all of them). */
+  readonly alone: readonly GatewayState[] = [this];
+  /** The clock its offline alarm runs on (the platform's). */
+  alarmDomain: ClockDomain | undefined = undefined;
 
   constructor(
     readonly enterpriseId: string,
@@ -37,19 +41,57 @@ export class GatewayState {
   }
 }
 
+/** Where a subject's clock reads its newest applied reading `ts` where its facts do not say (SubjectClock). */
+export interface NewestSource {
+  newestApplied(): number;
+}
+
+/** Which subject a clock keeps (SubjectClock.of): how it reads its newest applied reading. */
+export const enum ClockOf {
+  /** A workshop: its `newestTs`. */
+  Workshop,
+  /** A line's production: the newest of its products' `newestTs`. */
+  Line,
+  /** A line's staffing sum: the newest of its 1.1 workshops' `newestTs`. */
+  LineStaffing,
+  /** Anything else: a NewestSource. */
+  Other,
+}
+
 /**
  * One subject's clock (SPEC 4): the later of its newest applied reading's `ts` and, while any of
  * its gateways is online, the platform clock. Offline, it stands still where its gateways left it.
- * A subject with no gateway (nothing reports it) follows the platform clock.
+ * A subject with no gateway (nothing reports it) follows the platform clock. Its facts and the
+ * platform are objects it points at, not closures (one clock per workshop and two per line).
  */
 export class SubjectClock implements ClockDomain {
-  parked: Timer[] = [];
+  parked: Timer[] | undefined = undefined;
   constructor(
     private readonly gateways: readonly GatewayState[],
-    private readonly platform: () => number,
-    /** The subject's newest applied reading `ts` (read live from its facts). */
-    private readonly newest: () => number,
+    private readonly platform: ClockDomain,
+    private readonly source: WorkshopFacts | LineFacts | NewestSource,
+    private readonly of: ClockOf,
   ) {}
+
+  /** The subject's newest applied reading `ts` (read live from its facts), -Infinity before any. */
+  private newest(): number {
+    switch (this.of) {
+      case ClockOf.Workshop:
+        return (this.source as WorkshopFacts).newestTs;
+      case ClockOf.Line: {
+        let m = -Infinity;
+        for (const x of (this.source as LineFacts).newestTs.values()) if (x > m) m = x;
+        return m;
+      }
+      case ClockOf.LineStaffing: {
+        let m = -Infinity;
+        for (const w of (this.source as LineFacts).staffingWorkshops) if (w.newestTs > m) m = w.newestTs;
+        return m;
+      }
+      default:
+        return (this.source as NewestSource).newestApplied();
+    }
+  }
 
   followsPlatform(): boolean {
     return this.gateways.length === 0 || this.gateways.some((g) => g.online);
@@ -57,10 +99,10 @@ export class SubjectClock implements ClockDomain {
 
   clock(): number {
     const n = this.newest();
-    if (this.gateways.length === 0) return Math.max(this.platform(), n);
+    if (this.gateways.length === 0) return Math.max(this.platform.clock(), n);
     let frozen = -Infinity;
     for (const g of this.gateways) {
-      if (g.online) return Math.max(this.platform(), n);
+      if (g.online) return Math.max(this.platform.clock(), n);
       frozen = Math.max(frozen, g.frozenAt);
     }
     return Math.max(frozen, n);
@@ -69,7 +111,7 @@ export class SubjectClock implements ClockDomain {
 
 /** The platform clock itself: gateway silence and offline alarms run on it. */
 export class PlatformDomain implements ClockDomain {
-  parked: Timer[] = [];
+  parked: Timer[] | undefined = undefined;
   constructor(private readonly platform: () => number) {}
   followsPlatform(): boolean {
     return true;

@@ -13,7 +13,7 @@ import { isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer, type TimerTarget } from './heap.ts';
 import { PlatformDomain, type GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
-import { countProduction, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
+import { countProduction, own, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import { buildEnterprise, type BuildContext } from './build.ts';
 import { TrackerRegistry } from './registry.ts';
 import { gatewayEntry, key2, lineEntry, workshopEntry, writeFacts, yearEntry, type EngineDelta, type EngineSnapshot } from './snapshot.ts';
@@ -345,11 +345,9 @@ export class RuleEngine {
     for (const set of [this.unsavedTrackers, this.removedTrackers, this.unsavedGateways, this.unsavedWorkshops, this.unsavedLines, this.unsavedYears]) set.clear();
     this.parkedDomains.clear();
     this.maxTs = -Infinity;
-    const platformNow = () => this.now;
     const ctx: BuildContext = {
       startedAt: this.startedAt,
       platform: this.platform,
-      platformNow,
       track: (spec) => this.track(spec),
       dwellTracker: (ent, ws, personId) => this.dwellTracker(ent, ws, personId),
       unlicensedTracker: (ent, line, product) => this.unlicensedTracker(ent, line, product),
@@ -420,7 +418,6 @@ export class RuleEngine {
         ws.dwellKept.set(personId, t);
       }
     }
-    t.horizon = ws;
     ws.dwell.set(personId, t);
     return t;
   }
@@ -430,7 +427,7 @@ export class RuleEngine {
     if (t) return t;
     const spec = rules.unlicensed(this.site.defaults, ent, line, product);
     t = this.trackers.get(spec.key) ?? this.track(spec);
-    line.unlicensed.set(product, t);
+    (line.unlicensed = own(line.unlicensed)).set(product, t);
     return t;
   }
 
@@ -504,7 +501,7 @@ export class RuleEngine {
   }
 
   private park(t: Timer): void {
-    t.domain.parked.push(t);
+    (t.domain.parked ??= []).push(t);
     this.parkedDomains.add(t.domain);
   }
 
@@ -512,9 +509,10 @@ export class RuleEngine {
     if (this.parkedDomains.size === 0) return;
     for (const d of [...this.parkedDomains]) {
       const clock = d.clock();
-      if (!(following && d.followsPlatform()) && !d.parked.some((t) => !t.cancelled && t.due <= clock)) continue;
-      for (const t of d.parked) if (!t.cancelled) this.heap.push(t);
-      d.parked = [];
+      const parked = d.parked ?? [];
+      if (!(following && d.followsPlatform()) && !parked.some((t) => !t.cancelled && t.due <= clock)) continue;
+      for (const t of parked) if (!t.cancelled) this.heap.push(t);
+      d.parked = undefined;
       this.parkedDomains.delete(d);
     }
   }
@@ -660,7 +658,7 @@ export class RuleEngine {
     line.unlicensed.get(product)?.rewind(r.ts);
     this.changingLine(line);
     if (py) this.changingYear(key2(ent.cfg.id, product), py);
-    line.newestTs.set(product, r.ts);
+    (line.newestTs = own(line.newestTs)).set(product, r.ts);
     const inc = countProduction(ent, line, py, product, r);
     for (const tr of line.trackers) touched.add(tr);
     if (py?.tracker) touched.add(py.tracker);

@@ -2,6 +2,7 @@ import type { Enterprise, LicensedProduct, Line, LineReading, Workshop, Workshop
 import type { ClockDomain } from './heap.ts';
 import type { GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker } from './tracker.ts';
+import type { SmallMap } from './small-map.ts';
 import type { ZoneCalendar } from './tz.ts';
 
 /** What is known of a workshop: the latest applied reading, held until the next (zero-order hold). */
@@ -52,15 +53,15 @@ export type WorkshopFacts = {
   trackers: Tracker[];
   /** `deps` of each of `trackers`, in one array: a reading finds the trackers it concerns without loading the others. */
   trackerDeps: number[];
-  dwell: Map<string, Tracker>;
+  dwell: SmallMap<string, Tracker>;
   /** Dwell trackers by person, kept across visits (engine.ts, dwellTracker). */
-  dwellKept: Map<string, Tracker>;
+  dwellKept: SmallMap<string, Tracker>;
   /** Line-staffing trackers of the lines this 1.1 workshop counts toward. */
   lineTrackers: Tracker[];
   /** The configured lines it serves that exist, in `cfg.lines` order (their live views follow its own). */
   lineFacts: LineFacts[];
   /**
-   * At or after the latest instant any of `trackers` and `dwell` stands at (Tracker.horizon: the
+   * At or after the latest instant any of `trackers` and `dwell` stands at (RuleSpec.horizon: the
    * workshop is their horizon, so the check reads the object a reading loads anyway).
    */
   horizonSec: number;
@@ -95,7 +96,7 @@ export type LineFacts = {
   trackers: Tracker[];
   /** Its staffing tracker, if it has a staffing limit (read on its 1.1 workshops' readings). */
   staffingTracker: Tracker | undefined;
-  /** At or after the instant `staffingTracker` stands at (its Tracker.horizon). */
+  /** At or after the instant `staffingTracker` stands at (its tracker's RuleSpec.horizon). */
   horizonSec: number;
   unlicensed: Map<string, Tracker>;
   /** As WorkshopFacts.roundMark. */
@@ -104,7 +105,8 @@ export type LineFacts = {
   capturing: boolean;
 };
 
-export type ProductYear = { licence: LicensedProduct; year: number; total: number; tracker?: Tracker; capturing?: boolean };
+/** `domain`: the product's clock, which its yearly tracker runs on; `ent`: its enterprise. */
+export type ProductYear = { licence: LicensedProduct; year: number; total: number; tracker?: Tracker; capturing?: boolean; domain?: ClockDomain; ent?: EnterpriseFacts };
 
 export type EnterpriseFacts = {
   cfg: Enterprise;
@@ -120,6 +122,28 @@ export type EnterpriseFacts = {
   /** Local year in which the platform started: `openingBalance` counts in it. */
   startYear: number;
 };
+
+/**
+ * The one empty map every fact map without entries holds (nobody inside a workshop, a line without
+ * production readings or unlicensed products): an empty Map and its table are some 180 bytes, and a
+ * large site has several per workshop. Whoever adds an entry gives the fact its own map first
+ * (`own`); adding to this one throws, so that a writer that forgets cannot share its entries.
+ */
+class NoEntries extends Map<unknown, unknown> {
+  override set(): this {
+    throw new Error('the shared empty map is read-only (give the fact its own map first)');
+  }
+}
+const NO_ENTRIES = new NoEntries();
+
+export function noEntries<K, V>(): Map<K, V> {
+  return NO_ENTRIES as Map<K, V>;
+}
+
+/** `m` if it is a map of its own; a new empty one instead of the shared empty map. */
+export function own<K, V>(m: Map<K, V>): Map<K, V> {
+  return m === NO_ENTRIES ? new Map<K, V>() : m;
+}
 
 /** Persons attributed to a line in a workshop: `byLine[line]`, or `total` where it serves that line alone. */
 export function attributed(ws: WorkshopFacts, lineId: string): number {
@@ -174,7 +198,8 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
       if (persons && !samePersons(persons, ws)) {
         // Filled in a loop: no array of pairs to build and drop (persons change with most door events).
-        const held = new Map<string, number>();
+        // Nobody inside: the shared empty map (never added to: a change replaces the map).
+        const held = persons.length === 0 ? noEntries<string, number>() : new Map<string, number>();
         const ids: string[] = [];
         const since: number[] = [];
         for (const p of persons) {
@@ -269,8 +294,8 @@ export function countProduction(ent: EnterpriseFacts, line: LineFacts, py: Produ
   const prev = line.counters.get(product);
   const counter = r.production.counter;
   const inc = prev === undefined ? 0 : counter >= prev ? counter - prev : counter;
-  line.counters.set(product, counter);
-  line.lastIncrement.set(product, inc);
+  (line.counters = own(line.counters)).set(product, counter);
+  (line.lastIncrement = own(line.lastIncrement)).set(product, inc);
   if (inc <= 0) return inc;
   const day = ent.cal.day(r.ts);
   if (day.date > line.day.date) line.day = { date: day.date, total: 0 };

@@ -21,8 +21,11 @@ export interface ClockDomain {
   clock(): number;
   /** Whether the clock runs with the platform clock now (not frozen by an offline gateway). */
   followsPlatform(): boolean;
-  /** Timers popped while this domain's clock was behind them; pushed back when the clock moves. */
-  parked: Timer[];
+  /**
+   * Timers popped while this domain's clock was behind them; pushed back when the clock moves.
+   * Made when the first is parked (there is a clock per workshop, and few ever park a timer).
+   */
+  parked: Timer[] | undefined;
 }
 
 /**

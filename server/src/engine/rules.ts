@@ -7,7 +7,7 @@ import type { GatewayState } from './domains.ts';
 import type { EnterpriseFacts, LineFacts, ProductYear, WorkshopFacts } from './facts.ts';
 import { attributed, lineHeadcount } from './facts.ts';
 import type { WorkshopCalendar } from './calendar.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Evaluation, type RuleSpec } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Evaluation, type Horizon, type RuleSpec } from './tracker.ts';
 
 /** The rules of SPEC 4's table, one number each (Rule.kind). */
 const enum Kind {
@@ -49,41 +49,67 @@ function answer(low: boolean, high: boolean, value: number | null): Evaluation {
   return EV;
 }
 
+/** Each kind's FACT_* dependencies (Rule.deps), in `Kind` order; ~0 for those read on every reading of their scope. */
+const DEPS: number[] = [
+  FACT_HEADCOUNT, FACT_HEADCOUNT | FACT_BYLINE, FACT_HEADCOUNT | FACT_BYLINE, FACT_MATERIAL, FACT_HEADCOUNT | FACT_MATERIAL,
+  FACT_HEADCOUNT | FACT_MATERIAL, FACT_PERSONS, FACT_HEADCOUNT_FAULT, FACT_QUANTITY_FAULT, ~0, ~0, ~0, ~0,
+];
+
 /**
  * Every rule is one class with the same fields: the kind picks the condition in `evaluate` and
  * the facts it reads are fields, not closures (tens of thousands of rules live in a large site:
  * closures and their contexts cost several hundred bytes per rule, a field eight). Trackers read
  * these on every step, and objects of one shape keep those reads fast. Fields a kind does not use
- * hold `undefined` (or 0).
+ * hold `undefined` (or 0). What follows from the kind and the facts (type, reason, subject,
+ * enterprise, clock, dependencies) is computed when asked for, not held by each of them: the
+ * subject is read when an alarm is raised, the others when the engine is built.
  */
 class Rule implements RuleSpec {
   readonly key: string;
   readonly raiseMs: number;
   readonly clearMs: number;
-  twoLevel = false;
-  deps = ~0;
-  ws: WorkshopFacts | undefined = undefined;
-  line: LineFacts | undefined = undefined;
-  ent: EnterpriseFacts | undefined = undefined;
-  wc: WorkshopCalendar | undefined = undefined;
-  py: ProductYear | undefined = undefined;
-  gw: GatewayState | undefined = undefined;
-  /** The line, person or product the condition reads, where it reads one. */
-  name = '';
   /** The alarm level's limit (minutes for dwell); `warn` the warning level's where one exists. */
   lim = 0;
   warn: number | undefined = undefined;
 
   constructor(
     readonly kind: Kind,
-    readonly enterpriseId: string,
-    readonly subject: RuleSpec['subject'],
-    readonly domain: ClockDomain,
     timing: Timing,
+    /** The workshop or line whose facts the condition reads, where it reads one (`ws`, `line`). */
+    private readonly scope: WorkshopFacts | LineFacts | undefined,
+    /** By kind: the workshop's calendar, the enterprise, the product's year, or the gateway (`wc`, `ent`, `py`, `gw`). */
+    private readonly other: WorkshopCalendar | EnterpriseFacts | ProductYear | GatewayState | undefined,
+    /** The line, person or product the condition reads, where it reads one. */
+    readonly name: string,
   ) {
-    this.key = alarmKey({ enterpriseId, type: this.type, reason: this.reason, subject });
     this.raiseMs = timing.raiseAfterSeconds * 1000;
     this.clearMs = timing.clearAfterSeconds * 1000;
+    this.key = alarmKey({ enterpriseId: this.enterpriseId, type: this.type, reason: this.reason, subject: this.subject });
+  }
+
+  private get ws(): WorkshopFacts | undefined {
+    return this.scope as WorkshopFacts | undefined;
+  }
+
+  private get line(): LineFacts | undefined {
+    return this.scope as LineFacts | undefined;
+  }
+
+  /** Day production's enterprise; yearly production's is its year's. */
+  private get ent(): EnterpriseFacts {
+    return this.kind === Kind.YearProduction ? this.py.ent! : (this.other as EnterpriseFacts);
+  }
+
+  private get wc(): WorkshopCalendar {
+    return this.other as WorkshopCalendar;
+  }
+
+  private get py(): ProductYear {
+    return this.other as ProductYear;
+  }
+
+  private get gw(): GatewayState {
+    return this.other as GatewayState;
   }
 
   // By kind, not held by each rule (read when an alarm is raised).
@@ -93,6 +119,82 @@ class Rule implements RuleSpec {
 
   get reason(): RuleSpec['reason'] {
     return REASONS[this.kind]!;
+  }
+
+  get deps(): number {
+    return DEPS[this.kind]!;
+  }
+
+  /** Only quantity and yearly production have a warning level, and then only with a warning limit. */
+  get twoLevel(): boolean {
+    return this.warn !== undefined;
+  }
+
+  get enterpriseId(): string {
+    switch (this.kind) {
+      case Kind.LineStaffing:
+      case Kind.DayProduction:
+      case Kind.Unlicensed:
+        return this.line!.enterpriseId;
+      case Kind.YearProduction:
+        return this.ent.cfg.id;
+      case Kind.GatewayOffline:
+        return this.gw.enterpriseId;
+      default:
+        return this.ws!.enterpriseId;
+    }
+  }
+
+  /** A new object at each call (an alarm raised takes it as its own); keys in the order SPEC's records list them. */
+  get subject(): RuleSpec['subject'] {
+    switch (this.kind) {
+      case Kind.WorkshopLineStaffing:
+        return { workshopId: this.ws!.cfg.id, lineId: this.name };
+      case Kind.LineStaffing:
+      case Kind.DayProduction:
+        return { lineId: this.line!.cfg.id };
+      case Kind.Dwell:
+        return { workshopId: this.ws!.cfg.id, personId: this.name };
+      case Kind.YearProduction:
+        return { product: this.py.licence.product };
+      case Kind.Unlicensed:
+        return { lineId: this.line!.cfg.id, product: this.name };
+      case Kind.GatewayOffline:
+        return { gatewayId: this.gw.gatewayId };
+      default:
+        return { workshopId: this.ws!.cfg.id };
+    }
+  }
+
+  /** The facts whose `horizonSec` bounds this rule's tracker (Tracker.extendHorizon): its workshop's, or its line's staffing. */
+  get horizon(): Horizon | undefined {
+    switch (this.kind) {
+      case Kind.LineStaffing:
+        return this.line;
+      case Kind.DayProduction:
+      case Kind.YearProduction:
+      case Kind.Unlicensed:
+      case Kind.GatewayOffline:
+        return undefined;
+      default:
+        return this.ws;
+    }
+  }
+
+  get domain(): ClockDomain {
+    switch (this.kind) {
+      case Kind.LineStaffing:
+        return this.line!.staffingDomain;
+      case Kind.DayProduction:
+      case Kind.Unlicensed:
+        return this.line!.domain;
+      case Kind.YearProduction:
+        return this.py.domain!;
+      case Kind.GatewayOffline:
+        return this.gw.alarmDomain!;
+      default:
+        return this.ws!.domain;
+    }
   }
 
   evaluate(t: number): Evaluation {
@@ -113,12 +215,12 @@ class Rule implements RuleSpec {
         return answer(kg > (this.warn ?? this.lim), kg > this.lim, kg);
       }
       case Kind.OutsideHours: {
-        const wc = this.wc!;
+        const wc = this.wc;
         const on = occupied(ws) && !wc.inWindow(t) && !wc.inException(t);
         return answer(on, on, ws.knownHeadcount);
       }
       case Kind.ClosedDay: {
-        const wc = this.wc!;
+        const wc = this.wc;
         const on = occupied(ws) && wc.isClosed(t) && !wc.inException(t);
         return answer(on, on, ws.knownHeadcount);
       }
@@ -148,7 +250,7 @@ class Rule implements RuleSpec {
         return answer(inc > 0, inc > 0, inc);
       }
       case Kind.GatewayOffline:
-        return answer(!this.gw!.online, !this.gw!.online, null);
+        return answer(!this.gw.online, !this.gw.online, null);
     }
   }
 
@@ -156,7 +258,7 @@ class Rule implements RuleSpec {
     switch (this.kind) {
       case Kind.OutsideHours:
       case Kind.ClosedDay:
-        return this.wc!.nextMark(t);
+        return this.wc.nextMark(t);
       case Kind.Dwell: {
         const since = this.ws!.persons.get(this.name);
         const maxMs = this.lim * 60_000;
@@ -164,9 +266,9 @@ class Rule implements RuleSpec {
       }
       // A day's output ends at local midnight (SPEC 4: a period-bound condition).
       case Kind.DayProduction:
-        return this.dayTotal(t) > 0 ? this.ent!.cal.day(t).end : undefined;
+        return this.dayTotal(t) > 0 ? this.ent.cal.day(t).end : undefined;
       case Kind.YearProduction:
-        return this.yearTotal(t) > 0 ? this.ent!.cal.nextYearStart(t) : undefined;
+        return this.yearTotal(t) > 0 ? this.ent.cal.nextYearStart(t) : undefined;
       default:
         return undefined;
     }
@@ -196,11 +298,11 @@ class Rule implements RuleSpec {
 
   private dayTotal(t: number): number {
     const line = this.line!;
-    return line.day.date === this.ent!.cal.day(t).date ? line.day.total : 0;
+    return line.day.date === this.ent.cal.day(t).date ? line.day.total : 0;
   }
 
   private yearTotal(t: number): number {
-    return this.ent!.cal.day(t).year === this.py!.year ? this.py!.total : 0;
+    return this.ent.cal.day(t).year === this.py.year ? this.py.total : 0;
   }
 }
 
@@ -213,18 +315,13 @@ export function workshopTiming(defaults: Defaults, ent: EnterpriseFacts, ws: Wor
 export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
   const limit = ws.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.WorkshopStaffing, ent.cfg.id, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = FACT_HEADCOUNT;
-  r.ws = ws;
+  const r = new Rule(Kind.WorkshopStaffing, workshopTiming(defaults, ent, ws), ws, undefined, '');
   r.lim = limit;
   return r;
 }
 
 export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId: string, limit: number): RuleSpec {
-  const r = new Rule(Kind.WorkshopLineStaffing, ent.cfg.id, { workshopId: ws.cfg.id, lineId }, ws.domain, workshopTiming(defaults, ent, ws, lineId));
-  r.deps = FACT_HEADCOUNT | FACT_BYLINE;
-  r.ws = ws;
-  r.name = lineId;
+  const r = new Rule(Kind.WorkshopLineStaffing, workshopTiming(defaults, ent, ws, lineId), ws, undefined, lineId);
   r.lim = limit;
   return r;
 }
@@ -232,9 +329,7 @@ export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, w
 export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
   const limit = line.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.LineStaffing, ent.cfg.id, { lineId: line.cfg.id }, line.staffingDomain, resolveTiming(defaults, line.cfg));
-  r.deps = FACT_HEADCOUNT | FACT_BYLINE;
-  r.line = line;
+  const r = new Rule(Kind.LineStaffing, resolveTiming(defaults, line.cfg), line, undefined, '');
   r.lim = limit;
   return r;
 }
@@ -242,10 +337,7 @@ export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: Lin
 export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
   const limit = ws.cfg.quantityLimitKg;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.WorkshopQuantity, ent.cfg.id, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = FACT_MATERIAL;
-  r.twoLevel = ws.cfg.quantityWarnKg !== undefined;
-  r.ws = ws;
+  const r = new Rule(Kind.WorkshopQuantity, workshopTiming(defaults, ent, ws), ws, undefined, '');
   r.lim = limit;
   r.warn = ws.cfg.quantityWarnKg;
   return r;
@@ -258,71 +350,48 @@ function occupied(ws: WorkshopFacts): boolean {
 
 export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
   if (!wc.hasHours) return undefined;
-  const r = new Rule(Kind.OutsideHours, ent.cfg.id, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = FACT_HEADCOUNT | FACT_MATERIAL;
-  r.ws = ws;
-  r.wc = wc;
-  return r;
+  return new Rule(Kind.OutsideHours, workshopTiming(defaults, ent, ws), ws, wc, '');
 }
 
 export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
   if (wc.closed.size === 0) return undefined;
-  const r = new Rule(Kind.ClosedDay, ent.cfg.id, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = FACT_HEADCOUNT | FACT_MATERIAL;
-  r.ws = ws;
-  r.wc = wc;
-  return r;
+  return new Rule(Kind.ClosedDay, workshopTiming(defaults, ent, ws), ws, wc, '');
 }
 
 export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): RuleSpec | undefined {
   const maxMin = ws.cfg.maxDwellMinutes;
   if (maxMin === undefined) return undefined;
-  const r = new Rule(Kind.Dwell, ent.cfg.id, { workshopId: ws.cfg.id, personId }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = FACT_PERSONS;
-  r.ws = ws;
-  r.name = personId;
+  const r = new Rule(Kind.Dwell, workshopTiming(defaults, ent, ws), ws, undefined, personId);
   r.lim = maxMin;
   return r;
 }
 
 export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, which: 'headcount' | 'quantity'): RuleSpec {
-  const headcount = which === 'headcount';
-  const r = new Rule(headcount ? Kind.HeadcountFault : Kind.QuantityFault, ent.cfg.id, { workshopId: ws.cfg.id }, ws.domain, workshopTiming(defaults, ent, ws));
-  r.deps = headcount ? FACT_HEADCOUNT_FAULT : FACT_QUANTITY_FAULT;
-  r.ws = ws;
-  return r;
+  return new Rule(which === 'headcount' ? Kind.HeadcountFault : Kind.QuantityFault, workshopTiming(defaults, ent, ws), ws, undefined, '');
 }
 
 export function dayProduction(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
   const cap = line.cfg.capacity;
   if (!cap) return undefined;
-  const r = new Rule(Kind.DayProduction, ent.cfg.id, { lineId: line.cfg.id }, line.domain, resolveTiming(defaults, line.cfg));
-  r.line = line;
-  r.ent = ent;
+  const r = new Rule(Kind.DayProduction, resolveTiming(defaults, line.cfg), line, ent, '');
   r.lim = cap.perDay;
   return r;
 }
 
-export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: ProductYear, domain: ClockDomain): RuleSpec {
-  const { perYear, warnAt, product } = py.licence;
-  const r = new Rule(Kind.YearProduction, ent.cfg.id, { product }, domain, resolveTiming(defaults));
-  r.twoLevel = warnAt !== undefined;
-  r.ent = ent;
-  r.py = py;
+/** `py.domain` is the product's clock and `py.ent` its enterprise (set before). */
+export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: ProductYear): RuleSpec {
+  const { perYear, warnAt } = py.licence;
+  const r = new Rule(Kind.YearProduction, resolveTiming(defaults), undefined, py, '');
   r.lim = perYear;
   r.warn = warnAt;
   return r;
 }
 
 export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts, product: string): RuleSpec {
-  const r = new Rule(Kind.Unlicensed, ent.cfg.id, { lineId: line.cfg.id, product }, line.domain, resolveTiming(defaults, line.cfg));
-  r.line = line;
-  r.name = product;
-  return r;
+  return new Rule(Kind.Unlicensed, resolveTiming(defaults, line.cfg), line, undefined, product);
 }
 
-export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState, platform: ClockDomain): RuleSpec {
-  const r = new Rule(Kind.GatewayOffline, ent.cfg.id, { gatewayId: gw.gatewayId }, platform, resolveTiming(defaults));
-  r.gw = gw;
-  return r;
+/** `gw.alarmDomain` is the clock its alarm runs on (set before). */
+export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState): RuleSpec {
+  return new Rule(Kind.GatewayOffline, resolveTiming(defaults), undefined, gw, '');
 }

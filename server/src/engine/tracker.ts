@@ -27,6 +27,8 @@ export type RuleSpec = {
   limit(level: AlarmLevel): number | null;
   /** Which workshop facts the condition reads (FACT_* bits); a reading that changes none of them skips the step. */
   deps: number;
+  /** The facts whose `horizonSec` its tracker raises (Tracker.extendHorizon), if any. */
+  readonly horizon?: Horizon | undefined;
   /** Dynamic trackers (per person, per unlicensed product) are dropped once idle and their subject gone. */
   disposable(): boolean;
 };
@@ -90,7 +92,7 @@ export type TrackerState = {
 };
 
 /**
- * An instant at or after which none of some trackers stands (Tracker.horizon): whole seconds from
+ * An instant at or after which none of some trackers stands (Tracker.extendHorizon): whole seconds from
  * HORIZON_BASE, rounded up. Only ever a bound (a rewind checks its own clock exactly), so seconds
  * serve, and they are small integers: a number field holding one is read with its object, where a
  * millisecond timestamp is a number object of its own to load on every reading.
@@ -110,8 +112,32 @@ export function horizonSec(ms: number): number {
 /** Earlier than any real instant, and unlike -Infinity it survives JSON. */
 export const NEVER = -8.64e15;
 
+// Tracker.bits.
+const B_CHECKPOINT = 1;
+const B_CP_INITIAL_SET = 2;
+const B_CP_INITIAL = 4;
+const B_UNSAVED = 8;
+const B_CAPTURING = 16;
+const B_DISPOSED = 32;
+const B_LISTED = 64;
+
+/**
+ * Transitions emitted by any tracker so far: a step compares it before and after to know whether it
+ * emitted (Tracker.step). One count for all: a step emits only its own tracker's transitions.
+ */
+let emissions = 0;
+
 const max = (a: number | null | undefined, b: number | null | undefined): number | null =>
   a == null ? (b ?? null) : b == null ? a : Math.max(a, b);
+
+/** The part of a tracker's checkpoint that an idle tracker's leaves empty (Tracker.cpMore). */
+class CheckpointMore {
+  lowSince: number | undefined = undefined;
+  highSince: number | undefined = undefined;
+  lowFalseSince: number | undefined = undefined;
+  pendingPeak: number | null | undefined = undefined;
+  peak: number | null = null;
+}
 
 /**
  * One alarm key's state machine (SPEC 4): raise once the condition has held `raiseAfterSeconds`
@@ -139,33 +165,23 @@ export class Tracker {
    * alarm had then. (Which alarm was active is not kept: a rewind keeps the present one, as the
    * checkpoint is never older than the last transition.)
    */
-  private hasCheckpoint = false;
   private cpLastAt = NEVER;
-  private cpLowSince: number | undefined = undefined;
-  private cpHighSince: number | undefined = undefined;
-  private cpLowFalseSince: number | undefined = undefined;
-  private cpPendingPeak: number | null | undefined = undefined;
   private cpLastValue: number | null = null;
-  private cpPeak: number | null = null;
-  /** TrackerCheckpoint.initial: true, or absent (undefined) — a persisted `false` is kept as it came. */
-  private cpInitial: boolean | undefined = undefined;
+  /**
+   * The rest of the checkpoint, absent when it holds nothing (no condition pending, no peak: the
+   * checkpoint of an idle tracker, which most are): read through `cpLowSince` and the like.
+   */
+  private cpMore: CheckpointMore | undefined = undefined;
   private timer: Timer | undefined = undefined;
-  private emitted = 0;
-  /** Its state changed since the engine's state was last saved (incremental saves write only these). */
-  unsaved = false;
-  /** A save in progress has yet to copy its state (RuleEngine.beginCapture). */
-  capturing = false;
+  /**
+   * The tracker's flags (B_*), one small integer rather than a field each: a large site has tens of
+   * thousands of trackers, and a field is eight bytes of each. Read and written through the
+   * accessors below (`hasCheckpoint`, `cpInitial`, `unsaved`, `capturing`, `disposed`, `listed`).
+   */
+  private bits = 0;
   /** The engine's round in which it was last marked as reading changed facts (engine.ts, Round). */
   roundMark = 0;
-  /**
-   * Shared with the other trackers of its subject: raised to every instant this one moves to, so
-   * that a reading at or after it knows without looking that none of them needs rewinding.
-   */
-  horizon: Horizon | undefined = undefined;
-  /** Dropped by the engine (idle, subject gone); a tracker of the same key made later is another. */
-  disposed = false;
-  /** In the engine's registry, and its neighbours in the registry's order (registry.ts). */
-  listed = false;
+  /** Its neighbours in the registry's order, while `listed` (registry.ts). */
   prevListed: Tracker | undefined = undefined;
   nextListed: Tracker | undefined = undefined;
 
@@ -173,6 +189,117 @@ export class Tracker {
     public readonly spec: RuleSpec,
     private readonly sink: TransitionSink,
   ) {}
+
+  private flag(bit: number): boolean {
+    return (this.bits & bit) !== 0;
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
+  /** The checkpoint fields (`cp*`) hold a checkpoint. */
+  private get hasCheckpoint(): boolean {
+    return this.flag(B_CHECKPOINT);
+  }
+
+  private set hasCheckpoint(on: boolean) {
+    this.setFlag(B_CHECKPOINT, on);
+  }
+
+  private get cpLowSince(): number | undefined {
+    return this.cpMore?.lowSince;
+  }
+
+  private get cpHighSince(): number | undefined {
+    return this.cpMore?.highSince;
+  }
+
+  private get cpLowFalseSince(): number | undefined {
+    return this.cpMore?.lowFalseSince;
+  }
+
+  private get cpPendingPeak(): number | null | undefined {
+    return this.cpMore?.pendingPeak;
+  }
+
+  private get cpPeak(): number | null {
+    return this.cpMore ? this.cpMore.peak : null;
+  }
+
+  /** Sets the checkpoint (field by field, as TrackerCheckpoint has them). */
+  private setCheckpoint(
+    lastAt: number,
+    lowSince: number | undefined,
+    highSince: number | undefined,
+    lowFalseSince: number | undefined,
+    pendingPeak: number | null | undefined,
+    lastValue: number | null,
+    peak: number | null,
+    initial: boolean | undefined,
+  ): void {
+    this.hasCheckpoint = true;
+    this.cpLastAt = lastAt;
+    this.cpLastValue = lastValue;
+    if (lowSince === undefined && highSince === undefined && lowFalseSince === undefined && pendingPeak === undefined && peak === null) {
+      this.cpMore = undefined;
+    } else {
+      // Overwritten in place while it exists: a pending condition takes a checkpoint with every reading.
+      const m = (this.cpMore ??= new CheckpointMore());
+      m.lowSince = lowSince;
+      m.highSince = highSince;
+      m.lowFalseSince = lowFalseSince;
+      m.pendingPeak = pendingPeak;
+      m.peak = peak;
+    }
+    this.cpInitial = initial;
+  }
+
+  /** TrackerCheckpoint.initial: true, or absent (undefined) — a persisted `false` is kept as it came. */
+  private get cpInitial(): boolean | undefined {
+    return this.flag(B_CP_INITIAL_SET) ? this.flag(B_CP_INITIAL) : undefined;
+  }
+
+  private set cpInitial(v: boolean | undefined) {
+    this.setFlag(B_CP_INITIAL_SET, v !== undefined);
+    this.setFlag(B_CP_INITIAL, v === true);
+  }
+
+  /** Its state changed since the engine's state was last saved (incremental saves write only these). */
+  get unsaved(): boolean {
+    return this.flag(B_UNSAVED);
+  }
+
+  set unsaved(on: boolean) {
+    this.setFlag(B_UNSAVED, on);
+  }
+
+  /** A save in progress has yet to copy its state (RuleEngine.beginCapture). */
+  get capturing(): boolean {
+    return this.flag(B_CAPTURING);
+  }
+
+  set capturing(on: boolean) {
+    this.setFlag(B_CAPTURING, on);
+  }
+
+  /** Dropped by the engine (idle, subject gone); a tracker of the same key made later is another. */
+  get disposed(): boolean {
+    return this.flag(B_DISPOSED);
+  }
+
+  set disposed(on: boolean) {
+    this.setFlag(B_DISPOSED, on);
+  }
+
+  /** In the engine's registry (registry.ts). */
+  get listed(): boolean {
+    return this.flag(B_LISTED);
+  }
+
+  set listed(on: boolean) {
+    this.setFlag(B_LISTED, on);
+  }
 
   /** Its timers call this (the tracker is the timer's target: no callback per tracker). */
   wake(due: number): void {
@@ -217,20 +344,14 @@ export class Tracker {
     this.setState(NEVER, undefined, undefined, undefined, undefined, null, undefined);
     this.hasCheckpoint = false;
     this.cpLastAt = NEVER;
-    this.cpLowSince = undefined;
-    this.cpHighSince = undefined;
-    this.cpLowFalseSince = undefined;
-    this.cpPendingPeak = undefined;
     this.cpLastValue = null;
-    this.cpPeak = null;
+    this.cpMore = undefined;
     this.cpInitial = undefined;
     this.timer = undefined;
-    this.emitted = 0;
     // Not in any save's list: the engine adds it again on its first change (touch).
     this.unsaved = false;
     this.capturing = false;
     this.roundMark = 0;
-    this.horizon = undefined;
     this.disposed = false;
   }
 
@@ -261,20 +382,18 @@ export class Tracker {
     this.hasCheckpoint = !!checkpoint;
     if (checkpoint) {
       const c = checkpoint.state;
-      this.cpLastAt = c.lastAt;
-      this.cpLowSince = c.lowSince;
-      this.cpHighSince = c.highSince;
-      this.cpLowFalseSince = c.lowFalseSince;
-      this.cpPendingPeak = c.pendingPeak;
-      this.cpLastValue = c.lastValue;
-      this.cpPeak = checkpoint.peak;
-      this.cpInitial = checkpoint.initial;
+      this.setCheckpoint(c.lastAt, c.lowSince, c.highSince, c.lowFalseSince, c.pendingPeak, c.lastValue, checkpoint.peak, checkpoint.initial);
     }
     this.extendHorizon();
   }
 
+  /**
+   * Shared with the other trackers of its subject (its rule's workshop or line): raised to every
+   * instant this one moves to, so that a reading at or after it knows without looking that none of
+   * them needs rewinding.
+   */
   private extendHorizon(): void {
-    const h = this.horizon;
+    const h = this.spec.horizon;
     if (h) {
       const sec = horizonSec(this.lastAt);
       if (sec > h.horizonSec) h.horizonSec = sec;
@@ -308,10 +427,10 @@ export class Tracker {
       this.lastAt = t;
       this.saveCheckpoint(fresh);
     }
-    const before = this.emitted;
+    const before = emissions;
     this.stepAt(t);
     this.reschedule(this.lastAt);
-    if (facts || this.emitted !== before) this.saveCheckpoint();
+    if (facts || emissions !== before) this.saveCheckpoint();
     this.extendHorizon();
   }
 
@@ -357,15 +476,7 @@ export class Tracker {
 
   private saveCheckpoint(initial = false): void {
     // Overwritten in place: one is taken with every reading that changes the tracker's facts.
-    this.hasCheckpoint = true;
-    this.cpLastAt = this.lastAt;
-    this.cpLowSince = this.lowSince;
-    this.cpHighSince = this.highSince;
-    this.cpLowFalseSince = this.lowFalseSince;
-    this.cpPendingPeak = this.pendingPeak;
-    this.cpLastValue = this.lastValue;
-    this.cpPeak = this.active?.peak ?? null;
-    this.cpInitial = initial ? true : undefined;
+    this.setCheckpoint(this.lastAt, this.lowSince, this.highSince, this.lowFalseSince, this.pendingPeak, this.lastValue, this.active?.peak ?? null, initial ? true : undefined);
   }
 
   private stepAt(t: number): void {
@@ -445,7 +556,7 @@ export class Tracker {
     };
     this.active = a;
     this.lowFalseSince = undefined;
-    this.emitted++;
+    emissions++;
     this.sink.emit('raised', at, a);
   }
 
@@ -454,7 +565,7 @@ export class Tracker {
     a.level = 'alarm';
     a.escalatedAt = at;
     a.limit = this.spec.limit('alarm');
-    this.emitted++;
+    emissions++;
     this.sink.emit('escalated', at, a);
   }
 
@@ -467,7 +578,7 @@ export class Tracker {
     a.clearReason = reason;
     this.active = undefined;
     this.lowFalseSince = undefined;
-    this.emitted++;
+    emissions++;
     this.sink.emit('cleared', a.clearedAt, a);
   }
 
