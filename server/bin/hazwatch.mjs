@@ -26,7 +26,7 @@ import { runInNewContext } from 'node:vm';
 // server/bin/hazwatch.mjs serve` chooses another value (0: V8's own; NODE_OPTIONS cannot carry it).
 const SERVER_STARTED = 'hazwatch:server-started';
 process.once(SERVER_STARTED, () => {
-  if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=50');
+  if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) setFlagsFromString('--heap-growing-percent=50');
   // The one way to ask for a full collection without --expose-gc (which would put gc() on every global).
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc');

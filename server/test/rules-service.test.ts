@@ -9,7 +9,7 @@ import { EventBus, type BusEvents } from '../src/bus.ts';
 import { RulesService } from '../src/rules/rules.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
 import type { EngineInput } from '../src/engine/index.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, waitFor } from './helpers.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 const site = SiteConfig.parse({
@@ -114,6 +114,34 @@ describe('RulesService', () => {
     } finally {
       await second?.stop();
       await first.stop();
+      await store.close();
+      tmp.remove();
+    }
+  });
+
+  it('if writing the base fails, the next periodic save is a full one', async () => {
+    const tmp = tempDir();
+    const log = pino({ level: 'silent' });
+    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
+    // The real store, made to fail its first state write (a full disk, say).
+    const save = store.saveEngineState.bind(store);
+    let failures = 1;
+    const kinds: string[] = [];
+    store.saveEngineState = async (state) => {
+      kinds.push('snapshot' in state ? 'full' : 'delta');
+      if (failures-- > 0) throw new Error('injected: disk full');
+      return save(state);
+    };
+    const clock = T0 + 1000;
+    const svc = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `a-${clock}`, now: () => clock, saveEveryMs: 5 });
+    try {
+      svc.start();
+      await svc.applyMany([reading(1, 2)]);
+      await waitFor(() => kinds.length >= 2, 'a periodic save after the failed base');
+      expect(kinds.slice(0, 2)).toEqual(['full', 'full']);
+      await waitFor(async () => (await store.loadEngineState()) !== undefined, 'the base to be written');
+    } finally {
+      await svc.stop();
       await store.close();
       tmp.remove();
     }

@@ -165,8 +165,11 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       corkStream();
     };
     stream.uncork = () => {
-      uncorkStream();
-      socket.uncork();
+      try {
+        uncorkStream();
+      } finally {
+        socket.uncork();
+      }
     };
     // aedes reads the remote address off the stream it is given.
     Object.assign(stream, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });

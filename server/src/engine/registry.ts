@@ -79,6 +79,8 @@ export class TrackerRegistry {
     if (!t.listed && this.byKey.get(t.spec.key) === t) this.byKey.delete(t.spec.key);
   }
 
+  // Unlike a Map's, these iterators must not outlive a change to the registry (deleting the tracker
+  // just yielded ends the walk); no caller changes it while iterating.
   *values(): IterableIterator<Tracker> {
     for (let t = this.head; t; t = t.nextListed) yield t;
   }

@@ -52,6 +52,7 @@ export class RulesService {
   private fullNext = false;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private baseWritten = false;
   private pendingResume: EngineOutput[] = [];
 
   constructor(private readonly deps: RulesDeps) {
@@ -92,9 +93,10 @@ export class RulesService {
     // base when loading: without one, a crash before the first periodic save would restart with no
     // memory of the alarms it raised (they would stay active in the ledger forever, and be raised
     // again). So the base is written first, before any input (~0.3 s at 10,000 workshops, once).
-    if (!this.deps.saved) {
+    if (!this.deps.saved && !this.baseWritten) {
+      this.baseWritten = true;
       const state = this.capture(true);
-      if (state) void this.link(() => this.deps.alarms.saveEngineState(state), 'saving the rule engine state failed');
+      if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
     }
     for (const out of this.pendingResume.splice(0)) this.enqueue(out);
     this.arm();
@@ -108,7 +110,8 @@ export class RulesService {
       this.revisionNow = revision;
       // Views carry names and limits: a new revision changes them all at once, and dashboards must not
       // wait for each workshop's next reading (a silent gateway's workshops would never update).
-      return { ...out, workshops: this.engine.workshops(), lines: this.engine.lines() };
+      // Read through `guard`: the revision is already applied, so its own output must not be lost.
+      return { ...out, workshops: this.guard(() => this.engine.workshops(), out.workshops), lines: this.guard(() => this.engine.lines(), out.lines) };
     }, 'reconfigure', true);
   }
 
@@ -185,8 +188,10 @@ export class RulesService {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.saveTimer);
+    // Else a later start() would find it set and never save periodically again.
+    this.saveTimer = undefined;
     const state = this.capture(true);
-    if (state) void this.link(() => this.deps.alarms.saveEngineState(state), 'saving the rule engine state failed');
+    if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
     await this.chain;
   }
 
@@ -217,6 +222,16 @@ export class RulesService {
       this.saveSoon(this.saveEveryMs);
     }
     return this.link(() => this.publish(out, state), 'persisting or announcing rule engine outputs failed');
+  }
+
+  /** Writes a full state; if that fails, the next periodic save is full again (deltas need a base). */
+  private async saveFull(state: SavedEngineState | EngineStateDelta): Promise<void> {
+    try {
+      await this.deps.alarms.saveEngineState(state);
+    } catch (err) {
+      this.fullNext = true;
+      throw err;
+    }
   }
 
   /**
