@@ -103,9 +103,13 @@ export async function influxRaw(o: IngestOptions, influx: Influxd, pointsPerRequ
 }
 
 export async function benchIngest(o: IngestOptions & { influx: boolean }) {
-  const raw = await rawAedes(o);
+  // The anchor varies far more than hazwatch between runs on this kind of machine (28k-54k batches/s
+  // within one quiet hour, against 12.3k-12.9k): it is measured three times, before, between and
+  // after, and the median run is the anchor (all three are kept).
+  const raws = [await rawAedes(o)];
   const sqlite = await hazwatchIngest(o, 'sqlite');
-  const out: Record<string, unknown> = { options: o, rawAedes: raw, sqlite, sqliteVsRaw: ratio(sqlite.batchesPerSecond, raw.batchesPerSecond) };
+  raws.push(await rawAedes(o));
+  const out: Record<string, unknown> = { options: o, sqlite };
   if (o.influx) {
     await withCleanup(async (defer) => {
       const tmp = benchDir('bench-influx');
@@ -117,9 +121,13 @@ export async function benchIngest(o: IngestOptions & { influx: boolean }) {
       // hazwatch's spool sends when it keeps up, and a large one for InfluxDB's best case.
       const rawSmall = await influxRaw(o, influx, 20);
       const rawLarge = await influxRaw(o, influx, 5000);
-      Object.assign(out, { influxdb, influxdbVsRaw: ratio(influxdb.batchesPerSecond, raw.batchesPerSecond), influxRaw: [rawSmall, rawLarge] });
+      Object.assign(out, { influxdb, influxRaw: [rawSmall, rawLarge] });
     });
   } else out.influxdb = 'skipped';
+  raws.push(await rawAedes(o));
+  const raw = [...raws].sort((a, b) => a.batchesPerSecond - b.batchesPerSecond)[1]!;
+  Object.assign(out, { rawAedes: raw, rawAedesRuns: raws.map((r) => r.batchesPerSecond), sqliteVsRaw: ratio(sqlite.batchesPerSecond, raw.batchesPerSecond) });
+  if (typeof out.influxdb === 'object') out.influxdbVsRaw = ratio((out.influxdb as { batchesPerSecond: number }).batchesPerSecond, raw.batchesPerSecond);
   return out;
 }
 

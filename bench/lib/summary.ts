@@ -16,7 +16,7 @@ export function summarise(r: Record<string, any>): string {
   const i = r.ingest;
   if (i) {
     const raw = i.rawAedes;
-    row(`ingest, SQLite (${i.sqlite.gateways} gateways × 10 workshops, closed loop)`, `${i.sqlite.batchesPerSecond} batches/s, ${i.sqlite.readingsPerSecond} readings/s (${pct(i.sqliteVsRaw)} of raw)`, `raw aedes QoS 1: ${raw.batchesPerSecond} batches/s, ${raw.readingsPerSecond} readings/s`, '≥ 50 % of raw');
+    row(`ingest, SQLite (${i.sqlite.gateways} gateways × 10 workshops, closed loop)`, `${i.sqlite.batchesPerSecond} batches/s, ${i.sqlite.readingsPerSecond} readings/s (${pct(i.sqliteVsRaw)} of raw)`, `raw aedes QoS 1: ${raw.batchesPerSecond} batches/s, ${raw.readingsPerSecond} readings/s${i.rawAedesRuns ? ` (median of ${i.rawAedesRuns.length} runs: ${i.rawAedesRuns.join(', ')} batches/s)` : ''}`, '≥ 50 % of raw');
     if (typeof i.influxdb === 'object') {
       row('ingest, InfluxDB 1.6 (acknowledged = in the durable spool)', `${i.influxdb.batchesPerSecond} batches/s, ${i.influxdb.readingsPerSecond} readings/s (${pct(i.influxdbVsRaw)} of raw); InfluxDB caught up ${i.influxdb.influxDrainMs} ms after the load`, i.influxRaw.map((x: any) => `${x.label}: ${x.pointsPerSecond} points/s`).join('; '), '≥ 50 % of raw');
     }
