@@ -18,6 +18,7 @@ import { brokerCredentials, connectPlatformClient, ingestSubscriptions } from '.
 import { publishAlarms, publishGatewayConfigs } from './mqtt/publishers.ts';
 import { skipMqttNumberCache } from './mqtt/packet-number-cache.ts';
 import { attachRealtime } from './realtime/socket.ts';
+import { orphanedAlarms } from './rules/orphaned-alarms.ts';
 import { RulesService } from './rules/rules.ts';
 import { loadSiteFile } from './site/load.ts';
 import type { AlarmStore } from './storage/alarm-store.ts';
@@ -175,6 +176,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     if (savedState && !savedSite) log.warn({ revision: savedState.revision }, 'saved rule engine state names an unknown revision; starting fresh');
     stops.push(() => rules.stop());
+    // Before rules.start(), which persists what fell due while the platform was down.
+    const orphans = await orphanedAlarms(alarms, rules.restoredAlarms);
+    if (orphans.length > 0) {
+      log.warn({ count: orphans.length, alarms: orphans.slice(0, 20).map((a) => ({ id: a.id, type: a.type, enterpriseId: a.enterpriseId, subject: a.subject, raisedAt: a.raisedAt })) }, 'active alarms in the ledger that the rule engine does not hold: they will not clear by themselves; close them by hand');
+    }
     // Installed before the rules start: every transition plans its notifications in its own transaction.
     const alerting = createAlerting({
       store: alarms, bus, log, site: () => rules.site, revision: () => rules.revision, now, newAlarmId: () => newAlarmId(now),

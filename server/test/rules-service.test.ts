@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, type WorkshopLive } from '@hazwatch/protocols';
 import { pino } from 'pino';
 import { EventBus, type BusEvents } from '../src/bus.ts';
+import { orphanedAlarms } from '../src/rules/orphaned-alarms.ts';
 import { RulesService } from '../src/rules/rules.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
 import type { EngineInput } from '../src/engine/index.ts';
@@ -105,6 +106,9 @@ describe('RulesService', () => {
       expect(saved, 'a base snapshot to lay the transition deltas over').toBeDefined();
       clock = T0 + 5000;
       second = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `b-${clock}`, now: () => clock, saved: { revision: 1, site, snapshot: saved!.snapshot } });
+      // What it restored is what the ledger holds active: nothing orphaned.
+      expect(second.restoredAlarms.map((a) => a.type)).toEqual(['over-staffing']);
+      expect(await orphanedAlarms(store, second.restoredAlarms)).toEqual([]);
       second.start();
       expect(second.activeAlarms().map((a) => a.type)).toEqual(['over-staffing']);
       // Back under the limit: the alarm raised before the crash clears; nothing is raised again.

@@ -53,6 +53,11 @@ export class RulesService {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private baseWritten = false;
+  /**
+   * The alarms the engine held as restored, before anything that fell due meanwhile ran: what the
+   * ledger's active alarms must match before this service persists anything (orphaned-alarms.ts).
+   */
+  readonly restoredAlarms: readonly AlarmRecord[] = [];
   private pendingResume: EngineOutput[] = [];
 
   constructor(private readonly deps: RulesDeps) {
@@ -72,6 +77,7 @@ export class RulesService {
       // rule disappeared meanwhile clear with a reason instead of lingering.
       const { saved } = deps;
       this.engine = RuleEngine.restore({ ...opts, site: saved.site, revision: saved.revision }, saved.snapshot);
+      this.restoredAlarms = this.engine.activeAlarms();
       this.pendingResume.push(this.engine.resume(at));
       if (saved.revision !== deps.revision) this.pendingResume.push(this.engine.reconfigure(deps.site, deps.revision, at));
     } else {
