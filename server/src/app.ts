@@ -179,7 +179,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Before rules.start(), which persists what fell due while the platform was down.
     const orphans = await orphanedAlarms(alarms, rules.restoredAlarms);
     if (orphans.length > 0) {
-      log.warn({ count: orphans.length, alarms: orphans.slice(0, 20).map((a) => ({ id: a.id, type: a.type, enterpriseId: a.enterpriseId, subject: a.subject, raisedAt: a.raisedAt })) }, 'active alarms in the ledger that the rule engine does not hold: they will not clear by themselves; close them by hand');
+      log.warn({ count: orphans.length, alarms: orphans.slice(0, 20).map((a) => ({ id: a.id, type: a.type, enterpriseId: a.enterpriseId, subject: a.subject, raisedAt: a.raisedAt })) }, 'active alarms in the ledger that the rule engine does not hold: nothing will clear them');
     }
     // Installed before the rules start: every transition plans its notifications in its own transaction.
     const alerting = createAlerting({

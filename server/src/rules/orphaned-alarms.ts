@@ -8,7 +8,8 @@ const ENGINE_TYPES: ReadonlySet<AlarmType> = new Set<AlarmType>(['over-staffing'
  * Alarms the ledger holds active that the rule engine, as restored, does not: nothing will ever clear
  * them. They come from engine state lost before it was saved (a crash right after a first start,
  * before a base state was written at start), or from a saved state the platform could not restore (an
- * unknown revision). Reported at start so an operator can close them by hand.
+ * unknown revision). Reported at start. They cannot be closed either (闭环 needs a cleared alarm):
+ * the engine adopting them, to clear them when their condition ends, is yet to be built.
  */
 export async function orphanedAlarms(store: AlarmStore, held: readonly AlarmRecord[]): Promise<AlarmRecord[]> {
   const known = new Set(held.map((a) => a.id));
