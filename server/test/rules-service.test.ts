@@ -4,10 +4,10 @@
 // later group. A new revision announces every view at once.
 import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, type WorkshopLive } from '@hazwatch/protocols';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { EventBus, type BusEvents } from '../src/bus.ts';
 import { orphanedAlarms } from '../src/rules/orphaned-alarms.ts';
-import { RulesService } from '../src/rules/rules.ts';
+import { RulesService, type RulesDeps } from '../src/rules/rules.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
 import type { EngineInput } from '../src/engine/index.ts';
 import { tempDir, waitFor } from './helpers.ts';
@@ -40,72 +40,72 @@ class BusFailingOnce extends EventBus {
   }
 }
 
+type Harness = { store: SqliteAlarmStore; log: Logger; clock: { at: number }; service(deps?: Partial<RulesDeps>): RulesService };
+
+/** A real alarm store in a temp dir, services made on it at a settable clock; all stopped and removed after `fn`. */
+async function withRules(fn: (h: Harness) => Promise<void>): Promise<void> {
+  const tmp = tempDir();
+  const log = pino({ level: 'silent' });
+  const store = new SqliteAlarmStore({ dataDir: tmp.dir });
+  const clock = { at: T0 + 1000 };
+  const made: RulesService[] = [];
+  const service = (deps: Partial<RulesDeps> = {}) => {
+    const n = made.length;
+    const svc = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `a${n}-${clock.at}`, now: () => clock.at, ...deps });
+    made.push(svc);
+    return svc;
+  };
+  try {
+    await fn({ store, log, clock, service });
+  } finally {
+    for (const svc of made.reverse()) await svc.stop();
+    await store.close();
+    tmp.remove();
+  }
+}
+
 describe('RulesService', () => {
-  it('a failed step rejects its own caller only; later outputs are persisted and announced', async () => {
-    const tmp = tempDir();
-    const log = pino({ level: 'silent' });
-    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
-    const bus = new BusFailingOnce(log);
-    const views: WorkshopLive[] = [];
-    bus.on('workshop', (w) => views.push(w));
-    let clock = T0;
-    const svc = new RulesService({ site, revision: 1, alarms: store, bus, log, newId: () => `a-${clock}`, now: () => clock });
-    try {
+  it('a failed step rejects its own caller only; later outputs are persisted and announced', () =>
+    withRules(async ({ store, log, clock, service }) => {
+      const bus = new BusFailingOnce(log);
+      const views: WorkshopLive[] = [];
+      bus.on('workshop', (w) => views.push(w));
+      const svc = service({ bus });
       svc.start();
-      clock = T0 + 1000;
       bus.failNext = true;
       await expect(svc.applyMany([reading(1, 0)])).rejects.toThrow('injected announce failure');
       // Two people against a limit of one, no debounce: the next group raises 超员 at once.
-      clock = T0 + 2000;
+      clock.at = T0 + 2000;
       await svc.applyMany([reading(2, 2)]);
       expect(views.at(-1)?.headcount).toBe(2);
       expect((await store.list({ state: 'active' })).map((a) => a.type)).toEqual(['over-staffing']);
-    } finally {
-      await svc.stop();
-      await store.close();
-      tmp.remove();
-    }
-  });
+    }));
 
-  it('a new revision announces every view with its new limits, without waiting for a reading', async () => {
-    const tmp = tempDir();
-    const log = pino({ level: 'silent' });
-    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
-    const bus = new EventBus(log);
-    const views: WorkshopLive[] = [];
-    bus.on('workshop', (w) => views.push(w));
-    let clock = T0 + 1000;
-    const svc = new RulesService({ site, revision: 1, alarms: store, bus, log, newId: () => `a-${clock}`, now: () => clock });
-    try {
+  it('a new revision announces every view with its new limits, without waiting for a reading', () =>
+    withRules(async ({ log, clock, service }) => {
+      const bus = new EventBus(log);
+      const views: WorkshopLive[] = [];
+      bus.on('workshop', (w) => views.push(w));
+      const svc = service({ bus });
       svc.start();
       await svc.applyMany([reading(1, 1)]);
       expect(views.at(-1)?.staffingLimit).toBe(1);
       const next = SiteConfig.parse({ ...site, enterprises: site.enterprises.map((e) => ({ ...e, workshops: e.workshops.map((w) => ({ ...w, name: 'W1 新', staffingLimit: 3 })) })) });
-      clock = T0 + 2000;
+      clock.at = T0 + 2000;
       await svc.reconfigure(next, 2);
       expect(views.at(-1)).toMatchObject({ workshopId: 'ws-1', name: 'W1 新', staffingLimit: 3, headcount: 1 });
-    } finally {
-      await svc.stop();
-      await store.close();
-      tmp.remove();
-    }
-  });
+    }));
 
-  it('a crash before the first periodic save restarts with the alarms raised so far (no amnesia)', async () => {
-    const tmp = tempDir();
-    const log = pino({ level: 'silent' });
-    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
-    let clock = T0 + 1000;
-    const first = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `a-${clock}`, now: () => clock });
-    let second: RulesService | undefined;
-    try {
+  it('a crash before the first periodic save restarts with the alarms raised so far (no amnesia)', () =>
+    withRules(async ({ store, clock, service }) => {
+      const first = service();
       first.start();
       // 超员 raised at once; the periodic save (30 s) has not run when the process "dies" here.
       await first.applyMany([reading(1, 2)]);
       const saved = await store.loadEngineState();
       expect(saved, 'a base snapshot to lay the transition deltas over').toBeDefined();
-      clock = T0 + 5000;
-      second = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `b-${clock}`, now: () => clock, saved: { revision: 1, site, snapshot: saved!.snapshot } });
+      clock.at = T0 + 5000;
+      const second = service({ saved: { revision: 1, site, snapshot: saved!.snapshot } });
       // What it restored is what the ledger holds active: nothing orphaned.
       expect(second.restoredAlarms.map((a) => a.type)).toEqual(['over-staffing']);
       expect(await orphanedAlarms(store, second.restoredAlarms)).toEqual([]);
@@ -115,39 +115,24 @@ describe('RulesService', () => {
       await second.applyMany([reading(5, 1)]);
       expect(await store.list({ state: 'active' })).toEqual([]);
       expect((await store.list({ state: 'all' })).map((a) => a.type)).toEqual(['over-staffing']);
-    } finally {
-      await second?.stop();
-      await first.stop();
-      await store.close();
-      tmp.remove();
-    }
-  });
+    }));
 
-  it('if writing the base fails, the next periodic save is a full one', async () => {
-    const tmp = tempDir();
-    const log = pino({ level: 'silent' });
-    const store = new SqliteAlarmStore({ dataDir: tmp.dir });
-    // The real store, made to fail its first state write (a full disk, say).
-    const save = store.saveEngineState.bind(store);
-    let failures = 1;
-    const kinds: string[] = [];
-    store.saveEngineState = async (state) => {
-      kinds.push('snapshot' in state ? 'full' : 'delta');
-      if (failures-- > 0) throw new Error('injected: disk full');
-      return save(state);
-    };
-    const clock = T0 + 1000;
-    const svc = new RulesService({ site, revision: 1, alarms: store, bus: new EventBus(log), log, newId: () => `a-${clock}`, now: () => clock, saveEveryMs: 5 });
-    try {
+  it('if writing the base fails, the next periodic save is a full one', () =>
+    withRules(async ({ store, service }) => {
+      // The real store, made to fail its first state write (a full disk, say).
+      const save = store.saveEngineState.bind(store);
+      let failures = 1;
+      const kinds: string[] = [];
+      store.saveEngineState = async (state) => {
+        kinds.push('snapshot' in state ? 'full' : 'delta');
+        if (failures-- > 0) throw new Error('injected: disk full');
+        return save(state);
+      };
+      const svc = service({ saveEveryMs: 5 });
       svc.start();
       await svc.applyMany([reading(1, 2)]);
       await waitFor(() => kinds.length >= 2, 'a periodic save after the failed base');
       expect(kinds.slice(0, 2)).toEqual(['full', 'full']);
       await waitFor(async () => (await store.loadEngineState()) !== undefined, 'the base to be written');
-    } finally {
-      await svc.stop();
-      await store.close();
-      tmp.remove();
-    }
-  });
+    }));
 });
