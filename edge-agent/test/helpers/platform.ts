@@ -33,14 +33,14 @@ export async function startPlatform(dataDir: string, opts: { mqttUrl?: string } 
 
 /**
  * The gateway's batches as the platform stored them: `all` every stored seq (the store writes a seq at
- * most once), `arrival` the seqs of batches with readings in the order their writes committed (the
- * readings' row ids grow with each write).
+ * most once), `arrival` the seqs of batches with readings in the order their writes committed (each
+ * batch's readings carry its arrival number).
  */
 export function stored(server: RunningServer, gatewayId: string): { all: number[]; arrival: number[] } {
   const db = new Database(join(server.dataDir, 'telemetry.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const all = db.prepare('SELECT seq FROM batches WHERE gateway_id = ? ORDER BY seq').all(gatewayId) as { seq: number }[];
-    const arrival = db.prepare('SELECT seq FROM readings WHERE gateway_id = ? GROUP BY seq ORDER BY MIN(id)').all(gatewayId) as { seq: number }[];
+    const arrival = db.prepare('SELECT seq FROM readings WHERE gateway_id = ? GROUP BY seq ORDER BY MIN(batch)').all(gatewayId) as { seq: number }[];
     return { all: all.map((r) => r.seq), arrival: arrival.map((r) => r.seq) };
   } finally {
     db.close();

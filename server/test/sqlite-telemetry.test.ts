@@ -1,0 +1,140 @@
+// What the SQLite telemetry store does beyond the shared contract (telemetry-contract.test.ts): its
+// layout by gateway (a subject that moves between gateways), retention and the dedupe window over
+// time, and bringing a data directory of schema version 2 forward without losing a reading.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Reading } from '@hazwatch/protocols';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openSqlite } from '../src/storage/sqlite.ts';
+import { TELEMETRY_SCHEMA } from '../src/storage/sqlite-telemetry-schema.ts';
+import { SqliteTelemetryStore } from '../src/storage/sqlite-telemetry.ts';
+import type { BatchMeta } from '../src/storage/telemetry-store.ts';
+import { tempDir } from './helpers.ts';
+
+const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
+const DAY = 86_400_000;
+const meta = (gatewayId: string, seq: number, receivedAt = T0): BatchMeta => ({ enterpriseId: 'ent-1', gatewayId, seq, sentAt: receivedAt, receivedAt });
+const head = (workshopId: string, ts: number, total: number): Reading => ({ workshopId, ts, headcount: { total } });
+const totals = (rows: { reading: Reading }[]) => rows.map((r) => (r.reading as { headcount: { total: number } }).headcount.total);
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+function dir(): string {
+  const tmp = tempDir('hazwatch-sqlite-telemetry-');
+  cleanups.push(tmp.remove);
+  return tmp.dir;
+}
+function open(dataDir: string, opts: Partial<ConstructorParameters<typeof SqliteTelemetryStore>[0]> = {}): SqliteTelemetryStore {
+  const store = new SqliteTelemetryStore({ dataDir, ...opts });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+describe('SQLite telemetry store', () => {
+  it('finds a workshop that moved to another gateway under both, newest first when limited', async () => {
+    const store = open(dir());
+    await store.writeMany([
+      { meta: meta('gw-1', 1), readings: [head('ws-a', T0, 1), head('ws-b', T0, 7)] },
+      { meta: meta('gw-1', 2), readings: [head('ws-a', T0 + 1000, 2)] },
+      // Re-wired: gw-2 reports ws-a from now on, and once at the very instant gw-1 last did.
+      { meta: meta('gw-2', 1), readings: [head('ws-a', T0 + 1000, 3), head('ws-a', T0 + 2000, 4)] },
+    ]);
+    const all = await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' });
+    // Same instant: in arrival order, as before the layout by gateway.
+    expect(all.map((r) => [r.gatewayId, r.reading.ts - T0])).toEqual([['gw-1', 0], ['gw-1', 1000], ['gw-2', 1000], ['gw-2', 2000]]);
+    expect(totals(all)).toEqual([1, 2, 3, 4]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', limit: 3 }))).toEqual([2, 3, 4]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', from: T0 + 1000, to: T0 + 2000 }))).toEqual([2, 3]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-b' }))).toEqual([7]);
+    expect(await store.aggregate({ enterpriseId: 'ent-1', workshopId: 'ws-a', field: 'headcount', from: T0, to: T0 + 60_000, intervalMs: 60_000 })).toEqual([
+      { start: T0, count: 4, min: 1, max: 4, mean: 2.5, last: 4 },
+    ]);
+    // A line of the same name is another subject.
+    expect(await store.query({ enterpriseId: 'ent-1', lineId: 'ws-a' })).toEqual([]);
+  });
+
+  it('remembers which gateways reported a subject across a reopen, and not after a failed write', async () => {
+    const dataDir = dir();
+    const store = open(dataDir);
+    await store.write(meta('gw-1', 1), [head('ws-a', T0, 1)]);
+    // The whole group rolls back (a reading the table refuses): gw-2 never reported ws-c.
+    const bad = [{ workshopId: 'ws-c', ts: null }] as unknown as Reading[];
+    await expect(store.writeMany([{ meta: meta('gw-2', 1), readings: [head('ws-c', T0, 5)] }, { meta: meta('gw-2', 2), readings: bad }])).rejects.toThrow();
+    // Had the failed group been remembered, this reading would have been written without its source.
+    await store.write(meta('gw-2', 3), [head('ws-c', T0 + 1, 6)]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-c' }))).toEqual([6]);
+    await store.close();
+    const again = open(dataDir);
+    await again.write(meta('gw-1', 2), [head('ws-a', T0 + 1, 2)]);
+    expect(totals(await again.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' }))).toEqual([1, 2]);
+    expect(totals(await again.query({ enterpriseId: 'ent-1', workshopId: 'ws-c' }))).toEqual([6]);
+  });
+
+  it('deletes readings past retention by reading time on every gateway, and forgets batch ids past the dedupe window', async () => {
+    const dataDir = dir();
+    let now = T0;
+    const opts = { now: () => now, retentionMs: 10 * DAY, dedupeRetentionMs: 3 * DAY };
+    const store = open(dataDir, opts);
+    await store.writeMany([
+      { meta: meta('gw-1', 1), readings: [head('ws-a', T0 - 11 * DAY, 1), head('ws-a', T0 - 9 * DAY, 2)] },
+      { meta: meta('gw-2', 1), readings: [head('ws-a', T0 - 12 * DAY, 3), head('ws-b', T0, 4)] },
+    ]);
+    await store.close();
+    // Retention runs on open and then hourly with writes.
+    now = T0 + 1;
+    const reopened = open(dataDir, opts);
+    expect(totals(await reopened.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' }))).toEqual([2]);
+    expect(totals(await reopened.query({ enterpriseId: 'ent-1', workshopId: 'ws-b' }))).toEqual([4]);
+    expect(await reopened.write(meta('gw-1', 1), [head('ws-a', T0, 9)])).toBe('duplicate');
+    now = T0 + 4 * DAY;
+    await reopened.write(meta('gw-1', 2), [head('ws-a', now, 5)]);
+    // The write four days on pruned the dedupe window: gw-1's batch 1 is new again…
+    expect(await reopened.write(meta('gw-1', 1), [head('ws-a', now, 6)])).toBe('stored');
+    // …and retention, ten days before then, took the reading of nine days before the start.
+    expect(totals(await reopened.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' }))).toEqual([5, 6]);
+  });
+
+  it('brings a data directory of schema version 2 forward: every reading, its order, its batch ids', async () => {
+    const dataDir = dir();
+    const file = join(dataDir, 'telemetry.sqlite');
+    const old = openSqlite(file);
+    migrate(old, TELEMETRY_SCHEMA.slice(0, 2));
+    const batch = old.prepare('INSERT INTO batches (enterprise_id, gateway_id, seq, sent_at, received_at) VALUES (?, ?, ?, ?, ?)');
+    const reading = old.prepare(
+      `INSERT INTO readings (enterprise_id, gateway_id, seq, received_at, workshop_id, line_id, ts, has_headcount, headcount, by_line, persons, has_material, material_kg, counter, product, unit)
+       VALUES (@e, @g, @seq, @r, @w, @l, @ts, @hh, @h, @bl, @p, @hm, @m, @c, @prod, @unit)`,
+    );
+    const row = { e: 'ent-1', g: 'gw-1', seq: 1, r: T0, w: null, l: null, ts: T0, hh: 0, h: null, bl: null, p: null, hm: 0, m: null, c: null, prod: null, unit: null };
+    batch.run('ent-1', 'gw-1', 1, T0, T0);
+    batch.run('ent-1', 'gw-2', 1, T0, T0 + 1);
+    reading.run({ ...row, w: 'ws-a', hh: 1, h: 2, bl: '{"line-1":2}', p: '[{"id":"E1","since":1}]', hm: 1, m: 12.5 });
+    reading.run({ ...row, l: 'line-1', c: 40, prod: 'emulsion', unit: 'kg' });
+    reading.run({ ...row, g: 'gw-2', r: T0 + 1, w: 'ws-a', hh: 1, h: null, hm: 1, m: null });
+    old.close();
+
+    // Opened soon after: the old batch ids are inside the dedupe window.
+    const store = open(dataDir, { now: () => T0 + 1 });
+    const a = await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' });
+    expect(a.map((r) => [r.gatewayId, r.seq, r.receivedAt, r.reading])).toEqual([
+      ['gw-1', 1, T0, { workshopId: 'ws-a', ts: T0, headcount: { total: 2, byLine: { 'line-1': 2 }, persons: [{ id: 'E1', since: 1 }] }, materialKg: 12.5 }],
+      ['gw-2', 1, T0 + 1, { workshopId: 'ws-a', ts: T0, headcount: { total: null }, materialKg: null }],
+    ]);
+    expect((await store.query({ enterpriseId: 'ent-1', lineId: 'line-1' })).map((r) => r.reading)).toEqual([
+      { lineId: 'line-1', ts: T0, production: { counter: 40, product: 'emulsion', unit: 'kg' } },
+    ]);
+    // The dedupe window came along; a new batch at the same instant comes after the kept ones.
+    expect(await store.write(meta('gw-2', 1), [head('ws-a', T0, 9)])).toBe('duplicate');
+    expect(await store.write(meta('gw-1', 2), [head('ws-a', T0, 3)])).toBe('stored');
+    expect((await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' })).map((r) => [r.gatewayId, r.seq])).toEqual([
+      ['gw-1', 1],
+      ['gw-2', 1],
+      ['gw-1', 2],
+    ]);
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    cleanups.push(() => void check.close());
+    expect(check.pragma('user_version', { simple: true })).toBe(TELEMETRY_SCHEMA.length);
+  });
+});
