@@ -130,7 +130,8 @@ export class SqliteAlarmStore implements AlarmStore {
   constructor(opts: { dataDir: string; now?: () => number }) {
     this.file = join(opts.dataDir, 'alarms.sqlite');
     this.now = opts.now ?? Date.now;
-    this.db = openSqlite(this.file);
+    // The ledger's appends and the engine's periodic saves revisit the table ends and the state rows.
+    this.db = openSqlite(this.file, { cacheKiB: 512 });
     migrate(this.db, SCHEMA.slice(0, BEFORE_TRIGGERS));
     this.backfillHashes();
     migrate(this.db, SCHEMA);
