@@ -239,3 +239,18 @@ describe('a group that cannot be made durable', () => {
     spool.close();
   });
 });
+
+describe('spool', () => {
+  it('names when the entry first in line arrived, until it is sent', () => {
+    const spool = new TelemetrySpool({ dataDir: `${tmp.dir}/spool-oldest`, capacity: 10 });
+    expect(spool.oldestReceivedAt()).toBeNull();
+    const add = (seq: number, receivedAt: number) => ({ meta: meta(seq, { receivedAt }), body: `m v=${seq}`, points: 1 });
+    spool.addMany([add(1, RECEIVED + 10), add(2, RECEIVED + 20), add(3, RECEIVED + 30)]);
+    expect(spool.oldestReceivedAt()).toBe(RECEIVED + 10);
+    spool.removeThrough(spool.peek(1)[0]!.id);
+    expect(spool.oldestReceivedAt()).toBe(RECEIVED + 20);
+    spool.removeThrough(spool.peek(100).at(-1)!.id);
+    expect(spool.oldestReceivedAt()).toBeNull();
+    spool.close();
+  });
+});

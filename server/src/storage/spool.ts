@@ -90,7 +90,9 @@ export class TelemetrySpool {
     });
     this.peekStmt = this.db.prepare('SELECT id, received_at AS receivedAt, points, body FROM outbox ORDER BY id LIMIT ?');
     this.removeStmt = this.db.prepare('DELETE FROM outbox WHERE id <= ?');
-    this.oldestStmt = this.db.prepare('SELECT min(received_at) AS t FROM outbox');
+    // The entry first in line (ids are arrival order): one index step. min(received_at) read the whole
+    // outbox, every second (the spool alarm's check), ~30 ms with a backlog of a few 10,000 entries.
+    this.oldestStmt = this.db.prepare('SELECT received_at AS t FROM outbox ORDER BY id LIMIT 1');
     this.pruneStmt = this.db.prepare('DELETE FROM batches WHERE received_at < ?');
     const failInsert = this.db.prepare('INSERT INTO failed (id, received_at, failed_at, error, body) VALUES (?, ?, ?, ?, ?)');
     const failDelete = this.db.prepare('DELETE FROM outbox WHERE id = ?');
@@ -148,8 +150,9 @@ export class TelemetrySpool {
     return (this.db.prepare('SELECT count(*) AS n FROM failed').get() as { n: number }).n;
   }
 
+  /** When the entry first in line arrived; null when the spool is empty. */
   oldestReceivedAt(): number | null {
-    return (this.oldestStmt.get() as { t: number | null }).t;
+    return (this.oldestStmt.get() as { t: number } | undefined)?.t ?? null;
   }
 
   /** Forgets batch ids received before `before` (the dedupe window). */
