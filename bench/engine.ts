@@ -1,6 +1,6 @@
 // Rule-engine throughput on one core: readings per second of `RuleEngine.apply` for 1,000 and 10,000
-// workshops, 10 % and 100 % change rate. Run: npx tsx bench/engine.ts [--quick] [--pre-parsed] (also part
-// of `npm run bench`). Not a test: prints figures.
+// workshops, 10 % and 100 % change rate. Run: npx tsx bench/engine.ts [--quick] [--pre-parsed]
+// [--unwatched] (also part of `npm run bench`). Not a test: prints figures.
 //
 // What is measured is the engine as the server runs it: `server/src/engine` bundled into plain
 // JavaScript (as `hazwatch serve` bundles its sources at start; under tsx every closure would carry a
@@ -11,6 +11,8 @@
 // full collection runs before each case, so that garbage of the cases before it and of the build is
 // not collected on the case's time; what the engine's own work allocates is.
 // `--pre-parsed` instead parses every batch up front (the method before: inputs long out of cache).
+// `--unwatched`: as the server runs while no dashboard watches any enterprise, when it makes no live
+// views (RuleEngine.viewsFor); by default every enterprise is watched, every view made.
 import { rmSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -120,10 +122,11 @@ export function engineBenchInputs(workshops: number, seconds: number, changeRate
 }
 
 /** Feeds `seconds` of 1 Hz batches to a new engine: readings per second of `RuleEngine.apply`. */
-export function benchEngine(workshops: number, seconds: number, changeRate = 0.1, opts: { preParsed?: boolean } = {}) {
+export function benchEngine(workshops: number, seconds: number, changeRate = 0.1, opts: { preParsed?: boolean; unwatched?: boolean } = {}) {
   warmUp();
   const site = syntheticSite(workshops);
   const engine = new RuleEngine({ site, revision: 1, startedAt: START });
+  if (opts.unwatched) engine.viewsFor(() => false);
   const secs = engineBenchSeconds(site, START, seconds, changeRate);
   const source = opts.preParsed ? [[...secs].flat()] : secs;
   collectGarbage();
@@ -139,7 +142,7 @@ export function benchEngine(workshops: number, seconds: number, changeRate = 0.1
     for (const i of inputs) readings += i.kind === 'telemetry' ? i.batch.readings.length : 0;
   }
   const ms = Number(ns) / 1e6;
-  return { workshops, changeRate, engine: form, inputs: opts.preParsed ? 'pre-parsed' : 'fresh', readings, batches, transitions, ms: Math.round(ms), readingsPerSecond: Math.round((readings / ms) * 1000) };
+  return { workshops, changeRate, engine: form, inputs: opts.preParsed ? 'pre-parsed' : 'fresh', views: opts.unwatched ? 'none' : 'all', readings, batches, transitions, ms: Math.round(ms), readingsPerSecond: Math.round((readings / ms) * 1000) };
 }
 
 let warm = false;
@@ -157,12 +160,13 @@ function warmUp(): void {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const preParsed = process.argv.includes('--pre-parsed');
+  const unwatched = process.argv.includes('--unwatched');
   const results = [
-    benchEngine(1000, quick ? 5 : 60, 0.1, { preParsed }),
-    benchEngine(10_000, quick ? 2 : 20, 0.1, { preParsed }),
+    benchEngine(1000, quick ? 5 : 60, 0.1, { preParsed, unwatched }),
+    benchEngine(10_000, quick ? 2 : 20, 0.1, { preParsed, unwatched }),
     // Worst case: every reading of every workshop changes every value.
-    benchEngine(1000, quick ? 5 : 60, 1, { preParsed }),
-    benchEngine(10_000, quick ? 2 : 20, 1, { preParsed }),
+    benchEngine(1000, quick ? 5 : 60, 1, { preParsed, unwatched }),
+    benchEngine(10_000, quick ? 2 : 20, 1, { preParsed, unwatched }),
   ];
   console.log(JSON.stringify({ bench: 'engine', node: process.version, results }, null, 2));
 }

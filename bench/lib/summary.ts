@@ -28,7 +28,7 @@ export function summarise(r: Record<string, any>): string {
       row(`alarm latency at ${Math.round(h.level * 100)} % load (${h.batchesPerSecond} batches/s), ${h.alarmMs.samples} probes`, `p50 ${h.alarmMs.p50} ms, p99 ${h.alarmMs.p99} ms, max ${h.alarmMs.max} ms`, `raw aedes publish→receive: p50 ${a.receiveMs.p50}, p99 ${a.receiveMs.p99}, max ${a.receiveMs.max} ms`, h.level === 0.5 ? 'p99 < 100 ms' : '');
     });
   }
-  for (const e of r.engine ?? []) row(`rule engine alone, ${e.workshops} workshops, change rate ${e.changeRate}`, `${e.readingsPerSecond} readings/s`, '—', '> 500,000 readings/s');
+  for (const e of r.engine ?? []) row(`rule engine alone, ${e.workshops} workshops, change rate ${e.changeRate}${e.views === 'none' ? ', no dashboard watching (no live views made)' : ''}`, `${e.readingsPerSecond} readings/s`, '—', '> 500,000 readings/s');
   for (const x of r.memory ?? []) row(`resident memory, ${x.workshops} workshops at 1 Hz for ${x.options.seconds} s`, `${x.rssMB} MB (median over the second half ${x.lateMedianRssMB ?? '—'}, idle ${x.idleRssMB}, peak ${x.peakRssMB}), growth ${x.growthMBPerMinute} MB/min over the second half`, '—', x.workshops >= 10_000 ? '< 200 MB, no growth' : 'no growth');
   const s = r.startup;
   if (s) row(`start, ${s.workshops} workshops, ${s.activeAlarms} active alarms`, `ready ${s.readyMs} ms, live state restored ${s.restoredMs} ms`, '—', 'ready < 5 s');

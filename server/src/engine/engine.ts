@@ -73,6 +73,8 @@ export class RuleEngine {
   private readonly unsavedLines = new Set<LineFacts>();
   private readonly unsavedYears = new Map<string, ProductYear>();
   private pending: PendingCapture | undefined;
+  /** Whose live views outputs carry (`viewsFor`); everyone's when unset. */
+  private viewsWanted: ((enterpriseId: string) => boolean) | undefined = undefined;
 
   constructor(opts: RuleEngineOptions) {
     this.now = opts.startedAt;
@@ -187,6 +189,18 @@ export class RuleEngine {
   nextDue(): number | undefined {
     this.heap.prune();
     return this.heap.peek()?.due;
+  }
+
+  /**
+   * From now on, outputs carry the live views of the enterprises `wanted` says yes to (asked as
+   * the views of a call go from one enterprise to another), not the others'; every enterprise's
+   * again with `undefined`. For the live service: a view of an enterprise no dashboard watches is
+   * never sent, and making one per reading was a good share of the engine's work (a dashboard that
+   * starts watching is sent the current views then: `workshops`, `lines`). What views show is
+   * unchanged, and so is everything else an output carries.
+   */
+  viewsFor(wanted: ((enterpriseId: string) => boolean) | undefined): void {
+    this.viewsWanted = wanted;
   }
 
   /** The platform clock as the engine knows it. */
@@ -693,6 +707,7 @@ export class RuleEngine {
     } finally {
       this.out = undefined;
     }
+    if (this.viewsWanted) return this.someViews(transitions, this.viewsWanted);
     // Views in the order their scopes changed, in arrays made at their size (not grown push by push).
     const dw = this.dirtyWorkshops.items;
     const workshops = new Array<WorkshopLive>(dw.length);
@@ -700,6 +715,35 @@ export class RuleEngine {
     const dl = this.dirtyLines.items;
     const lines = new Array<LineLive>(dl.length);
     for (let k = 0; k < dl.length; k++) lines[k] = lineLive(this.enterprises.get(dl[k]!.enterpriseId)!, dl[k]!, this.now);
+    this.dirtyWorkshops.clear();
+    this.dirtyLines.clear();
+    return { transitions, workshops, lines };
+  }
+
+  /** `run`'s output with the views of the enterprises `wanted` only, in the same order. */
+  private someViews(transitions: AlarmTransition[], wanted: (enterpriseId: string) => boolean): EngineOutput {
+    // Mostly all of one enterprise (one gateway's batch): asked when it changes, not per view.
+    let entId: string | undefined;
+    let ent: EnterpriseFacts | undefined;
+    let want = false;
+    const workshops: WorkshopLive[] = [];
+    for (const ws of this.dirtyWorkshops.items) {
+      if (ws.enterpriseId !== entId) {
+        entId = ws.enterpriseId;
+        want = asks(wanted, entId);
+        ent = this.enterprises.get(entId);
+      }
+      if (want) workshops.push(workshopLive(ent!, ws));
+    }
+    const lines: LineLive[] = [];
+    for (const line of this.dirtyLines.items) {
+      if (line.enterpriseId !== entId) {
+        entId = line.enterpriseId;
+        want = asks(wanted, entId);
+        ent = this.enterprises.get(entId);
+      }
+      if (want) lines.push(lineLive(ent!, line, this.now));
+    }
     this.dirtyWorkshops.clear();
     this.dirtyLines.clear();
     return { transitions, workshops, lines };
@@ -859,6 +903,18 @@ class Round<T extends { roundMark: number }> {
   clear(): void {
     this.items.length = 0;
     this.round++;
+  }
+}
+
+/**
+ * `wanted(enterpriseId)`, and yes if it fails: it is asked after the call's inputs are applied, and
+ * a failure then would lose the call's alarm transitions with its output.
+ */
+function asks(wanted: (enterpriseId: string) => boolean, enterpriseId: string): boolean {
+  try {
+    return wanted(enterpriseId);
+  } catch {
+    return true;
   }
 }
 

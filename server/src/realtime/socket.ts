@@ -104,6 +104,8 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
   // drops a room when its last socket leaves, so a room present is a room with someone in it.
   const rooms = io.of('/').adapter.rooms;
   const watched = (enterpriseId: string) => rooms.has(ALL) || rooms.has(room(enterpriseId));
+  // Nor are views of unwatched enterprises made at all: the engine makes one per reading otherwise.
+  deps.rules.viewsFor(watched);
   const to = (enterpriseId: string) => (watched(enterpriseId) ? io.to([ALL, room(enterpriseId)]) : undefined);
   // Live views go out at most every LIVE_VIEW_EVERY_MS, each as it was last: under load every
   // workshop changes with every ingest group (~15 a second at half capacity), and encoding and framing
@@ -147,6 +149,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
       (closing ??= (async () => {
         clearInterval(heartbeat);
         clearTimeout(viewTimer);
+        deps.rules.viewsFor(undefined);
         for (const f of off) f();
         io.disconnectSockets(true);
         // io.close() would also close the HTTP server, which Fastify owns; only the engine is ours.

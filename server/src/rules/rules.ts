@@ -176,6 +176,14 @@ export class RulesService {
     return this.run(() => this.engine.platformLink(up, this.now()), up ? 'link-up' : 'link-down');
   }
 
+  /**
+   * Only the live views of the enterprises `watched` says yes to (those a dashboard watches) are
+   * made and announced from now on; every enterprise's again with `undefined` (RuleEngine.viewsFor).
+   */
+  viewsFor(watched: ((enterpriseId: string) => boolean) | undefined): void {
+    this.engine.viewsFor(watched);
+  }
+
   workshops(): WorkshopLive[] {
     return this.guard(() => this.engine.workshops(), []);
   }
