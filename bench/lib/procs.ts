@@ -59,6 +59,7 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
   const startedAt = performance.now();
   // HAZWATCH_BENCH_NODE_ARGS: node options for the server under measurement, to profile it as it runs
   // in the benchmark (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses some of them).
+  // Split at spaces: an option cannot contain one.
   const nodeArgs = process.env.HAZWATCH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const args = [...nodeArgs, ...(opts.entry ? ['--import', 'tsx', opts.entry] : [HAZWATCH, 'serve', ...(opts.demo ? ['--demo'] : [])])];
   const child = startChild(process.execPath, args, { HAZWATCH_HTTP_HOST: '127.0.0.1', HAZWATCH_HTTP_PORT: '0', HAZWATCH_LOG_LEVEL: 'warn', ...env });

@@ -141,6 +141,19 @@ describe('operations', () => {
     expect(around.readings.map((r) => [r.seq, r.headcount?.total])).toEqual([[2, 3]]);
     const wide = await getJson<{ readings: unknown[] }>(server, `/api/v1/telemetry/alarms/${alarm.id}?beforeSeconds=3600`);
     expect(wide.readings).toHaveLength(4);
+
+    // A gateway's alarm (offline): its evidence is what that gateway sent, however much its
+    // neighbours sent since.
+    const gw2 = await gateway(server.mqttUrl, 'gw-2');
+    const later = Date.now();
+    await gw2.publishAsync('hazwatch/v1/ent-1/gw-2/telemetry', JSON.stringify(batch(1, [1, 2, 3].map((k) => ({ workshopId: 'ws-b', ts: later + k, headcount: { total: 0 } })), 'gw-2')), { qos: 1 });
+    await gw.publishAsync('hazwatch/v1/ent-1/gw-1/status', JSON.stringify({ v: 1, state: 'offline', ts: Date.now() }), { qos: 1 });
+    const offline = await waitFor(async () => (await server.alarms.list({ state: 'active', limit: 10 })).find((a) => a.type === 'gateway-offline'), 'the offline alarm');
+    const evidence = await getJson<{ readings: { gatewayId: string; seq: number }[] }>(server, `/api/v1/telemetry/alarms/${offline.id}?beforeSeconds=3600&limit=2`);
+    expect(evidence.readings.map((r) => [r.gatewayId, r.seq])).toEqual([
+      ['gw-1', 1],
+      ['gw-1', 2],
+    ]);
   });
 
   it.skipIf(!HAVE_MOSQUITTO)('splits the gateways between instances with a shared subscription', { timeout: 20_000 }, async () => {

@@ -3,6 +3,7 @@
 // time, and bringing a data directory of schema version 2 forward without losing a reading.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { pino } from 'pino';
 import type { Reading } from '@hazwatch/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openSqlite } from '../src/storage/sqlite.ts';
@@ -53,6 +54,38 @@ describe('SQLite telemetry store', () => {
     ]);
     // A line of the same name is another subject.
     expect(await store.query({ enterpriseId: 'ent-1', lineId: 'ws-a' })).toEqual([]);
+  });
+
+  it('keeps when each gateway reported each subject, and finds every reading within those spans', async () => {
+    const dataDir = dir();
+    const store = open(dataDir);
+    const HOUR = 3_600_000;
+    // ws-a on gw-1 until T0 + 61 min (59 min moves no bound, 61 does), then on gw-2; gw-1 reports ws-b on.
+    await store.write(meta('gw-1', 1), [head('ws-a', T0, 1), head('ws-b', T0, 0)]);
+    await store.write(meta('gw-1', 2), [head('ws-a', T0 + 59 * 60_000, 2)]);
+    // Found though its time is past the pair's recorded last one (by less than the hour of slack).
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' }))).toEqual([1, 2]);
+    await store.write(meta('gw-1', 3), [head('ws-a', T0 + 61 * 60_000, 3)]);
+    await store.write(meta('gw-2', 1), [head('ws-a', T0 + 2 * HOUR, 4)]);
+    await store.write(meta('gw-1', 4), [head('ws-b', T0 + 5 * HOUR, 0)]);
+    // A late reading from before (a spool replayed) moves the start back.
+    await store.write(meta('gw-2', 2), [head('ws-a', T0 - HOUR, 5)]);
+    const db = new Database(join(dataDir, 'telemetry.sqlite'), { readonly: true });
+    cleanups.push(() => void db.close());
+    expect(db.prepare('SELECT gateway_id AS g, subject AS s, first_ts - ? AS f, last_ts - ? AS l FROM sources ORDER BY g, s').all(T0, T0)).toEqual([
+      { g: 'gw-1', s: 'ws-a', f: 0, l: 61 * 60_000 },
+      { g: 'gw-1', s: 'ws-b', f: 0, l: 5 * HOUR },
+      { g: 'gw-2', s: 'ws-a', f: -HOUR, l: 2 * HOUR },
+    ]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' }))).toEqual([5, 1, 2, 3, 4]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', from: T0 + 60 * 60_000 }))).toEqual([3, 4]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', from: T0 + 3 * HOUR }))).toEqual([]);
+    expect(totals(await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', to: T0 }))).toEqual([5]);
+    // One four-hour interval (from 00:00 UTC) over both gateways: the newest reading is gw-2's.
+    expect(await store.aggregate({ enterpriseId: 'ent-1', workshopId: 'ws-a', field: 'headcount', from: T0 - HOUR, to: T0 + 3 * HOUR, intervalMs: 4 * HOUR })).toEqual([
+      { start: T0 - HOUR, count: 5, min: 1, max: 5, mean: 3, last: 4 },
+    ]);
+    await expect(store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a', lineId: 'line-1' })).rejects.toThrow(/not both/);
   });
 
   it('remembers which gateways reported a subject across a reopen, and not after a failed write', async () => {
@@ -112,14 +145,24 @@ describe('SQLite telemetry store', () => {
     reading.run({ ...row, w: 'ws-a', hh: 1, h: 2, bl: '{"line-1":2}', p: '[{"id":"E1","since":1}]', hm: 1, m: 12.5 });
     reading.run({ ...row, l: 'line-1', c: 40, prod: 'emulsion', unit: 'kg' });
     reading.run({ ...row, g: 'gw-2', r: T0 + 1, w: 'ws-a', hh: 1, h: null, hm: 1, m: null });
+    // Arrived last, from a gateway whose name sorts first, its batch mark long pruned.
+    reading.run({ ...row, g: 'gw-0', seq: 7, r: T0 + 2, w: 'ws-a', hh: 1, h: 4 });
     old.close();
 
-    // Opened soon after: the old batch ids are inside the dedupe window.
-    const store = open(dataDir, { now: () => T0 + 1 });
+    // Opened soon after: the old batch ids are inside the dedupe window. The conversion is announced
+    // (on a large data directory it takes a while before the server is ready).
+    const logged: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+    const store = open(dataDir, { now: () => T0 + 1, log });
+    expect(logged.map((l) => (JSON.parse(l) as { msg: string; readings?: number }))).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/^converting telemetry/), readings: 4 }),
+      expect.objectContaining({ msg: 'telemetry converted to schema 3' }),
+    ]);
     const a = await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' });
     expect(a.map((r) => [r.gatewayId, r.seq, r.receivedAt, r.reading])).toEqual([
       ['gw-1', 1, T0, { workshopId: 'ws-a', ts: T0, headcount: { total: 2, byLine: { 'line-1': 2 }, persons: [{ id: 'E1', since: 1 }] }, materialKg: 12.5 }],
       ['gw-2', 1, T0 + 1, { workshopId: 'ws-a', ts: T0, headcount: { total: null }, materialKg: null }],
+      ['gw-0', 7, T0 + 2, { workshopId: 'ws-a', ts: T0, headcount: { total: 4 } }],
     ]);
     expect((await store.query({ enterpriseId: 'ent-1', lineId: 'line-1' })).map((r) => r.reading)).toEqual([
       { lineId: 'line-1', ts: T0, production: { counter: 40, product: 'emulsion', unit: 'kg' } },
@@ -130,8 +173,10 @@ describe('SQLite telemetry store', () => {
     expect((await store.query({ enterpriseId: 'ent-1', workshopId: 'ws-a' })).map((r) => [r.gatewayId, r.seq])).toEqual([
       ['gw-1', 1],
       ['gw-2', 1],
+      ['gw-0', 7],
       ['gw-1', 2],
     ]);
+    expect((await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-0' })).map((r) => r.seq)).toEqual([7]);
     await store.close();
     const check = new Database(file, { readonly: true });
     cleanups.push(() => void check.close());

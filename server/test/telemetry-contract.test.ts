@@ -201,6 +201,22 @@ describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
     expect(await again.writeMany([{ meta: meta(1), readings: r(1, 1) }, { meta: meta(4), readings: r(4, 4) }])).toEqual(['duplicate', 'stored']);
   });
 
+  it.skipIf(!kind.available)('selects across every gateway of an enterprise, or one gateway, newest first when limited', async () => {
+    const { store } = fresh();
+    const r = (workshopId: string, s: number, total: number): Reading => ({ workshopId, ts: T0 + s * 1000, headcount: { total } });
+    await write(store, meta(1, { gatewayId: 'gw-a' }), [r('ws-1', 0, 1), r('ws-2', 3, 2)]);
+    await write(store, meta(1, { gatewayId: 'gw-b' }), [r('ws-3', 1, 3), r('ws-3', 4, 4)]);
+    await write(store, meta(1, { gatewayId: 'gw-c' }), [r('ws-4', 2, 5), { lineId: 'line-1', ts: T0 + 5000, production: { counter: 6 } }]);
+    await write(store, meta(1, { enterpriseId: 'ent-2', gatewayId: 'gw-a' }), [r('ws-1', 9, 9)]);
+    const ts = (rows: { reading: Reading }[]) => rows.map((x) => (x.reading.ts - T0) / 1000);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', limit: 3 }))).toEqual([3, 4, 5]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', from: T0 + 1000, to: T0 + 4000 }))).toEqual([1, 2, 3]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-b' }))).toEqual([1, 4]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-c', limit: 1 }))).toEqual([5]);
+    expect(ts(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-a', workshopId: 'ws-2' }))).toEqual([3]);
+    expect(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-a', workshopId: 'ws-3' })).toEqual([]);
+  });
+
   it.skipIf(!kind.name.startsWith('InfluxDB v2'))('sent its writes through the v2 API', () => {
     expect(front!.v2Writes()).toBeGreaterThan(0);
   });

@@ -206,9 +206,9 @@ export async function registerOpsRoutes(app: FastifyInstance, deps: OpsDeps): Pr
     const from = Date.parse(alarm.since) - q.data.beforeSeconds * 1000;
     const to = Math.min(now(), (alarm.clearedAt ? Date.parse(alarm.clearedAt) : now()) + q.data.afterSeconds * 1000) + 1;
     const s = alarm.subject;
-    const subject = s.workshopId !== undefined ? { workshopId: s.workshopId } : s.lineId !== undefined ? { lineId: s.lineId } : {};
-    let rows = await deps.telemetry.query({ enterpriseId: alarm.enterpriseId, ...subject, from, to, limit: q.data.limit });
-    if (s.gatewayId !== undefined && s.workshopId === undefined && s.lineId === undefined) rows = rows.filter((r) => r.gatewayId === s.gatewayId);
+    // A workshop's or line's readings; for a gateway's alarm (offline), what that gateway sent.
+    const subject = s.workshopId !== undefined ? { workshopId: s.workshopId } : s.lineId !== undefined ? { lineId: s.lineId } : s.gatewayId !== undefined ? { gatewayId: s.gatewayId } : {};
+    const rows = await deps.telemetry.query({ enterpriseId: alarm.enterpriseId, ...subject, from, to, limit: q.data.limit });
     return { alarmId: alarm.id, enterpriseId: alarm.enterpriseId, from: iso(from), to: iso(to), readings: rows.map(readingView) };
   });
 }

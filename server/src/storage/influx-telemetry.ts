@@ -155,8 +155,9 @@ export class InfluxTelemetryStore implements TelemetryStore {
     })());
   }
 
-  private where(q: { enterpriseId: string; workshopId?: string; lineId?: string; from?: number; to?: number }): string {
+  private where(q: { enterpriseId: string; workshopId?: string; lineId?: string; gatewayId?: string; from?: number; to?: number }): string {
     const w = [`"enterprise" = ${quoteString(q.enterpriseId)}`];
+    if (q.gatewayId !== undefined) w.push(`"gateway" = ${quoteString(q.gatewayId)}`);
     if (q.workshopId !== undefined) w.push(`"workshop" = ${quoteString(q.workshopId)}`);
     if (q.lineId !== undefined) w.push(`"line" = ${quoteString(q.lineId)}`);
     if (q.from !== undefined) w.push(`time >= ${Math.floor(q.from)}ms`);

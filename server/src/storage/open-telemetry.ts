@@ -11,7 +11,7 @@ export function openTelemetryStore(config: Pick<Config, 'store' | 'dataDir' | 't
   const t = config.telemetry;
   const now = deps.now ?? Date.now;
   if (config.store.kind === 'sqlite') {
-    return new SqliteTelemetryStore({ dataDir: config.dataDir, now, dedupeRetentionMs: t.dedupeDays * DAY_MS, retentionMs: t.retentionDays * DAY_MS });
+    return new SqliteTelemetryStore({ dataDir: config.dataDir, now, log: deps.log, dedupeRetentionMs: t.dedupeDays * DAY_MS, retentionMs: t.retentionDays * DAY_MS });
   }
   const s = config.store;
   return new InfluxTelemetryStore({

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { isWorkshopReading, type Reading } from '@hazwatch/protocols';
 import { migrate, openSqlite } from './sqlite.ts';
 import { LINE, TELEMETRY_SCHEMA, WORKSHOP } from './sqlite-telemetry-schema.ts';
+import { TelemetrySources } from './sqlite-telemetry-sources.ts';
 import type { AggregateBucket, AggregateField, AggregateQuery, BatchMeta, BatchWrite, ReadingQuery, StoreHealth, StoredReading, TelemetryStore, WriteResult } from './telemetry-store.ts';
-
-const COLUMN: Record<AggregateField, string> = { headcount: 'headcount', materialKg: 'material_kg', counter: 'counter' };
 
 type Row = {
   enterprise_id: string;
@@ -35,7 +35,15 @@ export type SqliteTelemetryOptions = {
   /** Readings whose `ts` is older than this are deleted (ms); 0 or unset keeps them forever. */
   retentionMs?: number;
   now?: () => number;
+  log?: Logger;
 };
+
+// Open ends of a time range, as SQL integers.
+const EARLIEST = Number.MIN_SAFE_INTEGER;
+const LATEST = Number.MAX_SAFE_INTEGER;
+
+/** Newest first: `ts`, then arrival (`batch`), then place in the batch. */
+const newestFirst = (a: Row, b: Row) => b.ts - a.ts || b.batch - a.batch || b.n - a.n;
 
 /** `telemetry.sqlite` (WAL): the zero-setup telemetry store, with retention, and the dedupe window. */
 export class SqliteTelemetryStore implements TelemetryStore {
@@ -43,62 +51,32 @@ export class SqliteTelemetryStore implements TelemetryStore {
   private readonly db: Database.Database;
   private readonly retentionMs: number;
   private readonly now: () => number;
+  private readonly log: Logger | undefined;
   private readonly writeTx: (batches: readonly BatchWrite[]) => WriteResult[];
-  private readonly pruneStmt: Database.Statement;
+  private readonly sources: TelemetrySources;
+  private readonly st: ReturnType<typeof statements>;
   private readonly readingsRetentionMs: number;
-  private readonly gatewaysOf: Database.Statement;
-  private readonly gatewaysOfEnterprise: Database.Statement;
-  /**
-   * The `sources` rows, per enterprise and gateway (`kind` digit + subject): a reading of a known pair
-   * costs no lookup. Added to only after the transaction that wrote them committed.
-   */
-  private readonly known = new Map<string, Set<string>>();
   private lastPrune = 0;
   private lastError: string | null = null;
 
   constructor(opts: SqliteTelemetryOptions) {
     this.file = join(opts.dataDir, 'telemetry.sqlite');
-    // A group commit touches about a page per gateway (~1 MB at 1,000 gateways), group after group.
+    this.log = opts.log;
+    // Group commits revisit each gateway's table and index ends, group after group (a larger cache
+    // measured no faster).
     this.db = openSqlite(this.file, { cacheKiB: 2048 });
     // A checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a group commit touches
-    // a page per gateway, the same pages group after group, and a checkpoint writes each page once
+    // a few pages per gateway, the same pages group after group, and a checkpoint writes each page once
     // however many commits changed it; at 1,000 one ran after nearly every commit. Durability is
     // unchanged: commits still sync the WAL (synchronous = FULL), checkpoints the database file.
     this.db.pragma('wal_autocheckpoint = 10000');
-    migrate(this.db, TELEMETRY_SCHEMA);
+    this.migrate();
     this.retentionMs = opts.dedupeRetentionMs ?? 30 * 86_400_000;
     this.readingsRetentionMs = opts.retentionMs ?? 0;
     this.now = opts.now ?? Date.now;
-    for (const r of this.db.prepare('SELECT enterprise_id AS e, gateway_id AS g, kind, subject FROM sources').iterate() as Iterable<{ e: string; g: string; kind: number; subject: string }>) {
-      this.knownOf(r.e, r.g).add(`${r.kind}${r.subject}`);
-    }
-    const mark = this.db.prepare(
-      'INSERT OR IGNORE INTO batches (enterprise_id, gateway_id, seq, sent_at, received_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    // Positional parameters, and only the columns a reading of its kind has (the rest keep their
-    // defaults): binding an object per row was a good part of the write's cost.
-    const insertWorkshop = this.db.prepare(
-      `INSERT INTO readings (enterprise_id, gateway_id, ts, batch, n, kind, subject, seq, received_at,
-         has_headcount, headcount, by_line, persons, has_material, material_kg)
-       VALUES (?, ?, ?, ?, ?, ${WORKSHOP}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertLine = this.db.prepare(
-      `INSERT INTO readings (enterprise_id, gateway_id, ts, batch, n, kind, subject, seq, received_at, counter, product, unit)
-       VALUES (?, ?, ?, ?, ?, ${LINE}, ?, ?, ?, ?, ?, ?)`,
-    );
-    const addSource = this.db.prepare('INSERT OR IGNORE INTO sources (enterprise_id, kind, subject, gateway_id) VALUES (?, ?, ?, ?)');
-    // The newest batch stays even past the window: a new id is one more than the largest, and ids
-    // must grow for ever (they order readings of one instant), also after a month without data.
-    this.pruneStmt = this.db.prepare('DELETE FROM batches WHERE received_at < ? AND id < (SELECT max(id) FROM batches)');
-    this.gatewaysOf = this.db.prepare('SELECT gateway_id FROM sources WHERE enterprise_id = ? AND kind = ? AND subject = ?').pluck();
-    this.gatewaysOfEnterprise = this.db.prepare('SELECT DISTINCT gateway_id FROM sources WHERE enterprise_id = ?').pluck();
-    let added: [Set<string>, string][] = [];
-    const source = (e: string, g: string, known: Set<string>, kind: number, subject: string) => {
-      const key = `${kind}${subject}`;
-      if (known.has(key)) return;
-      addSource.run(e, kind, subject, g);
-      added.push([known, key]);
-    };
+    this.sources = new TelemetrySources(this.db);
+    const st = (this.st = statements(this.db));
+    const sources = this.sources;
     // One transaction (one sync) for a whole group; the mark makes a batch seen twice, even within
     // the group, a duplicate.
     const tx = this.db.transaction((batches: readonly BatchWrite[]) => {
@@ -106,28 +84,28 @@ export class SqliteTelemetryStore implements TelemetryStore {
       for (let i = 0; i < batches.length; i++) {
         const { meta, readings } = batches[i]!;
         const { enterpriseId: e, gatewayId: g, seq, receivedAt } = meta;
-        const marked = mark.run(e, g, seq, meta.sentAt, receivedAt);
+        const marked = st.mark.run(e, g, seq, meta.sentAt, receivedAt);
         if (marked.changes === 0) {
           results[i] = 'duplicate';
           continue;
         }
         const batch = marked.lastInsertRowid;
-        const known = this.knownOf(e, g);
+        const subjects = sources.of(e, g);
         for (let n = 0; n < readings.length; n++) {
           const r = readings[n]!;
           if (isWorkshopReading(r)) {
-            source(e, g, known, WORKSHOP, r.workshopId);
+            sources.note(e, g, subjects, WORKSHOP, r.workshopId, r.ts);
             const h = r.headcount;
-            insertWorkshop.run(
+            st.insertWorkshop.run(
               e, g, r.ts, batch, n, r.workshopId, seq, receivedAt,
               h === undefined ? 0 : 1, h?.total ?? null,
               h?.byLine ? JSON.stringify(h.byLine) : null, h?.persons ? JSON.stringify(h.persons) : null,
               r.materialKg === undefined ? 0 : 1, r.materialKg ?? null,
             );
           } else {
-            source(e, g, known, LINE, r.lineId);
+            sources.note(e, g, subjects, LINE, r.lineId, r.ts);
             const p = r.production;
-            insertLine.run(e, g, r.ts, batch, n, r.lineId, seq, receivedAt, p.counter, p.product ?? null, p.unit ?? null);
+            st.insertLine.run(e, g, r.ts, batch, n, r.lineId, seq, receivedAt, p.counter, p.product ?? null, p.unit ?? null);
           }
         }
         results[i] = 'stored';
@@ -135,15 +113,15 @@ export class SqliteTelemetryStore implements TelemetryStore {
       return results;
     });
     this.writeTx = (batches) => {
-      added = [];
+      let results: WriteResult[];
       try {
-        const results = tx(batches);
-        // Committed: the new pairs are in `sources` now.
-        for (const [known, key] of added) known.add(key);
-        return results;
-      } finally {
-        added = [];
+        results = tx(batches);
+      } catch (err) {
+        sources.rolledBack();
+        throw err;
       }
+      sources.committed();
+      return results;
     };
     this.prune();
   }
@@ -161,47 +139,76 @@ export class SqliteTelemetryStore implements TelemetryStore {
       this.lastError = (err as Error).message;
       throw err;
     }
-    // Pruning the dedupe window hourly keeps the table bounded without a timer to stop.
-    if (this.now() - this.lastPrune > 3_600_000) this.prune();
+    // Pruning the dedupe window hourly keeps the table bounded without a timer to stop. The group
+    // is committed by now: a failed pruning must not make it look unstored (its redelivery would be
+    // a duplicate, and the engine would never see it).
+    if (this.now() - this.lastPrune > 3_600_000) {
+      try {
+        this.prune();
+      } catch (err) {
+        this.log?.error({ err }, 'pruning telemetry (dedupe window, retention) failed; tried again in an hour');
+      }
+    }
     return results;
   }
 
   async query(q: ReadingQuery): Promise<StoredReading[]> {
     const limit = q.limit ?? 1000;
-    const subject = this.subjectOf(q);
-    const where = ['enterprise_id = @enterpriseId', 'gateway_id = @gatewayId'];
-    if (subject) where.push('kind = @kind', 'subject = @subject');
-    if (q.from !== undefined) where.push('ts >= @from');
-    if (q.to !== undefined) where.push('ts < @to');
-    // Each gateway's newest `limit`, walking its part of the table backwards (no sort), then the
-    // newest `limit` of them all.
-    const stmt = this.db.prepare(`SELECT * FROM readings WHERE ${where.join(' AND ')} ORDER BY ts DESC, batch DESC, n DESC LIMIT @limit`);
-    let rows: Row[] = [];
-    for (const gatewayId of this.gatewaysFor(q.enterpriseId, subject)) {
-      rows = rows.concat(stmt.all({ ...q, ...subject, gatewayId, limit }) as Row[]);
+    const from = q.from ?? EARLIEST;
+    const to = q.to ?? LATEST;
+    const subject = subjectOf(q);
+    let rows: Row[];
+    if (!subject) {
+      // A gateway's, or the enterprise's: one statement each, walking the clustered key backwards or
+      // keeping only the newest `limit` in SQLite's sorter.
+      rows = (q.gatewayId !== undefined
+        ? this.st.gatewayRange.all(q.enterpriseId, q.gatewayId, from, to, limit)
+        : this.st.enterpriseRange.all({ enterpriseId: q.enterpriseId, from, to, limit })) as Row[];
+    } else {
+      // The newest `limit` of each gateway that reported the subject, within its span, walking that
+      // gateway's part of the table backwards (no sort); then the newest `limit` of them all.
+      rows = [];
+      for (const r of this.sources.ranges(q.enterpriseId, subject.kind, subject.subject, from, to)) {
+        if (q.gatewayId !== undefined && r.gatewayId !== q.gatewayId) continue;
+        for (const row of this.st.subjectRange.iterate(q.enterpriseId, r.gatewayId, subject.kind, subject.subject, r.from, r.to, limit) as Iterable<Row>) rows.push(row);
+        if (rows.length > limit) rows = rows.sort(newestFirst).slice(0, limit);
+      }
+      rows.sort(newestFirst);
     }
-    rows.sort((a, b) => a.ts - b.ts || a.batch - b.batch || a.n - b.n);
-    return rows.slice(Math.max(0, rows.length - limit)).map(fromRow);
+    return rows.reverse().map(fromRow);
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateBucket[]> {
-    const col = COLUMN[q.field];
-    const subject = this.subjectOf(q)!;
-    // Integer division buckets like InfluxQL's GROUP BY time(); `last` is the newest reading per bucket.
-    const rows = this.db
-      .prepare(
-        `WITH s AS (
-           SELECT ts - (ts % CAST(@interval AS INTEGER)) AS start, ts, batch, n, ${col} AS v FROM readings
-           WHERE enterprise_id = @enterpriseId
-             AND gateway_id IN (SELECT gateway_id FROM sources WHERE enterprise_id = @enterpriseId AND kind = @kind AND subject = @subject)
-             AND ts >= @from AND ts < @to AND kind = @kind AND subject = @subject AND ${col} IS NOT NULL),
-         l AS (SELECT start, v, row_number() OVER (PARTITION BY start ORDER BY ts DESC, batch DESC, n DESC) AS rn FROM s)
-         SELECT a.start, a.count, a.min, a.max, a.mean, l.v AS last
-         FROM (SELECT start, count(*) AS count, min(v) AS min, max(v) AS max, avg(v) AS mean FROM s GROUP BY start) a
-         JOIN l ON l.start = a.start AND l.rn = 1 ORDER BY a.start`,
-      )
-      .all({ interval: q.intervalMs, enterpriseId: q.enterpriseId, ...subject, from: q.from, to: q.to }) as AggregateBucket[];
-    return rows;
+    const subject = subjectOf(q)!;
+    const stmt = this.st.aggregate[q.field];
+    // Per gateway that reported the subject (within its span), then merged: `mean` from the sums,
+    // `last` the newest reading of the interval across them.
+    const buckets = new Map<number, AggregateBucket & { sum: number; lts: number; lbatch: number; ln: number }>();
+    for (const r of this.sources.ranges(q.enterpriseId, subject.kind, subject.subject, q.from, q.to)) {
+      const part = stmt.all({ interval: q.intervalMs, enterpriseId: q.enterpriseId, gatewayId: r.gatewayId, kind: subject.kind, subject: subject.subject, from: r.from, to: r.to }) as {
+        start: number; count: number; min: number; max: number; sum: number; last: number; lts: number; lbatch: number; ln: number;
+      }[];
+      for (const p of part) {
+        const b = buckets.get(p.start);
+        if (!b) {
+          buckets.set(p.start, { ...p, mean: 0 });
+          continue;
+        }
+        b.count += p.count;
+        b.sum += p.sum;
+        b.min = Math.min(b.min, p.min);
+        b.max = Math.max(b.max, p.max);
+        if ((p.lts - b.lts || p.lbatch - b.lbatch || p.ln - b.ln) > 0) {
+          b.last = p.last;
+          b.lts = p.lts;
+          b.lbatch = p.lbatch;
+          b.ln = p.ln;
+        }
+      }
+    }
+    return [...buckets.values()]
+      .sort((a, b) => a.start - b.start)
+      .map((b) => ({ start: b.start, count: b.count, min: b.min, max: b.max, mean: b.sum / b.count, last: b.last }));
   }
 
   async flush(): Promise<boolean> {
@@ -217,34 +224,89 @@ export class SqliteTelemetryStore implements TelemetryStore {
     if (this.db.open) this.db.close();
   }
 
-  private knownOf(e: string, g: string): Set<string> {
-    const key = `${e}\n${g}`;
-    let set = this.known.get(key);
-    if (!set) this.known.set(key, (set = new Set()));
-    return set;
-  }
-
-  private subjectOf(q: { workshopId?: string; lineId?: string }): { kind: number; subject: string } | undefined {
-    if (q.workshopId !== undefined) return { kind: WORKSHOP, subject: q.workshopId };
-    if (q.lineId !== undefined) return { kind: LINE, subject: q.lineId };
-    return undefined;
-  }
-
-  /** The gateways that have reported the subject (every gateway of the enterprise without one). */
-  private gatewaysFor(enterpriseId: string, subject: { kind: number; subject: string } | undefined): string[] {
-    return (subject ? this.gatewaysOf.all(enterpriseId, subject.kind, subject.subject) : this.gatewaysOfEnterprise.all(enterpriseId)) as string[];
+  /** Schema steps, with word in the log when older readings are converted (it can take minutes). */
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const converting = version > 0 && version < 3;
+    const t0 = performance.now();
+    if (converting) {
+      const about = (this.db.prepare('SELECT max(id) FROM readings').pluck().get() as number | null) ?? 0;
+      this.log?.warn(
+        { file: this.file, readings: about },
+        'converting telemetry to the layout by gateway (schema 3), every reading kept; the server is ready when it is done. It needs free disk about the size of the readings table',
+      );
+    }
+    migrate(this.db, TELEMETRY_SCHEMA);
+    if (converting) {
+      // The conversion's WAL is as large as the new table: give the space back now.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.log?.warn({ file: this.file, ms: Math.round(performance.now() - t0) }, 'telemetry converted to schema 3');
+    }
   }
 
   private prune(): void {
     this.lastPrune = this.now();
-    this.pruneStmt.run(this.lastPrune - this.retentionMs);
+    this.st.prune.run(this.lastPrune - this.retentionMs);
     if (this.readingsRetentionMs <= 0) return;
-    // By reading time, one gateway's range at a time (each the start of its part of the table).
+    // By reading time, one gateway's range at a time (each the start of its part of the table), all
+    // in one transaction (one sync).
     const cutoff = this.lastPrune - this.readingsRetentionMs;
-    const retain = this.db.prepare('DELETE FROM readings WHERE enterprise_id = ? AND gateway_id = ? AND ts < ?');
-    const pairs = this.db.prepare('SELECT DISTINCT enterprise_id AS e, gateway_id AS g FROM sources').all() as { e: string; g: string }[];
-    for (const { e, g } of pairs) retain.run(e, g, cutoff);
+    this.db.transaction(() => {
+      for (const { e, g } of this.sources.allPairs()) this.st.retain.run(e, g, cutoff);
+    })();
   }
+}
+
+function subjectOf(q: { workshopId?: string; lineId?: string }): { kind: number; subject: string } | undefined {
+  if (q.workshopId !== undefined && q.lineId !== undefined) throw new Error('a telemetry query names a workshop or a line, not both');
+  if (q.workshopId !== undefined) return { kind: WORKSHOP, subject: q.workshopId };
+  if (q.lineId !== undefined) return { kind: LINE, subject: q.lineId };
+  return undefined;
+}
+
+const NEWEST_FIRST = 'ORDER BY ts DESC, batch DESC, n DESC';
+
+function statements(db: Database.Database) {
+  const aggregate = (col: string) =>
+    // Integer division buckets like InfluxQL's GROUP BY time(); `last` is the newest reading per bucket.
+    db.prepare(
+      `WITH s AS (
+         SELECT ts - (ts % CAST(@interval AS INTEGER)) AS start, ts, batch, n, ${col} AS v FROM readings
+         WHERE enterprise_id = @enterpriseId AND gateway_id = @gatewayId AND ts >= @from AND ts < @to
+           AND kind = @kind AND subject = @subject AND ${col} IS NOT NULL),
+       l AS (SELECT start, v, ts, batch, n, row_number() OVER (PARTITION BY start ${NEWEST_FIRST}) AS rn FROM s)
+       SELECT a.start, a.count, a.min, a.max, a.sum, l.v AS last, l.ts AS lts, l.batch AS lbatch, l.n AS ln
+       FROM (SELECT start, count(*) AS count, min(v) AS min, max(v) AS max, sum(v) AS sum FROM s GROUP BY start) a
+       JOIN l ON l.start = a.start AND l.rn = 1 ORDER BY a.start`,
+    );
+  return {
+    mark: db.prepare('INSERT OR IGNORE INTO batches (enterprise_id, gateway_id, seq, sent_at, received_at) VALUES (?, ?, ?, ?, ?)'),
+    // Positional parameters, and only the columns a reading of its kind has (the rest keep their
+    // defaults): binding an object per row was a good part of the write's cost.
+    insertWorkshop: db.prepare(
+      `INSERT INTO readings (enterprise_id, gateway_id, ts, batch, n, kind, subject, seq, received_at,
+         has_headcount, headcount, by_line, persons, has_material, material_kg)
+       VALUES (?, ?, ?, ?, ?, ${WORKSHOP}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertLine: db.prepare(
+      `INSERT INTO readings (enterprise_id, gateway_id, ts, batch, n, kind, subject, seq, received_at, counter, product, unit)
+       VALUES (?, ?, ?, ?, ?, ${LINE}, ?, ?, ?, ?, ?, ?)`,
+    ),
+    subjectRange: db.prepare(
+      `SELECT * FROM readings WHERE enterprise_id = ? AND gateway_id = ? AND kind = ? AND subject = ? AND ts >= ? AND ts < ? ${NEWEST_FIRST} LIMIT ?`,
+    ),
+    gatewayRange: db.prepare(`SELECT * FROM readings WHERE enterprise_id = ? AND gateway_id = ? AND ts >= ? AND ts < ? ${NEWEST_FIRST} LIMIT ?`),
+    enterpriseRange: db.prepare(
+      `SELECT * FROM readings WHERE enterprise_id = @enterpriseId
+         AND gateway_id IN (SELECT DISTINCT gateway_id FROM sources WHERE enterprise_id = @enterpriseId)
+         AND ts >= @from AND ts < @to ${NEWEST_FIRST} LIMIT @limit`,
+    ),
+    aggregate: { headcount: aggregate('headcount'), materialKg: aggregate('material_kg'), counter: aggregate('counter') } satisfies Record<AggregateField, Database.Statement>,
+    // The newest batch stays even past the window: a new id is one more than the largest, and ids
+    // must grow for ever (they order readings of one instant), also after a month without data.
+    prune: db.prepare('DELETE FROM batches WHERE received_at < ? AND id < (SELECT max(id) FROM batches)'),
+    retain: db.prepare('DELETE FROM readings WHERE enterprise_id = ? AND gateway_id = ? AND ts < ?'),
+  };
 }
 
 function fromRow(row: Row): StoredReading {

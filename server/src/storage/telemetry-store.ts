@@ -32,6 +32,8 @@ export type ReadingQuery = {
   enterpriseId: string;
   workshopId?: string;
   lineId?: string;
+  /** Only readings this gateway sent (e.g. the evidence of its offline alarm). */
+  gatewayId?: string;
   /** Inclusive, epoch ms of the reading's `ts`. */
   from?: number;
   /** Exclusive. */
