@@ -7,9 +7,8 @@ import fc from 'fast-check';
 import { TelemetryBatch } from '@hazwatch/protocols';
 import { describe, expect, it } from 'vitest';
 import { fastTelemetryBatch } from '../src/ingest/fast-telemetry.ts';
+import { MAX_MS, MIN_MS, epochMs, id, readingArbitraries } from './arbitraries.ts';
 
-const MIN_MS = 946_684_800_000;
-const MAX_MS = 7_258_118_400_000;
 
 /** The fast path agrees with the schema: undecided, or the same accepted value. */
 function agrees(value: unknown): { fast: boolean; zod: boolean } {
@@ -23,30 +22,7 @@ function agrees(value: unknown): { fast: boolean; zod: boolean } {
   return { fast: fast !== undefined, zod: zod.success };
 }
 
-const id = fc.oneof(fc.constantFrom('ws-a', 'line-1', 'E1', '1', 'a.b_c-d', 'x'.repeat(64)), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,8}$/));
-const epochMs = fc.integer({ min: MIN_MS, max: MAX_MS });
-const count = fc.integer({ min: 0, max: 20 });
-
-const workshopReading = fc.record(
-  {
-    workshopId: id,
-    ts: epochMs,
-    headcount: fc.option(
-      fc.record(
-        { total: fc.option(count, { nil: null }), byLine: fc.dictionary(id, fc.integer({ min: 0, max: 3 }), { maxKeys: 3 }), persons: fc.uniqueArray(fc.record({ id, since: epochMs }), { selector: (p) => p.id, maxLength: 3 }) },
-        { requiredKeys: ['total'] },
-      ),
-      { nil: null },
-    ),
-    materialKg: fc.option(fc.double({ min: 0, max: 2000, noNaN: true }), { nil: null }),
-  },
-  { requiredKeys: ['workshopId', 'ts'] },
-);
-const lineReading = fc.record({
-  lineId: id,
-  ts: epochMs,
-  production: fc.record({ counter: fc.double({ min: 0, max: 1e6, noNaN: true }), unit: fc.string({ minLength: 1, maxLength: 16 }), product: id }, { requiredKeys: ['counter'] }),
-});
+const { workshop: workshopReading, line: lineReading } = readingArbitraries();
 const batch = fc.record({
   v: fc.constant(1),
   gatewayId: id,

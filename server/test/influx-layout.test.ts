@@ -7,6 +7,7 @@ import { TelemetryBatch, isWorkshopReading, type Reading } from '@hazwatch/proto
 import { describe, expect, it } from 'vitest';
 import { MEASUREMENT, toLineProtocol } from '../src/storage/influx-layout.ts';
 import type { BatchMeta } from '../src/storage/telemetry-store.ts';
+import { MIN_MS, epochMs, id, readingArbitraries } from './arbitraries.ts';
 
 function nanos(ts: number, seq: number, index: number): string {
   return `${ts}${String((seq % 1000) * 1000 + (index % 1000)).padStart(6, '0')}`;
@@ -49,36 +50,9 @@ function withPoints(meta: BatchMeta, readings: readonly Reading[]): { body: stri
   return { body: lines.join('\n'), points: lines.length };
 }
 
-const MIN_MS = 946_684_800_000;
-const MAX_MS = 7_258_118_400_000;
-const id = fc.oneof(fc.constantFrom('ws-a', 'line-1', 'E1', 'a.b_c-d'), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,8}$/));
-const epochMs = fc.integer({ min: MIN_MS, max: MAX_MS });
 // Person ids and units may hold quotes and backslashes (string fields); meta ids any character a tag escapes.
 const anyText = fc.oneof(fc.constantFrom('a"b', 'c\\d', 'kg', '"\\"', '吨'), fc.string({ minLength: 1, maxLength: 12 }));
-const workshopReading = fc.record(
-  {
-    workshopId: id,
-    ts: epochMs,
-    headcount: fc.option(
-      fc.record(
-        {
-          total: fc.option(fc.integer({ min: 0, max: 20 }), { nil: null }),
-          byLine: fc.dictionary(id, fc.integer({ min: 0, max: 3 }), { maxKeys: 3 }),
-          persons: fc.uniqueArray(fc.record({ id: anyText, since: epochMs }), { selector: (p) => p.id, maxLength: 3 }),
-        },
-        { requiredKeys: ['total'] },
-      ),
-      { nil: null },
-    ),
-    materialKg: fc.option(fc.double({ min: 0, max: 2000, noNaN: true }), { nil: null }),
-  },
-  { requiredKeys: ['workshopId', 'ts'] },
-);
-const lineReading = fc.record({
-  lineId: id,
-  ts: epochMs,
-  production: fc.record({ counter: fc.double({ min: 0, max: 1e6, noNaN: true }), unit: anyText, product: id }, { requiredKeys: ['counter'] }),
-});
+const { workshop: workshopReading, line: lineReading } = readingArbitraries({ personId: anyText, unit: anyText });
 const tagText = fc.oneof(id, fc.constantFrom('a,b', 'a b', 'a=b', 'a\nb\rc\td', '企业 1'));
 
 describe('InfluxDB line protocol', () => {
