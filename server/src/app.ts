@@ -179,7 +179,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Before rules.start(), which persists what fell due while the platform was down.
     const orphans = await orphanedAlarms(alarms, rules.restoredAlarms);
     if (orphans.length > 0) {
-      log.warn({ count: orphans.length, alarms: orphans.slice(0, 20).map((a) => ({ id: a.id, type: a.type, enterpriseId: a.enterpriseId, subject: a.subject, raisedAt: a.raisedAt })) }, 'active alarms in the ledger that the rule engine does not hold: nothing will clear them');
+      // The engine takes them over, to clear them when their condition ends (or now, their rule gone).
+      const { adopted, cleared, refused } = rules.adopt(orphans);
+      const alarmsNamed = orphans.slice(0, 20).map((a) => ({ id: a.id, type: a.type, enterpriseId: a.enterpriseId, subject: a.subject, raisedAt: a.raisedAt }));
+      log.warn({ count: orphans.length, adopted: adopted.length, cleared: cleared.slice(0, 20), refused: refused.length, alarms: alarmsNamed }, 'active alarms in the ledger that the rule engine does not hold: adopted, to clear when their condition ends (cleared now where their rule is gone)');
+      if (refused.length > 0) log.error({ count: refused.length, refused: refused.slice(0, 20) }, 'active alarms in the ledger that the rule engine could not adopt: nothing will clear them');
     }
     // Installed before the rules start: every transition plans its notifications in its own transaction.
     const alerting = createAlerting({

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AlarmReason,
   AlarmRecord,
+  AlarmSubject,
   GatewayStatus,
   LineLive,
   LineReading,
@@ -9,7 +11,7 @@ import type {
   WorkshopLive,
   WorkshopReading,
 } from '@hazwatch/protocols';
-import { isWorkshopReading } from '@hazwatch/protocols';
+import { alarmKey, isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer, type TimerTarget } from './heap.ts';
 import { PlatformDomain, type GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
@@ -73,6 +75,13 @@ export class RuleEngine {
   private readonly unsavedLines = new Set<LineFacts>();
   private readonly unsavedYears = new Map<string, ProductYear>();
   private pending: PendingCapture | undefined;
+  /**
+   * Trackers holding an adopted alarm (`adopt`) whose condition they have not read since
+   * (Tracker.awaitingFacts). The first applied reading of their subject steps them whatever it
+   * changed: facts a fresh engine never heard of read as their defaults, and a first reading that
+   * leaves them as they were (none inside) would otherwise not end the alarm.
+   */
+  private readonly awaiting = new Set<Tracker>();
   /** Whose live views outputs carry (`viewsFor`); everyone's when unset. */
   private viewsWanted: ((enterpriseId: string) => boolean) | undefined = undefined;
 
@@ -134,11 +143,57 @@ export class RuleEngine {
       for (const [key, t] of old) {
         if (this.trackers.has(key) || !t.active) continue;
         // Its rule is gone from the new revision.
-        t.clear(this.now, this.subjectExists(t.spec) ? 'limit-removed' : 'subject-removed');
+        t.clear(this.now, this.subjectExists(t.spec.enterpriseId, t.spec.subject) ? 'limit-removed' : 'subject-removed');
       }
       for (const t of this.trackers.values()) t.step(t.spec.domain.clock());
       this.runTimers(Infinity);
     });
+  }
+
+  /**
+   * Takes over `alarms`, active in the ledger but held by no tracker (the engine's state was lost
+   * before it was saved, or the saved state could not be restored: rules/orphaned-alarms.ts), at
+   * `at`. Each is held, as it stands in the ledger (id, since, raisedAt, level, limit), by the tracker
+   * its rule key names (one made for it where its rule makes them per person or product), and from
+   * then on goes as one the engine raised itself: it clears when its condition has ended for
+   * `clearAfterSeconds`, and is not raised again meanwhile. One whose rule the configuration no
+   * longer has clears at once, as an alarm whose rule a new revision dropped does (`reconfigure`).
+   * Refused, and left as it is: one whose tracker already holds another alarm (one alarm at a time
+   * per rule, SPEC 4), or that is not active.
+   */
+  adopt(alarms: readonly AlarmRecord[], at: number): Adoption {
+    const adopted: string[] = [];
+    const refused: { id: string; why: string }[] = [];
+    const output = this.run(() => {
+      this.advanceTo(at);
+      for (const rec of alarms) {
+        if (rec.clearedAt !== null) {
+          refused.push({ id: rec.id, why: 'not active' });
+          continue;
+        }
+        const key = alarmKey(rec);
+        if (!this.trackers.has(key)) this.dynamicTracker(rec);
+        const t = this.trackers.get(key);
+        const a = fromRecord(rec);
+        if (!t) {
+          // Its rule is gone from the revision in force (reconfigure: the same reasons).
+          a.clearedAt = Math.max(this.now, a.raisedAt);
+          a.clearReason = this.subjectExists(rec.enterpriseId, rec.subject) ? 'limit-removed' : 'subject-removed';
+          this.emit('cleared', a.clearedAt, a);
+          continue;
+        }
+        if (t.active) {
+          refused.push({ id: rec.id, why: `the engine holds alarm ${t.active.id} of the same rule` });
+          continue;
+        }
+        a.subject = t.spec.subject;
+        t.hold(a, t.spec.domain.clock());
+        this.awaiting.add(t);
+        adopted.push(rec.id);
+      }
+      this.runTimers(Infinity);
+    });
+    return { output, adopted, refused };
   }
 
   /**
@@ -380,23 +435,32 @@ export class RuleEngine {
       for (const [k, c] of prevStates) {
         const active = 'state' in c ? c.state.active : c.active;
         if (this.trackers.has(k) || !active) continue;
-        const ent = this.enterprises.get(active.enterpriseId);
-        const { workshopId, lineId, personId, product } = active.subject;
-        if (!ent) continue;
-        if (active.reason === 'dwell' && workshopId && personId) {
-          const ws = ent.workshops.get(workshopId);
-          if (ws) this.dwellTracker(ent, ws, personId);
-        } else if (active.reason === 'unlicensed' && lineId && product) {
-          const line = ent.lines.get(lineId);
-          if (line && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
-        }
+        this.dynamicTracker(active);
       }
       for (const [k, t] of this.trackers) {
         const c = prevStates.get(k);
         if (c) t.adopt(c);
       }
     }
-    for (const t of this.trackers.values()) t.start(t.spec.domain.clock());
+    this.awaiting.clear();
+    for (const t of this.trackers.values()) {
+      t.start(t.spec.domain.clock());
+      if (t.active && t.awaitingFacts()) this.awaiting.add(t);
+    }
+  }
+
+  /** The per-person or per-product tracker of an active alarm, made if its rule still makes one. */
+  private dynamicTracker(active: { enterpriseId: string; reason: AlarmReason | null; subject: AlarmSubject }): void {
+    const ent = this.enterprises.get(active.enterpriseId);
+    const { workshopId, lineId, personId, product } = active.subject;
+    if (!ent) return;
+    if (active.reason === 'dwell' && workshopId && personId) {
+      const ws = ent.workshops.get(workshopId);
+      if (ws) this.dwellTracker(ent, ws, personId);
+    } else if (active.reason === 'unlicensed' && lineId && product) {
+      const line = ent.lines.get(lineId);
+      if (line && !ent.licensed.has(product)) this.unlicensedTracker(ent, line, product);
+    }
   }
 
   private track(spec: RuleSpec): Tracker {
@@ -445,10 +509,9 @@ export class RuleEngine {
     return t;
   }
 
-  private subjectExists(spec: RuleSpec): boolean {
-    const ent = this.enterprises.get(spec.enterpriseId);
+  private subjectExists(enterpriseId: string, s: AlarmSubject): boolean {
+    const ent = this.enterprises.get(enterpriseId);
     if (!ent) return false;
-    const s = spec.subject;
     if (s.workshopId && !ent.workshops.has(s.workshopId)) return false;
     if (s.lineId && !ent.lines.has(s.lineId)) return false;
     if (s.gatewayId && !ent.gateways.has(s.gatewayId)) return false;
@@ -646,6 +709,7 @@ export class RuleEngine {
       for (let k = 0; k < deps.length; k++) if (deps[k]! & changed) touched.add(ws.trackers[k]!);
     }
     if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) touched.add(tr);
+    if (this.awaiting.size !== 0) this.touchAwaiting(ent.cfg.id, ws, undefined, undefined, touched);
     if (changed & FACT_PERSONS) {
       // The list the persons map was just made from (set with it, facts.ts), in its order: an array
       // walk instead of a map iterator per door event (without it, the map's order is the list's
@@ -677,7 +741,35 @@ export class RuleEngine {
     for (const tr of line.trackers) touched.add(tr);
     if (py?.tracker) touched.add(py.tracker);
     if (unlicensed && (inc > 0 || line.unlicensed.has(product))) touched.add(this.unlicensedTracker(ent, line, product));
+    if (this.awaiting.size !== 0) this.touchAwaiting(ent.cfg.id, undefined, r.lineId, product, touched);
     this.dirtyLines.add(line);
+  }
+
+  /**
+   * Adds the awaiting trackers (`awaiting`) that a reading of workshop `ws`, or of line `lineId`
+   * counting `product`, concerns: a workshop's own rules (and per person) and its lines' staffing,
+   * a line's production rules and its enterprise's year for the product. Gateway alarms need none:
+   * every batch steps them. Those no longer awaiting leave the set.
+   */
+  private touchAwaiting(entId: string, ws: WorkshopFacts | undefined, lineId: string | undefined, product: string | undefined, touched: Round<Tracker>): void {
+    for (const tr of this.awaiting) {
+      if (tr.disposed || !tr.awaitingFacts()) {
+        this.awaiting.delete(tr);
+        continue;
+      }
+      if (tr.spec.enterpriseId !== entId) continue;
+      const sub = tr.spec.subject;
+      const staffing = tr.spec.type === 'over-staffing';
+      const concerned = ws
+        ? sub.workshopId !== undefined
+          ? sub.workshopId === ws.cfg.id
+          : staffing && sub.lineId !== undefined && ws.cfg.lines.includes(sub.lineId)
+        : sub.workshopId === undefined && sub.gatewayId === undefined && !staffing &&
+          (sub.lineId === undefined || sub.lineId === lineId) && (sub.product === undefined || sub.product === product);
+      if (!concerned) continue;
+      touched.add(tr);
+      this.awaiting.delete(tr);
+    }
   }
 
   /** Drops per-person and per-product trackers that are idle and whose subject is gone. */
@@ -754,6 +846,20 @@ export class RuleEngine {
     this.out?.push({ kind, at, alarm: toRecord(alarm) });
   }
 
+}
+
+/** What `adopt` did: its output (the clears of alarms whose rule is gone), the ids held, and those refused with why. */
+export type Adoption = { output: EngineOutput; adopted: string[]; refused: { id: string; why: string }[] };
+
+/** A ledger record as the engine holds an active alarm (times in epoch ms; the ledger keeps the handling). */
+function fromRecord(r: AlarmRecord): ActiveAlarm {
+  const ms = (t: string): number => Date.parse(t);
+  return {
+    id: r.id, type: r.type, reason: r.reason, level: r.level, enterpriseId: r.enterpriseId, subject: { ...r.subject },
+    value: r.value, peak: r.peak, limit: r.limit, since: ms(r.since), raisedAt: ms(r.raisedAt),
+    escalatedAt: r.escalatedAt === null ? null : ms(r.escalatedAt), clearedAt: null, clearReason: null,
+    detectedAt: ms(r.detectedAt), late: r.late, configRevision: r.configRevision,
+  };
 }
 
 export type CaptureResult = { snapshot: EngineSnapshot } | { delta: EngineDelta & { now: number } };

@@ -418,6 +418,34 @@ export class Tracker {
     return { state, checkpoint };
   }
 
+  /**
+   * Holds `a`, an alarm the ledger has active that the engine did not hold (RuleEngine.adopt), as if
+   * this tracker had raised it: from now on it escalates, updates and clears like its own, and is not
+   * raised again while it is active. Its condition is not read here: facts a fresh engine does not
+   * know yet read as nothing, and an alarm must not start clearing on facts nobody reported. The next
+   * step (its subject's next reading, or a timer) reads it. The checkpoint is taken here, as after a
+   * transition, so that no rewind goes back to before the tracker held it.
+   */
+  hold(a: ActiveAlarm, t: number): void {
+    // A tracker just made for the alarm (per person, per product) takes up its place first.
+    if (!this.hasCheckpoint) this.start(t);
+    this.touch();
+    this.active = a;
+    this.lowFalseSince = undefined;
+    this.saveCheckpoint();
+    this.reschedule(this.lastAt);
+    this.extendHorizon();
+  }
+
+  /**
+   * Holds an adopted alarm (`hold`) and has not read its condition since. Never so for an alarm it
+   * raised itself: from its raise on, either `lowSince` (the condition holds) or `lowFalseSince`
+   * (it has ended) is set, so a restored state tells this without saving a flag.
+   */
+  awaitingFacts(): boolean {
+    return this.active !== undefined && this.lowSince === undefined && this.lowFalseSince === undefined;
+  }
+
   /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
   step(t: number, facts = false): void {
     this.touch();

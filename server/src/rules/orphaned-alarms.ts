@@ -5,11 +5,12 @@ import type { AlarmStore } from '../storage/alarm-store.ts';
 const ENGINE_TYPES: ReadonlySet<AlarmType> = new Set<AlarmType>(['over-staffing', 'over-quantity', 'over-time', 'over-production', 'sensor-fault', 'gateway-offline']);
 
 /**
- * Alarms the ledger holds active that the rule engine, as restored, does not: nothing will ever clear
- * them. They come from engine state lost before it was saved (a crash right after a first start,
- * before a base state was written at start), or from a saved state the platform could not restore (an
- * unknown revision). Reported at start. They cannot be closed either (闭环 needs a cleared alarm):
- * the engine adopting them, to clear them when their condition ends, is yet to be built.
+ * Alarms the ledger holds active that the rule engine, as restored, does not: left alone, nothing
+ * would ever clear them, and they could not be closed either (闭环 needs a cleared alarm). They come
+ * from engine state lost before it was saved (a crash right after a first start, before a base state
+ * was written at start), or from a saved state the platform could not restore (an unknown revision).
+ * Found at start and adopted by the engine (RulesService.adopt, RuleEngine.adopt): held by the
+ * tracker of their rule, they clear when their condition ends, or at once where their rule is gone.
  */
 export async function orphanedAlarms(store: AlarmStore, held: readonly AlarmRecord[]): Promise<AlarmRecord[]> {
   const known = new Set(held.map((a) => a.id));

@@ -1,6 +1,6 @@
 import { alarmKey, iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
-import { RuleEngine, type EngineCapture, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
+import { RuleEngine, type Adoption, type EngineCapture, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
 import type { AlarmStore, EngineStateDelta, SavedEngineState } from '../storage/alarm-store.ts';
 import { jsonInSteps } from '../util/json-in-steps.ts';
@@ -59,6 +59,10 @@ export class RulesService {
    */
   readonly restoredAlarms: readonly AlarmRecord[] = [];
   private pendingResume: EngineOutput[] = [];
+  /** `start` has run (outputs go out at once from then on). */
+  private begun = false;
+  /** Alarms were adopted before `start`: it saves the whole state. */
+  private saveAtStart = false;
 
   constructor(private readonly deps: RulesDeps) {
     this.siteNow = deps.site;
@@ -93,18 +97,54 @@ export class RulesService {
     return this.revisionNow;
   }
 
+  /**
+   * The engine takes over `orphans`, alarms the ledger has active that it does not hold
+   * (RuleEngine.adopt, rules/orphaned-alarms.ts), at its clock. Before `start`, their output (alarms
+   * whose rule is gone, cleared) is persisted in engine order after what fell due while the platform
+   * was down, and the whole state is saved then; after it, at once.
+   */
+  adopt(orphans: readonly AlarmRecord[]): { adopted: string[]; cleared: string[]; refused: { id: string; why: string }[] } {
+    if (orphans.length === 0) return { adopted: [], cleared: [], refused: [] };
+    let result: Adoption;
+    try {
+      result = this.engine.adopt(orphans, this.engine.clock());
+    } catch (err) {
+      this.errors++;
+      this.warn('engine-adopt', { err }, 'rule engine failed on adopt');
+      return { adopted: [], cleared: [], refused: orphans.map((a) => ({ id: a.id, why: 'the rule engine failed' })) };
+    }
+    if (this.begun) {
+      void this.enqueue(result.output, true);
+      this.arm();
+    } else {
+      this.pendingResume.push(result.output);
+      this.saveAtStart = true;
+    }
+    const ids = new Set(orphans.map((a) => a.id));
+    const cleared = result.output.transitions.filter((t) => t.kind === 'cleared' && ids.has(t.alarm.id)).map((t) => t.alarm.id);
+    return { adopted: result.adopted, cleared, refused: result.refused };
+  }
+
   start(): void {
+    this.begun = true;
     this.stopped = false;
     // A fresh engine has no saved base yet, and the deltas every transition writes are laid over a
     // base when loading: without one, a crash before the first periodic save would restart with no
     // memory of the alarms it raised (they would stay active in the ledger forever, and be raised
     // again). So the base is written first, before any input (~0.3 s at 10,000 workshops, once).
+    let based = false;
     if (!this.deps.saved && !this.baseWritten) {
-      this.baseWritten = true;
+      this.baseWritten = based = true;
       const state = this.capture(true);
       if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
     }
     for (const out of this.pendingResume.splice(0)) this.enqueue(out);
+    if (this.saveAtStart) {
+      // Adopted alarms are saved at once, not left to the next periodic save (a base just written has them).
+      this.saveAtStart = false;
+      const state = based ? undefined : this.capture(true);
+      if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
+    }
     this.arm();
   }
 
