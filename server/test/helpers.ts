@@ -3,11 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startServer, type RunningServer, type StartOptions } from '../src/app.ts';
 import { resolveConfig } from '../src/config.ts';
 import { AuthService } from '../src/auth/service.ts';
 import { AuthStore } from '../src/auth/store.ts';
+
+/** A logger at `level` whose records (parsed) collect in `logs`, for tests that assert on what was logged. */
+export function capturedLogger(level = 'warn'): { logger: Logger; logs: Record<string, unknown>[] } {
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino({ level }, {
+    write(line: string) {
+      for (const l of line.split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
+    },
+  });
+  return { logger, logs };
+}
 
 export const FIXTURE_SITE = fileURLToPath(new URL('./fixtures/site.yaml', import.meta.url));
 

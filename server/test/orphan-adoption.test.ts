@@ -1,13 +1,11 @@
 // An alarm the ledger has active that the saved rule engine state lacks (rules/orphaned-alarms.ts) is
 // adopted at start, through the real server: it clears when a reading ends its condition, once and
 // by its own id, and can then be closed (闭环); one whose workshop is gone clears at start.
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { AlarmRecord } from '@hazwatch/protocols';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
 import { act } from './alerting-helpers.ts';
-import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor, type TestServer } from './helpers.ts';
+import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor, type TestServer, capturedLogger } from './helpers.ts';
 
 const all = (s: TestServer) => getJson<AlarmRecord[]>(s, '/api/v1/alarms?state=all');
 
@@ -37,14 +35,8 @@ describe('orphaned alarms adopted at start', () => {
     await store.append([lost('al-lost', 'ws-a', raisedAt), lost('al-gone', 'ws-z', raisedAt)].map((alarm) => ({ kind: 'raised' as const, at: alarm.raisedAt, alarm })));
     await store.close();
 
-    const logs: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const server = await startTestServer(tmp.dir, { start: { logger: pino({ level: 'warn' }, sink) } });
+    const { logger, logs } = capturedLogger('warn');
+    const server = await startTestServer(tmp.dir, { start: { logger } });
     cleanups.push(() => server.close());
     expect(logs.find((l) => String(l.msg).startsWith('active alarms in the ledger that the rule engine does not hold'))).toMatchObject({ count: 2, adopted: 1, cleared: ['al-gone'], refused: 0 });
 

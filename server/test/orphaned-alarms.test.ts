@@ -1,13 +1,11 @@
 // Alarms active in the ledger that the restored rule engine does not hold would never clear: the
 // server names them at start (see rules/orphaned-alarms.ts for how they arise).
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmRecord, AlarmType } from '@hazwatch/protocols';
-import { pino } from 'pino';
 import { orphanedAlarms } from '../src/rules/orphaned-alarms.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
-import { startTestServer, tempDir } from './helpers.ts';
+import { startTestServer, tempDir, capturedLogger } from './helpers.ts';
 
 const at = '2026-03-02T01:00:00.000Z';
 const alarm = (id: string, type: AlarmType, workshopId = 'ws-a'): AlarmRecord => ({
@@ -40,14 +38,8 @@ describe('orphaned alarms', () => {
     const store = new SqliteAlarmStore({ dataDir });
     await store.append([{ kind: 'raised', at, alarm: alarm('al-lost', 'over-staffing') }]);
     await store.close();
-    const logs: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const server = await startTestServer(dataDir, { start: { logger: pino({ level: 'warn' }, sink) } });
+    const { logger, logs } = capturedLogger('warn');
+    const server = await startTestServer(dataDir, { start: { logger } });
     cleanups.push(() => server.close());
     const warning = logs.find((l) => String(l.msg).startsWith('active alarms in the ledger that the rule engine does not hold'));
     expect(warning).toMatchObject({ count: 1, alarms: [{ id: 'al-lost', type: 'over-staffing', subject: { workshopId: 'ws-a' } }] });

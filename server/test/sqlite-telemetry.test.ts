@@ -3,14 +3,13 @@
 // time, and bringing a data directory of schema version 2 forward without losing a reading.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import type { Reading } from '@hazwatch/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openSqlite } from '../src/storage/sqlite.ts';
 import { TELEMETRY_SCHEMA } from '../src/storage/sqlite-telemetry-schema.ts';
 import { SqliteTelemetryStore } from '../src/storage/sqlite-telemetry.ts';
 import type { BatchMeta } from '../src/storage/telemetry-store.ts';
-import { tempDir } from './helpers.ts';
+import { capturedLogger, tempDir } from './helpers.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 1, 0, 0);
 const DAY = 86_400_000;
@@ -151,10 +150,9 @@ describe('SQLite telemetry store', () => {
 
     // Opened soon after: the old batch ids are inside the dedupe window. The conversion is announced
     // (on a large data directory it takes a while before the server is ready).
-    const logged: string[] = [];
-    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+    const { logger: log, logs } = capturedLogger('info');
     const store = open(dataDir, { now: () => T0 + 1, log });
-    expect(logged.map((l) => (JSON.parse(l) as { msg: string; readings?: number }))).toEqual([
+    expect(logs).toEqual([
       expect.objectContaining({ msg: expect.stringMatching(/^converting telemetry/), readings: 4 }),
       expect.objectContaining({ msg: 'telemetry converted to schema 3' }),
     ]);

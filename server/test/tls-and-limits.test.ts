@@ -6,14 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
-import { pino } from 'pino';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { TelemetryBatch } from '@hazwatch/protocols';
 import { MAX_PAYLOAD_BYTES } from '../src/ingest/validate.ts';
 import type { IngestStatsView } from '../src/ingest/stats.ts';
-import { batch, connectGateway, gatewayLogin, getJson, startTestServer, tempDir, waitFor, type TestServer } from './helpers.ts';
+import { batch, connectGateway, gatewayLogin, getJson, startTestServer, tempDir, waitFor, type TestServer, capturedLogger } from './helpers.ts';
 
 const HAVE_OPENSSL = existsSync('/usr/bin/openssl');
 const telemetryTopic = (gw: string) => `hazwatch/v1/ent-1/${gw}/telemetry`;
@@ -174,16 +172,10 @@ describe('size limits: MQTT packets on the embedded broker, HTTP bodies', () => 
   async function serve(): Promise<{ server: TestServer; logs: Record<string, unknown>[] }> {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
-    const logs: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { logger, logs } = capturedLogger('warn');
     const server = await startTestServer(join(tmp.dir, 'data'), {
       env: { HAZWATCH_MQTT_MAX_PACKET_BYTES: String(MAX_PACKET), HAZWATCH_HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT) },
-      start: { logger: pino({ level: 'warn' }, sink) },
+      start: { logger },
     });
     cleanups.push(() => server.close());
     return { server, logs };
