@@ -215,6 +215,11 @@ describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
     expect(ts(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-c', limit: 1 }))).toEqual([5]);
     expect(ts(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-a', workshopId: 'ws-2' }))).toEqual([3]);
     expect(await store.query({ enterpriseId: 'ent-1', gatewayId: 'gw-a', workshopId: 'ws-3' })).toEqual([]);
+    // A gateway id is the enterprise's own: another enterprise's gw-a is another gateway.
+    expect(ts(await store.query({ enterpriseId: 'ent-2', gatewayId: 'gw-a' }))).toEqual([9]);
+    expect(ts(await store.query({ enterpriseId: 'ent-2', gatewayId: 'gw-a', workshopId: 'ws-1' }))).toEqual([9]);
+    expect(await store.query({ enterpriseId: 'ent-2', gatewayId: 'gw-b' })).toEqual([]);
+    expect(await store.query({ enterpriseId: 'ent-3' })).toEqual([]);
   });
 
   it.skipIf(!kind.name.startsWith('InfluxDB v2'))('sent its writes through the v2 API', () => {

@@ -39,8 +39,9 @@ export async function startPlatform(dataDir: string, opts: { mqttUrl?: string } 
 export function stored(server: RunningServer, gatewayId: string): { all: number[]; arrival: number[] } {
   const db = new Database(join(server.dataDir, 'telemetry.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    const all = db.prepare('SELECT seq FROM batches WHERE gateway_id = ? ORDER BY seq').all(gatewayId) as { seq: number }[];
-    const arrival = db.prepare('SELECT seq FROM readings WHERE gateway_id = ? GROUP BY seq ORDER BY MIN(batch)').all(gatewayId) as { seq: number }[];
+    const gw = 'gw IN (SELECT id FROM gateways WHERE gateway_id = ?)';
+    const all = db.prepare(`SELECT seq FROM batches WHERE ${gw} ORDER BY seq`).all(gatewayId) as { seq: number }[];
+    const arrival = db.prepare(`SELECT seq FROM readings WHERE ${gw} GROUP BY seq ORDER BY MIN(batch)`).all(gatewayId) as { seq: number }[];
     return { all: all.map((r) => r.seq), arrival: arrival.map((r) => r.seq) };
   } finally {
     db.close();
