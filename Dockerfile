@@ -23,4 +23,4 @@ ENV HAZWATCH_DATA_DIR=/data \
     HAZWATCH_SITE=examples/demo-site.yaml
 VOLUME ["/data"]
 EXPOSE 8080 1883
-CMD ["node", "server/bin/hazwatch.mjs", "serve"]
+CMD ["server/bin/hazwatch", "serve"]

@@ -99,7 +99,8 @@ try {
 
   const format = await prettyLogs();
   // --demo: demo users (printed below) and a credential for every gateway, kept in the data dir.
-  const server = startChild('hazwatch serve', process.execPath, [join(ROOT, 'server/bin/hazwatch.mjs'), 'serve', '--demo'], { cwd: ROOT, env, format });
+  // The `hazwatch` launcher, as the image and `npx hazwatch` run it (its start-time memory settings).
+  const server = startChild('hazwatch serve', join(ROOT, 'server/bin/hazwatch'), ['serve', '--demo'], { cwd: ROOT, env, format });
   children.push(server);
   watch(server);
   const health = `http://127.0.0.1:${httpPort}/api/v1/health`;

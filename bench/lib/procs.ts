@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../server/test/wait-for.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HAZWATCH = fileURLToPath(new URL('../../server/bin/hazwatch.mjs', import.meta.url));
+/** The `hazwatch` command as users run it: the launcher with its start-time settings (server/bin/hazwatch). */
+const HAZWATCH = fileURLToPath(new URL('../../server/bin/hazwatch', import.meta.url));
 const AEDES_CHILD = fileURLToPath(new URL('./aedes-child.ts', import.meta.url));
 
 export type Child = {
@@ -60,9 +61,12 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
   // HAZWATCH_BENCH_NODE_ARGS: node options for the server under measurement, to profile it as it runs
   // in the benchmark (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses some of them).
   // Split at spaces: an option cannot contain one.
+  // The launcher takes them as HAZWATCH_NODE_ARGS, after its own (a later V8 flag wins).
   const nodeArgs = process.env.HAZWATCH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const args = [...nodeArgs, ...(opts.entry ? ['--import', 'tsx', opts.entry] : [HAZWATCH, 'serve', ...(opts.demo ? ['--demo'] : [])])];
-  const child = startChild(process.execPath, args, { HAZWATCH_HTTP_HOST: '127.0.0.1', HAZWATCH_HTTP_PORT: '0', HAZWATCH_LOG_LEVEL: 'warn', ...env });
+  const base = { HAZWATCH_HTTP_HOST: '127.0.0.1', HAZWATCH_HTTP_PORT: '0', HAZWATCH_LOG_LEVEL: 'warn', ...env };
+  const child = opts.entry
+    ? startChild(process.execPath, [...nodeArgs, '--import', 'tsx', opts.entry], base)
+    : startChild(HAZWATCH, ['serve', ...(opts.demo ? ['--demo'] : [])], { ...base, ...(nodeArgs.length ? { HAZWATCH_NODE_ARGS: nodeArgs.join(' ') } : {}) });
   try {
     const httpUrl = await Promise.race([
       waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(child.output.stdout)?.[1], 'hazwatch serve to start', opts.timeoutMs ?? 60_000, 5),

@@ -1,7 +1,7 @@
 // docker-compose.yml must start a server that accepts its own configuration: every HAZWATCH_* variable
 // is one the server knows, the values pass its validation, and the InfluxDB settings match what the
 // influxdb container is initialised with.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,8 @@ describe('docker-compose.yml', () => {
     for (const v of mosquitto!.volumes!.filter((x) => x.startsWith('./'))) expect(existsSync(join(ROOT, v.split(':')[0]!))).toBe(true);
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "server\/bin\/hazwatch.mjs", "serve"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["server\/bin\/hazwatch", "serve"\]$/m);
+    // The launcher the image runs is executable in the repository (COPY keeps the mode).
+    expect(statSync(join(ROOT, 'server/bin/hazwatch')).mode & 0o111).not.toBe(0);
   });
 });

@@ -15,15 +15,12 @@ import { runInNewContext } from 'node:vm';
 
 // Resident memory (issue 10). V8 lets the old generation grow to a multiple of the live heap before
 // its next full collection, a multiple it picks from the allocation rate: up to 4x on a machine with
-// a few GB, so a server with ~120 MB live at 10,000 workshops held 300-500 MB, and ~650 MB a minute
-// into the load (start-up's garbage set the first limit). Once the server is up (app.ts emits
-// SERVER_STARTED) a fixed 50 % keeps the heap near 1.5x what is live, for a full collection every
-// few seconds under load (mostly concurrent marking), and one full collection clears start-up's
-// garbage at once. 50 rather than 30: 30 saved another ~20-35 MB at 10,000 workshops but cost ~10 %
-// of ingest throughput at saturation, 50 about half that. Not from the start: while the heap grows
-// from nothing to ~250 MB, a full collection at every 1.3x made ready ~0.5 s later at 10,000 workshops. V8 reads the flag at each
-// collection, so it can change in a running process; `node --heap-growing-percent=N
-// server/bin/hazwatch.mjs serve` chooses another value (0: V8's own; NODE_OPTIONS cannot carry it).
+// a few GB, so a server with ~120 MB live at 10,000 workshops held 300-500 MB. The launcher beside
+// this file (`server/bin/hazwatch`, what `npx hazwatch`, `npm start` and the image run) gives
+// `--heap-growing-percent=30` from the start, with its other start-time settings. Run directly
+// (`node server/bin/hazwatch.mjs`), the process gets 50 once the server is up (app.ts emits
+// SERVER_STARTED): V8 reads the flag at each collection, so it can change in a running process.
+// Either way one full collection a second after ready clears start-up's garbage at once.
 const SERVER_STARTED = 'hazwatch:server-started';
 process.once(SERVER_STARTED, () => {
   if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) setFlagsFromString('--heap-growing-percent=50');
@@ -53,23 +50,39 @@ async function bundled() {
       format: 'esm',
       target: `node${process.versions.node}`,
       outfile: join(CACHE, 'main.mjs'),
-      // Stack traces name the TypeScript lines (with process.setSourceMapsEnabled below).
-      sourcemap: 'inline',
+      // The map is a file beside the bundle, read only under `node --enable-source-maps` (then stack
+      // traces name the TypeScript lines). V8 keeps a module's source text in the heap for as long as
+      // the process runs, and Node keeps every source map it loaded, parsed: an inline map and maps
+      // always on cost ~3 MB of heap for traces that name bundle lines otherwise (the bundle is not
+      // minified; each source file starts with a comment naming it).
+      sourcemap: 'external',
       sourcesContent: false,
+      // ASCII (other characters escaped): one non-Latin-1 character anywhere (the Chinese messages)
+      // makes V8 hold the whole source as two-byte text, twice the size.
+      charset: 'ascii',
       logLevel: 'silent',
       plugins: [externalDependencies, ownFileUrls],
     });
-    const code = result.outputFiles[0].contents;
-    const file = join(CACHE, `main-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+    const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+    const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+    const name = `main-${createHash('sha256').update(js.contents).update(map.contents).digest('hex').slice(0, 16)}.mjs`;
+    const file = join(CACHE, name);
     mkdirSync(CACHE, { recursive: true });
     try {
       const now = new Date();
       utimesSync(file, now, now);
+      utimesSync(`${file}.map`, now, now);
     } catch {
-      // Written whole, then renamed: a start running at the same time never reads half a file.
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
-      renameSync(tmp, file);
+      // Each written whole, then renamed, the map first: a start running at the same time never reads
+      // half a file, nor a bundle without its map.
+      // esbuild escapes what it emits as code, not the comments it keeps: those are escaped too
+      // (after any code on their line, so the map's columns still hold).
+      const code = `${js.text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}//# sourceMappingURL=${name}.map\n`;
+      for (const [f, data] of [[`${file}.map`, map.contents], [file, code]]) {
+        const tmp = `${f}.${process.pid}.tmp`;
+        writeFileSync(tmp, data);
+        renameSync(tmp, f);
+      }
     }
     prune(file);
     return file;
@@ -100,7 +113,7 @@ const ownFileUrls = {
 function prune(keep) {
   for (const name of readdirSync(CACHE)) {
     const f = join(CACHE, name);
-    if (f === keep || !/^main-[0-9a-f]+\.mjs(\.\d+\.tmp)?$/.test(name)) continue;
+    if (f === keep || f === `${keep}.map` || !/^main-[0-9a-f]+\.mjs(\.map)?(\.\d+\.tmp)?$/.test(name)) continue;
     try {
       if (Date.now() - statSync(f).mtimeMs > KEEP_MS) rmSync(f, { force: true });
     } catch {
@@ -112,7 +125,6 @@ function prune(keep) {
 let entry;
 try {
   entry = pathToFileURL(await bundled()).href;
-  process.setSourceMapsEnabled(true);
 } catch (err) {
   process.stderr.write(`hazwatch: running the sources through tsx (bundling failed: ${err?.message ?? err})\n`);
   (await import('tsx/esm/api')).register();
