@@ -56,7 +56,8 @@ export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteCo
       counters: mapOf(p?.counters), newestTs: mapOf(p?.newestTs), lastIncrement: mapOf(p?.lastIncrement),
       day: p?.day ?? { date: '', total: 0 }, staffingWorkshops: [], trackers: [], staffingTracker: undefined, horizonSec: HORIZON_NONE, unlicensed: noEntries(), roundMark: 0, capturing: false,
     };
-    line.domain = new SubjectClock(gwsOfLine.get(l.id) ?? NO_GATEWAYS, ctx.platform, line, ClockOf.Line);
+    // (Copied at its size: an array literal with a spread leaves room for over a dozen more.)
+    line.domain = new SubjectClock(gwsOfLine.get(l.id)?.slice() ?? NO_GATEWAYS, ctx.platform, line, ClockOf.Line);
     line.staffingDomain = new SubjectClock(staffingGateways(cfg, l.id, gwOfWorkshop), ctx.platform, line, ClockOf.LineStaffing);
     ent.lines.set(l.id, line);
   }
@@ -129,15 +130,20 @@ export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteCo
   // Lists filled push by push carry room to grow (a dozen slots for a handful of items) for as long
   // as they live: copied at their size once complete. One array for both of a workshop's line lists
   // where they agree (most workshops: a reading walks it twice).
+  // (`flatMap` fills its result push by push too.)
   for (const ws of ent.workshops.values()) {
     ws.trackers = ws.trackers.slice();
     ws.trackerDeps = ws.trackerDeps.slice();
     ws.lineTrackers = ws.lineTrackers.slice();
+    ws.lineFacts = ws.lineFacts.slice();
     const a = ws.staffingLines;
     const b = ws.lineFacts;
     ws.staffingLines = a.length === b.length && a.every((l, k) => l === b[k]) ? b : a.slice();
   }
-  for (const line of ent.lines.values()) line.trackers = line.trackers.slice();
+  for (const line of ent.lines.values()) {
+    line.trackers = line.trackers.slice();
+    line.staffingWorkshops = line.staffingWorkshops.slice();
+  }
   for (const gw of ent.gateways.values()) gw.workshops = gw.workshops.slice();
   // An enterprise's product spans every gateway that reports production.
   const producers = [...new Set([...gwsOfLine.values()].flat())];

@@ -158,6 +158,9 @@ export function lineHeadcount(line: LineFacts): number {
   return n;
 }
 
+const personId = (p: { id: string }): string => p.id;
+const personSince = (p: { since: number }): number => p.since;
+
 /** Applies a workshop reading's values to the held facts; returns the FACT_* bits that changed. */
 export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): number {
   let changed = 0;
@@ -199,14 +202,12 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       if (persons && !samePersons(persons, ws)) {
         // Filled in a loop: no array of pairs to build and drop (persons change with most door events).
         // Nobody inside: the shared empty map (never added to: a change replaces the map).
+        // The lists are made at their size (`map`): pushed, they would keep room for a dozen more
+        // for as long as the persons inside stay the same.
         const held = persons.length === 0 ? noEntries<string, number>() : new Map<string, number>();
-        const ids: string[] = [];
-        const since: number[] = [];
-        for (const p of persons) {
-          held.set(p.id, p.since);
-          ids.push(p.id);
-          since.push(p.since);
-        }
+        for (const p of persons) held.set(p.id, p.since);
+        const ids = persons.map(personId);
+        const since = persons.map(personSince);
         ws.persons = held;
         const exact = held.size === ids.length;
         ws.listedIds = exact ? ids : undefined;
