@@ -109,6 +109,16 @@ describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
     expect(store.health().writable).toBe(true);
   });
 
+  it.skipIf(!kind.available)('gives back a unit with a newline, a tab, quotes, a backslash or a line-protocol separator as it was written', async () => {
+    // SPEC allows any 1-16 characters in `unit`. InfluxDB's line protocol carries a newline inside a
+    // quoted string field; the store escapes quotes and backslashes (influx-layout.ts).
+    const { store } = fresh();
+    const units = ['k\ng', 't\tx', '"kg"', 'a\\', 'a,b c=d', '\\"\n\r'];
+    const readings: Reading[] = units.map((unit, i) => ({ lineId: `line-${i}`, ts: T0 + i, production: { counter: i, unit } }));
+    expect(await write(store, meta(1), readings)).toBe('stored');
+    expect((await store.query({ enterpriseId: 'ent-1' })).map((r) => r.reading)).toEqual(readings);
+  });
+
   it.skipIf(!kind.available)('stores a batch once: a redelivery is a duplicate, also after reopening', async () => {
     const { store, reopen } = fresh();
     const readings: Reading[] = [{ workshopId: 'ws-a', ts: T0, headcount: { total: 1 } }];
