@@ -15,15 +15,17 @@ import { runInNewContext } from 'node:vm';
 
 // Resident memory (issue 10). V8 lets the old generation grow to a multiple of the live heap before
 // its next full collection, a multiple it picks from the allocation rate: up to 4x on a machine with
-// a few GB, so a server with ~120 MB live at 10,000 workshops held 300-500 MB. The launcher beside
-// this file (`server/bin/hazwatch`, what `npx hazwatch`, `npm start` and the image run) gives
-// `--heap-growing-percent=30` from the start, with its other start-time settings. Run directly
-// (`node server/bin/hazwatch.mjs`), the process gets 50 once the server is up (app.ts emits
-// SERVER_STARTED): V8 reads the flag at each collection, so it can change in a running process.
-// Either way one full collection a second after ready clears start-up's garbage at once.
+// a few GB, so a server with ~120 MB live at 10,000 workshops held 300-500 MB. Once the server is up
+// (app.ts emits SERVER_STARTED) a fixed 30 % keeps the heap near 1.3x what is live, for a full
+// collection every second or so under load (mostly concurrent marking), and one full collection a
+// second after ready clears start-up's garbage at once. Not from the start: while the heap grows from
+// nothing, a full collection at every 1.3x made ready at 10,000 workshops ~2 s later (~5 s instead
+// of ~3). V8 reads the flag at each collection, so it can change in a running process;
+// `HAZWATCH_NODE_ARGS=--heap-growing-percent=N` chooses another value from the start (0: V8's own).
+// The settings that only act at start are in the launcher beside this file (`server/bin/hazwatch`).
 const SERVER_STARTED = 'hazwatch:server-started';
 process.once(SERVER_STARTED, () => {
-  if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) setFlagsFromString('--heap-growing-percent=50');
+  if (!process.execArgv.some((a) => /^--heap[-_]growing[-_]percent/.test(a))) setFlagsFromString('--heap-growing-percent=30');
   // The one way to ask for a full collection without --expose-gc (which would put gc() on every global).
   setFlagsFromString('--expose-gc');
   const collect = runInNewContext('gc');

@@ -27,9 +27,9 @@ async function probe(cmd: string, env: Record<string, string> = {}): Promise<Pro
 describe('hazwatch launcher', () => {
   it('starts hazwatch.mjs with the memory settings, then HAZWATCH_NODE_ARGS, then the arguments', async () => {
     const [execArgv, argv, arenaMax, trim] = await probe(LAUNCHER);
-    expect(execArgv.slice(0, 2)).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=30']);
+    expect(execArgv[0]).toBe('--max-semi-space-size=4');
     // The probe's own option came after the launcher's (a later V8 flag wins).
-    expect(execArgv[2]).toBe('-p');
+    expect(execArgv[1]).toBe('-p');
     expect(argv).toEqual([ENTRY, 'serve', '--demo']);
     expect([arenaMax, trim]).toEqual(['2', '1048576']);
   });
