@@ -1,7 +1,7 @@
 // The hand-written fast check of telemetry batches against the zod schema it stands in for: whatever
 // it accepts, the schema accepts with exactly the same result (values and key order); whatever the
-// schema refuses, it leaves to the schema. Random valid batches, each with random damage, plus the
-// bad-payload corpus.
+// schema refuses, it leaves to the schema. Random valid batches, each with random damage, with their
+// keys in the schema's order or in any other, plus the bad-payload corpus.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { TelemetryBatch } from '@hazwatch/protocols';
@@ -65,6 +65,28 @@ function damage(v: unknown, path: Path, how: 'replace' | 'delete' | 'extra' | 'd
   return copy;
 }
 
+/** A deep copy of `v` with the keys of its objects in another order, the `n`th permutation of each. */
+function reorder(v: unknown, n: number): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => reorder(x, n + i));
+  if (!v || typeof v !== 'object') return v;
+  const entries = Object.entries(v);
+  const out: [string, unknown][] = [];
+  let k = n;
+  while (entries.length > 0) {
+    out.push(entries.splice(k % entries.length, 1)[0]!);
+    k = Math.floor(k / 2) + 1;
+  }
+  return JSON.parse(JSON.stringify(Object.fromEntries(out.map(([key, x]) => [key, reorder(x, n + key.length)])))) as unknown;
+}
+
+/** Whether every object in `v` has its keys in the order of `like` (the schema's output). */
+function sameKeyOrder(v: unknown, like: unknown): boolean {
+  if (Array.isArray(v)) return Array.isArray(like) && v.every((x, i) => sameKeyOrder(x, like[i]));
+  if (!v || typeof v !== 'object') return true;
+  const keys = Object.keys(v);
+  return JSON.stringify(keys) === JSON.stringify(Object.keys(like as object)) && keys.every((k) => sameKeyOrder((v as Record<string, unknown>)[k], (like as Record<string, unknown>)[k]));
+}
+
 describe('fast telemetry check', () => {
   it('accepts every valid batch of the common form, with the value the schema returns', () => {
     let accepted = 0;
@@ -80,12 +102,29 @@ describe('fast telemetry check', () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it('returns the keys in the schema\'s order whatever order they came in', () => {
+    let reordered = 0;
+    fc.assert(
+      fc.property(batch, fc.nat(), (b, n) => {
+        const value = reorder(b, n);
+        // `agrees` compares the JSON texts: the keys came out in the schema's order.
+        const r = agrees(value);
+        if (r.zod) expect(r.fast).toBe(true);
+        if (r.fast && !sameKeyOrder(value, TelemetryBatch.parse(value))) reordered++;
+      }),
+      { numRuns: 2000 },
+    );
+    // Most inputs had some keys out of the schema's order: not vacuous.
+    expect(reordered).toBeGreaterThan(500);
+  });
+
   it('never accepts what the schema refuses, whatever is damaged', () => {
     let refused = 0;
     fc.assert(
-      fc.property(batch, fc.nat(), fc.constantFrom('replace', 'delete', 'extra', 'dup') as fc.Arbitrary<'replace' | 'delete' | 'extra' | 'dup'>, odd, (b, pick, how, by) => {
+      fc.property(batch, fc.nat(), fc.constantFrom('replace', 'delete', 'extra', 'dup') as fc.Arbitrary<'replace' | 'delete' | 'extra' | 'dup'>, odd, fc.boolean(), (b, pick, how, by, shuffled) => {
         const all = paths(b);
-        const r = agrees(damage(b, all[pick % all.length]!, how, by));
+        const damaged = damage(b, all[pick % all.length]!, how, by);
+        const r = agrees(shuffled ? reorder(damaged, pick) : damaged);
         if (!r.zod) refused++;
       }),
       { numRuns: 20_000 },

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
-import { GatewayConfigPayload, type WorkshopLive } from '@hazwatch/protocols';
+import { GatewayConfigPayload, parseTopic, type WorkshopLive } from '@hazwatch/protocols';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app.ts';
+import { ingestTopic, isIngestTopic } from '../src/ingest/ingest.ts';
 import type { IngestStatsView } from '../src/ingest/stats.ts';
 import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
 
@@ -127,5 +129,40 @@ describe('ingest over a real MQTT broker', () => {
     expect(GatewayConfigPayload.safeParse(cfg).success).toBe(true);
     expect(cfg).toMatchObject({ v: 1, enterpriseId: 'ent-1', gatewayId: 'gw-1', revision: 1 });
     expect(cfg.workshops).toMatchObject([{ id: 'ws-a', staffingLimit: 2, quantityLimitKg: 500, raiseAfterSeconds: 1 }]);
+  });
+});
+
+describe('ingest topics, read by position', () => {
+  // Topics made of levels that are ids, near-ids and the words the rules turn on, joined by `/`.
+  const level = fc.oneof(
+    fc.constantFrom('hazwatch', 'v1', 'v2', 'telemetry', 'status', 'config', 'alarms', 'ent-1', 'gw-1', '', '+', '#', '-x', 'a'.repeat(64), 'a'.repeat(65), 'telemetry ', 'xstatus'),
+    fc.stringMatching(/^[A-Za-z0-9_.+#-]{0,6}$/),
+  );
+  const topic = fc.oneof(
+    fc.tuple(level, level, level).map(([e, g, k]) => `hazwatch/v1/${e}/${g}/${k}`),
+    fc.tuple(fc.array(level, { minLength: 1, maxLength: 4 }), fc.constantFrom('telemetry', 'status')).map(([levels, k]) => `hazwatch/v1/${levels.join('/')}/${k}`),
+    fc.array(level, { maxLength: 7 }).map((levels) => levels.join('/')),
+  );
+
+  it('takes exactly the telemetry and status topics protocols parse, with the same ids', () => {
+    fc.assert(
+      fc.property(topic, (t) => {
+        const parsed = parseTopic(t);
+        const expected = parsed && (parsed.kind === 'telemetry' || parsed.kind === 'status') ? parsed : undefined;
+        expect(ingestTopic(t)).toEqual(expected);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('lets through to ingest what the subscriptions `hazwatch/v1/+/+/telemetry|status` match', () => {
+    fc.assert(
+      fc.property(topic, (t) => {
+        const parts = t.split('/');
+        const matches = parts.length === 5 && parts[0] === 'hazwatch' && parts[1] === 'v1' && (parts[4] === 'telemetry' || parts[4] === 'status');
+        expect(isIngestTopic(t)).toBe(matches);
+      }),
+      { numRuns: 20_000 },
+    );
   });
 });

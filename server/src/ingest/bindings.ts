@@ -12,11 +12,14 @@ export type GatewayBinding = {
 export type Bindings = { gateway(enterpriseId: string, gatewayId: string): GatewayBinding | undefined };
 
 export function bindingsOf(site: SiteConfig): Bindings {
-  const byKey = new Map<string, GatewayBinding>();
+  // By enterprise, then gateway: a lookup per message makes no key string (ingest's hot path).
+  const byEnterprise = new Map<string, Map<string, GatewayBinding>>();
   for (const e of site.enterprises) {
     const workshopLines = new Map(e.workshops.map((w) => [w.id, new Set(w.lines)]));
+    let gateways = byEnterprise.get(e.id);
+    if (!gateways) byEnterprise.set(e.id, (gateways = new Map()));
     for (const g of e.gateways) {
-      byKey.set(`${e.id}/${g.id}`, {
+      gateways.set(g.id, {
         enterpriseId: e.id,
         gatewayId: g.id,
         workshops: new Map(g.workshops.map((w) => [w, workshopLines.get(w) ?? new Set<string>()])),
@@ -24,7 +27,7 @@ export function bindingsOf(site: SiteConfig): Bindings {
       });
     }
   }
-  return { gateway: (enterpriseId, gatewayId) => byKey.get(`${enterpriseId}/${gatewayId}`) };
+  return { gateway: (enterpriseId, gatewayId) => byEnterprise.get(enterpriseId)?.get(gatewayId) };
 }
 
 /** Bindings that a new configuration revision replaces at run time, for code that holds on to them. */
