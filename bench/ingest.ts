@@ -18,7 +18,7 @@ export type IngestOptions = {
 
 type Throughput = LoadResult & { label: string };
 
-export async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access): Promise<Throughput> {
+async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access): Promise<Throughput> {
   const site = syntheticSite({ enterprises: Math.ceil(workshops / 100), workshopsPerEnterprise: Math.min(100, workshops) });
   const gen = await LoadGenerator.connect({ url, gateways: gatewaysOf(site), credentials: access.gateway });
   try {

@@ -61,7 +61,7 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
   // HAZWATCH_BENCH_NODE_ARGS: node options for the server under measurement, to profile it as it runs
   // in the benchmark (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses some of them).
   // Split at spaces: an option cannot contain one.
-  // The launcher takes them as HAZWATCH_NODE_ARGS, after its own (a later V8 flag wins).
+  // The launcher passes them on to node as HAZWATCH_NODE_ARGS.
   const nodeArgs = process.env.HAZWATCH_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const base = { HAZWATCH_HTTP_HOST: '127.0.0.1', HAZWATCH_HTTP_PORT: '0', HAZWATCH_LOG_LEVEL: 'warn', ...env };
   const child = opts.entry
