@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, alarmKey, type ReadingInput } from '@hazwatch/protocols';
 import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot } from '../src/engine/index.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
-import { jsonInSteps } from '../src/util/json-in-steps.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
@@ -115,20 +114,24 @@ describe('incremental engine saves', () => {
           // A periodic save: taken now, copied in slices while the next inputs are applied.
           const atCapture = plain(e.snapshot());
           const cap = e.beginCapture(false);
+          // Half of them written ahead in slices as they are copied, as the periodic save does.
+          const slices = i % 2 === 0 ? store.stageEngineState() : undefined;
           const later: ReturnType<typeof transitionDelta>[] = [];
           for (let j = 0; j < 3 && i + 1 < stream.length; j++) {
             cap.step(1);
+            slices?.add(JSON.stringify(cap.drain()));
             const o = e.apply(stream[++i]!);
             if (o.transitions.length > 0) later.push(transitionDelta(o, stream[i]!.at));
           }
           cap.finish();
+          slices?.add(JSON.stringify(cap.drain()));
           const c = cap.result();
           expect('delta' in c).toBe(true);
           if (!('delta' in c)) continue;
           deltas++;
-          // Half of them serialized in slices, as the periodic save does.
-          const json = i % 2 === 0 ? await jsonInSteps(c.delta, 0) : undefined;
-          await store.saveEngineState({ revision: 1, savedAt: savedAt(stream[i]!.at), ...c.delta, ...(json ? { json } : {}) });
+          // Not saved until saved with its delta: a crash now loads the state before it.
+          if (slices) expect((await store.loadEngineState())!.snapshot).toEqual(expected);
+          await store.saveEngineState({ revision: 1, savedAt: savedAt(stream[i]!.at), ...c.delta, ...(slices ? { slices } : {}) });
           expected = atCapture;
           expect((await store.loadEngineState())!.snapshot).toEqual(expected);
           // The transitions that came while it was being copied are written after it, in order.
@@ -241,11 +244,88 @@ describe('incremental engine saves', () => {
     }
   });
 
-  it('serializes in slices exactly as JSON.stringify', async () => {
-    const value = { a: 1, none: undefined, rec: { x: { y: [1, null] }, gone: undefined, z: null, 'k"q': 'v\n' }, list: [undefined, 2], nested: { deep: { f: () => 1 } } };
-    expect(await jsonInSteps(value, 0)).toBe(JSON.stringify(value));
-    const big = { trackers: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, { lastAt: i, active: i % 3 ? undefined : { id: `a${i}` } }])) };
-    expect(await jsonInSteps(big, 0)).toBe(JSON.stringify(big));
+  it('slices are saved only with their state, are never lost to a save in between, and a failed save leaves nothing', async () => {
+    const tmp = tempDir();
+    const e = new RuleEngine({ site, revision: 1, startedAt: T0 });
+    const stream = inputs(60, 11);
+    let i = 0;
+    const feed = (n: number) => {
+      for (const end = i + n; i < end; i++) e.apply(stream[i]!);
+    };
+    /** A periodic save's capture, its slices written ahead; the state to save with them. */
+    const stage = (store: SqliteAlarmStore, full: boolean) => {
+      const cap = e.beginCapture(full);
+      const slices = store.stageEngineState();
+      while (!cap.step(2)) slices.add(JSON.stringify(cap.drain()));
+      slices.add(JSON.stringify(cap.drain()));
+      const c = cap.result();
+      const at = { revision: 1, savedAt: savedAt(e.clock()) };
+      return { slices, state: 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices }, expected: plain(e.snapshot()) };
+    };
+    const sliceRows = () => {
+      const db = new Database(join(tmp.dir, 'alarms.sqlite'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM engine_slices').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    // Every slice written as it comes (not buffered): the rows below are all there is.
+    const open = () => new SqliteAlarmStore({ dataDir: tmp.dir, engineSliceBufferChars: 0 });
+    let store = open();
+    try {
+      feed(10);
+      const first = stage(store, true);
+      // A whole state in slices: the head row holds no entries of its own.
+      expect('snapshot' in first.state && Object.keys(first.state.snapshot.trackers)).toEqual([]);
+      await store.saveEngineState(first.state);
+      expect((await store.loadEngineState())!.snapshot).toEqual(first.expected);
+      expect(() => first.slices.add('{}')).toThrow(/already saved/);
+      await expect(store.saveEngineState(first.state)).rejects.toThrow(/already saved/);
+
+      // Slices of a save that never comes (the process stops first): not loaded, and gone on the next open.
+      feed(10);
+      const withFirst = sliceRows();
+      const orphan = stage(store, false);
+      const withOrphan = sliceRows();
+      expect(withOrphan).toBeGreaterThan(withFirst);
+      expect((await store.loadEngineState())!.snapshot).toEqual(first.expected);
+      await store.close();
+      store = open();
+      expect((await store.loadEngineState())!.snapshot).toEqual(first.expected);
+      const rowsOfFirst = sliceRows();
+      expect(rowsOfFirst).toBe(withFirst);
+      await expect(store.saveEngineState(orphan.state)).rejects.toThrow(/the store that staged them/);
+
+      // A whole state saved at once (at stop, at a new revision) while a later save's slices are being
+      // written: it replaces the slices of the state before, and leaves the later one's.
+      feed(5);
+      const later = stage(store, true);
+      const total = sliceRows();
+      await store.saveEngineState({ revision: 1, savedAt: savedAt(e.clock()), snapshot: e.snapshot() });
+      expect(sliceRows()).toBe(total - rowsOfFirst);
+      expect(sliceRows()).toBeGreaterThan(0);
+      await store.saveEngineState(later.state);
+      expect((await store.loadEngineState())!.snapshot).toEqual(later.expected);
+
+      // A save whose transaction fails: its slices are discarded, the state before still loads, and the next save works.
+      feed(10);
+      const failing = stage(store, false);
+      const rowsBefore = sliceRows();
+      const ddl = new Database(join(tmp.dir, 'alarms.sqlite'));
+      ddl.exec("CREATE TRIGGER refuse BEFORE INSERT ON engine_deltas BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+      await expect(store.saveEngineState(failing.state)).rejects.toThrow(/disk says no/);
+      ddl.exec('DROP TRIGGER refuse');
+      ddl.close();
+      expect(sliceRows()).toBeLessThan(rowsBefore);
+      expect((await store.loadEngineState())!.snapshot).toEqual(later.expected);
+      const next = stage(store, true);
+      await store.saveEngineState(next.state);
+      expect((await store.loadEngineState())!.snapshot).toEqual(next.expected);
+    } finally {
+      await store.close();
+      tmp.remove();
+    }
   });
 });
 

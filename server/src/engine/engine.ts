@@ -341,15 +341,12 @@ export class RuleEngine {
       lines.push(...this.unsavedLines);
       years.push(...this.unsavedYears);
     }
-    const parts = { gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
-    const result: CaptureResult = whole
-      ? { snapshot: { version: 1, now: this.now, startedAt: this.startedAt, ...parts } }
-      : { delta: { now: this.now, ...parts } };
-    // A key disposed of (and not made again) since the last capture is gone.
-    if (!whole) for (const k of this.removedTrackers) if (!this.trackers.has(k)) (parts.trackers as Record<string, null>)[k] = null;
-    const p = new PendingCapture(result, parts, trackers, gateways, workshops, lines, years, () => {
+    const head = whole ? { snapshot: { version: 1 as const, now: this.now, startedAt: this.startedAt } } : { delta: { now: this.now } };
+    const p = new PendingCapture(head, trackers, gateways, workshops, lines, years, () => {
       if (this.pending === p) this.pending = undefined;
     });
+    // A key disposed of (and not made again) since the last capture is gone.
+    if (!whole) for (const k of this.removedTrackers) if (!this.trackers.has(k)) p.removed(k);
     this.pending = p;
     this.markSaved();
     if (p.step(0)) this.pending = undefined;
@@ -870,10 +867,21 @@ export interface EngineCapture {
   step(items: number): boolean;
   /** Copies all that is left. */
   finish(): void;
+  /**
+   * The items copied since the last `drain` (copies of items about to change included), handed over
+   * and no longer held: a save can write a province's state a slice at a time instead of holding all
+   * of it. Each item is copied once, so the slices of one capture never share a key, and laying them
+   * (applyDelta) over `result()` in any order gives the whole.
+   */
+  drain(): EngineParts;
+  /** The capture, with every item copied and not drained. */
   result(): CaptureResult;
 }
 
-type Parts = Required<Omit<EngineDelta, 'now'>>;
+/** The entries of a snapshot or delta, without its clocks. */
+export type EngineParts = Required<Omit<EngineDelta, 'now'>>;
+
+const noParts = (): EngineParts => ({ gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} });
 
 /**
  * The items a capture still has to copy, each flagged `capturing` until copied: by `step`, or by the
@@ -886,10 +894,10 @@ class PendingCapture implements EngineCapture {
   private li = 0;
   private yi = 0;
   private done = false;
+  private parts = noParts();
 
   constructor(
-    private readonly out: CaptureResult,
-    private readonly parts: Parts,
+    private readonly head: { snapshot: Omit<EngineSnapshot, keyof EngineParts> } | { delta: { now: number } },
     private readonly trackers: Tracker[],
     private readonly gateways: GatewayState[],
     private readonly workshops: WorkshopFacts[],
@@ -902,6 +910,10 @@ class PendingCapture implements EngineCapture {
     for (const w of workshops) w.capturing = true;
     for (const l of lines) l.capturing = true;
     for (const [, y] of years) y.capturing = true;
+  }
+
+  removed(key: string): void {
+    this.parts.trackers[key] = null;
   }
 
   copyTracker(t: Tracker): void {
@@ -977,9 +989,18 @@ class PendingCapture implements EngineCapture {
     this.step(Infinity);
   }
 
+  drain(): EngineParts {
+    const out = this.parts;
+    this.parts = noParts();
+    return out;
+  }
+
   result(): CaptureResult {
     if (!this.done) throw new Error('the capture is not finished');
-    return this.out;
+    // A whole capture has no removed keys (`removed` is for deltas): its trackers hold no null.
+    return 'snapshot' in this.head
+      ? { snapshot: { ...this.head.snapshot, ...this.parts, trackers: this.parts.trackers as EngineSnapshot['trackers'] } }
+      : { delta: { ...this.head.delta, ...this.parts } };
   }
 }
 

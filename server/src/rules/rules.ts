@@ -1,9 +1,8 @@
 import { alarmKey, iso, type AlarmEvent, type AlarmRecord, type LineLive, type SiteConfig, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
-import { RuleEngine, type Adoption, type EngineCapture, type EngineInput, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
+import { RuleEngine, type Adoption, type EngineCapture, type EngineInput, type EngineParts, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
 import type { AlarmStore, EngineStateDelta, SavedEngineState } from '../storage/alarm-store.ts';
-import { jsonInSteps } from '../util/json-in-steps.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
 
@@ -23,8 +22,10 @@ export type RulesDeps = {
   saveEveryMs?: number;
 };
 
-/** Items (trackers, facts) a periodic save copies per event-loop turn: about a millisecond's work. */
+/** Items (trackers, facts) a periodic save copies and serializes per event-loop turn: a few milliseconds' work. */
 const CAPTURE_SLICE_ITEMS = 1000;
+/** A drained slice with nothing in it (no item copied since the last). */
+const NO_PARTS = JSON.stringify({ gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} } satisfies EngineParts);
 
 /**
  * Owns the live RuleEngine: feeds it inputs at platform time, drives its timers with one setTimeout
@@ -131,19 +132,18 @@ export class RulesService {
     // A fresh engine has no saved base yet, and the deltas every transition writes are laid over a
     // base when loading: without one, a crash before the first periodic save would restart with no
     // memory of the alarms it raised (they would stay active in the ledger forever, and be raised
-    // again). So the base is written first, before any input (~0.3 s at 10,000 workshops, once).
+    // again). So the base is taken first, before any input, and written (in slices, as a periodic
+    // save) before anything that follows it.
     let based = false;
     if (!this.deps.saved && !this.baseWritten) {
       this.baseWritten = based = true;
-      const state = this.capture(true);
-      if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
+      this.saveInSlices(true);
     }
     for (const out of this.pendingResume.splice(0)) this.enqueue(out);
     if (this.saveAtStart) {
       // Adopted alarms are saved at once, not left to the next periodic save (a base just written has them).
       this.saveAtStart = false;
-      const state = based ? undefined : this.capture(true);
-      if (state) void this.link(() => this.saveFull(state), 'saving the rule engine state failed');
+      if (!based) this.saveInSlices(true);
     }
     this.arm();
   }
@@ -342,48 +342,74 @@ export class RulesService {
       this.saveTimer = undefined;
       if (!this.unsaved || this.stopped) return;
       this.unsaved = false;
-      let cap: EngineCapture;
-      try {
-        cap = this.engine.beginCapture(this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000);
-      } catch (err) {
-        this.errors++;
-        this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
-        return;
-      }
-      const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
-      // Taken now, in engine order, but copied a slice at a time while inputs go on (the engine copies
-      // first whatever is about to change), then serialized in slices, and written when the outputs
-      // queued before it are: no event-loop turn holds more than a slice of a province's state.
-      const ready = (async () => {
-        while (!cap.step(CAPTURE_SLICE_ITEMS)) await nextTurn();
-        const c = cap.result();
-        const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot } : { ...at, ...c.delta };
-        return { state, text: await jsonInSteps('snapshot' in c ? c.snapshot : c.delta) };
-      })().then(
-        (r) => r,
-        (err: unknown) => ({ err }),
-      );
-      void this.link(async () => {
-        try {
-          const r = await ready;
-          if ('err' in r) throw r.err;
-          await this.deps.alarms.saveEngineState({ ...r.state, json: r.text });
-          if ('snapshot' in r.state) {
-            this.fullNext = false;
-            this.fullBytes = r.text.length;
-            this.deltaBytes = 0;
-            this.deltaRows = 0;
-          } else {
-            this.deltaBytes += r.text.length;
-            this.deltaRows++;
-          }
-        } catch (err) {
-          this.fullNext = true;
-          this.deps.log.error({ err }, 'saving the rule engine state failed');
-        }
-      }, 'saving the rule engine state failed');
+      this.saveInSlices(this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000);
     }, delay);
     this.saveTimer.unref?.();
+  }
+
+  /**
+   * Saves the engine state (whole, or what changed since the last save) as it stands now, in engine
+   * order, but copied a slice at a time while inputs go on (the engine copies first whatever is about
+   * to change), each slice serialized and written ahead as it is copied, and the whole made the saved
+   * state when the outputs queued before it are written: no event-loop turn holds more than a slice of
+   * a province's state, and neither does memory. If it fails, the next save is whole.
+   */
+  private saveInSlices(full: boolean): void {
+    let cap: EngineCapture;
+    try {
+      cap = this.engine.beginCapture(full);
+    } catch (err) {
+      this.errors++;
+      this.fullNext = true;
+      this.warn('engine-snapshot', { err }, 'rule engine snapshot failed');
+      return;
+    }
+    const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
+    const ready = (async () => {
+      const slices = this.deps.alarms.stageEngineState();
+      try {
+        let chars = 0;
+        const write = () => {
+          const json = JSON.stringify(cap.drain());
+          if (json === NO_PARTS) return;
+          chars += json.length;
+          slices.add(json);
+        };
+        while (!cap.step(CAPTURE_SLICE_ITEMS)) {
+          write();
+          await nextTurn();
+        }
+        write();
+        const c = cap.result();
+        const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices };
+        return { state, chars };
+      } catch (err) {
+        slices.discard();
+        throw err;
+      }
+    })().then(
+      (r) => r,
+      (err: unknown) => ({ err }),
+    );
+    void this.link(async () => {
+      try {
+        const r = await ready;
+        if ('err' in r) throw r.err;
+        await this.deps.alarms.saveEngineState(r.state);
+        if ('snapshot' in r.state) {
+          this.fullNext = false;
+          this.fullBytes = r.chars;
+          this.deltaBytes = 0;
+          this.deltaRows = 0;
+        } else {
+          this.deltaBytes += r.chars;
+          this.deltaRows++;
+        }
+      } catch (err) {
+        this.fullNext = true;
+        this.deps.log.error({ err }, 'saving the rule engine state failed');
+      }
+    }, 'saving the rule engine state failed');
   }
 
   private async publish(out: EngineOutput, state?: Parameters<AlarmStore['append']>[1]): Promise<void> {

@@ -4,20 +4,32 @@ import type { ChainedEvent } from '../alarms/chain.ts';
 import type { Outbox } from '../alarms/outbox.ts';
 
 /**
- * The rule engine's state as saved, with the configuration revision it was running. `json`: the
- * snapshot already serialized by the caller (in steps, so a province's snapshot does not hold up
- * the event loop); it must be `JSON.stringify(snapshot)`.
+ * The rule engine's state as saved, with the configuration revision it was running. `slices`: the
+ * entries written ahead (EngineStateSlices), laid over `snapshot` in order; without them `snapshot`
+ * is the whole.
  */
-export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot; json?: string };
+export type SavedEngineState = { revision: number; savedAt: string; snapshot: EngineSnapshot; slices?: EngineStateSlices };
+
+/**
+ * Slices of an engine state (each an EngineParts as JSON) written ahead of the save that makes them its
+ * own (`slices` of a SavedEngineState or EngineStateDelta): a province's state goes to disk a slice at
+ * a time instead of being held whole in memory (the periodic save), and becomes part of the saved state
+ * only with that save's transaction (a crash before it leaves the last saved state standing).
+ */
+export interface EngineStateSlices {
+  /** Writes one slice. Not part of any saved state until saved with one. */
+  add(json: string): void;
+  /** Forgets the slices (the save they were for will not come). Safe twice; nothing once saved. */
+  discard(): void;
+}
 
 /**
  * What changed in the engine's state since the last save, laid over the last full snapshot when
  * loading, in the order written: the trackers an alarm transition changed (`null`: the tracker is
  * gone), written with the transition, and every few seconds all that changed (facts, trackers,
- * clock). A province's snapshot is too big to write that often. `json`: as for a full snapshot,
- * the delta (without `revision` and `savedAt`) already serialized.
+ * clock), mostly as `slices`.
  */
-export type EngineStateDelta = { revision: number; savedAt: string; json?: string } & EngineDelta;
+export type EngineStateDelta = { revision: number; savedAt: string; slices?: EngineStateSlices } & EngineDelta;
 
 /**
  * Which alarms a list names. `active`: not yet cleared; `cleared`: cleared, not closed; `unclosed`:
@@ -96,6 +108,8 @@ export interface AlarmStore {
   /** The notification outbox, in the same database (reads and the notifier's own writes). */
   readonly outbox: Outbox;
   saveEngineState(state: SavedEngineState | EngineStateDelta): Promise<void>;
+  /** Begins the slices of a state to save (EngineStateSlices). */
+  stageEngineState(): EngineStateSlices;
   loadEngineState(): Promise<SavedEngineState | undefined>;
   list(q: AlarmListQuery): Promise<AlarmRecord[]>;
   get(id: string): Promise<AlarmRecord | undefined>;

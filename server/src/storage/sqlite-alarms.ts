@@ -4,8 +4,8 @@ import { iso, type AlarmRecord } from '@hazwatch/protocols';
 import { GENESIS, LEDGER_VERSION, eventHash, type ChainedEvent } from '../alarms/chain.ts';
 import { OUTBOX_SCHEMA, Outbox } from '../alarms/outbox.ts';
 import { migrate, openSqlite } from './sqlite.ts';
-import { applyDelta, type EngineDelta } from '../engine/index.ts';
-import type { AlarmListQuery, AlarmStore, AppendHook, CommitHook, EngineStateDelta, EventDraft, LedgerEvent, LedgerTx, SavedEngineState } from './alarm-store.ts';
+import { SqliteEngineState } from './sqlite-engine-state.ts';
+import type { AlarmListQuery, AlarmStore, AppendHook, CommitHook, EngineStateDelta, EngineStateSlices, EventDraft, LedgerEvent, LedgerTx, SavedEngineState } from './alarm-store.ts';
 
 const SCHEMA = [
   `CREATE TABLE alarms (
@@ -78,6 +78,16 @@ const SCHEMA = [
      seq   INTEGER PRIMARY KEY AUTOINCREMENT,
      delta TEXT NOT NULL
    );`,
+  // Slices of a snapshot or delta written ahead of it (sqlite-engine-state.ts): `slices` names the stage
+  // whose slices are laid over the row, in id order.
+  `ALTER TABLE engine_state ADD COLUMN slices INTEGER;
+   ALTER TABLE engine_deltas ADD COLUMN slices INTEGER;
+   CREATE TABLE engine_slices (
+     id    INTEGER PRIMARY KEY,
+     stage INTEGER NOT NULL,
+     slice TEXT NOT NULL
+   );
+   CREATE INDEX engine_slices_stage ON engine_slices (stage, id);`,
 ];
 /** Steps before the append-only triggers: events written by earlier versions get their hashes here. */
 const BEFORE_TRIGGERS = 3;
@@ -126,8 +136,10 @@ export class SqliteAlarmStore implements AlarmStore {
   private hooks: { onAppend?: AppendHook; onCommit?: CommitHook } = {};
   private readonly st: ReturnType<typeof statements>;
   private readonly tx: LedgerTx;
+  private readonly engineState: SqliteEngineState;
 
-  constructor(opts: { dataDir: string; now?: () => number }) {
+  /** `engineSliceBufferChars`: see SqliteEngineState. */
+  constructor(opts: { dataDir: string; now?: () => number; engineSliceBufferChars?: number }) {
     this.file = join(opts.dataDir, 'alarms.sqlite');
     this.now = opts.now ?? Date.now;
     // The ledger's appends and the engine's periodic saves revisit the table ends and the state rows.
@@ -137,6 +149,7 @@ export class SqliteAlarmStore implements AlarmStore {
     migrate(this.db, SCHEMA);
     this.outbox = new Outbox(this.db);
     this.st = statements(this.db);
+    this.engineState = new SqliteEngineState(this.db, opts.engineSliceBufferChars);
     this.tx = {
       get: (id) => this.getSync(id),
       append: (draft) => this.appendSync(draft),
@@ -154,45 +167,51 @@ export class SqliteAlarmStore implements AlarmStore {
 
   async append(events: readonly EventDraft[], state?: SavedEngineState | EngineStateDelta): Promise<LedgerEvent[]> {
     if (events.length === 0 && !state) return [];
-    return this.transact(() => {
-      const out = events.map((e) => {
-        const current = this.getSync(e.alarm.id);
-        return this.appendSync(current ? { ...e, alarm: keepHandling(e.alarm, current) } : e);
-      });
-      if (state) this.saveStateSync(state);
-      return out;
-    }).events;
+    let saved: (() => void) | undefined;
+    let committed = false;
+    try {
+      return this.transact(
+        () => {
+          const out = events.map((e) => {
+            const current = this.getSync(e.alarm.id);
+            return this.appendSync(current ? { ...e, alarm: keepHandling(e.alarm, current) } : e);
+          });
+          if (state) saved = this.engineState.saveSync(state);
+          return out;
+        },
+        () => {
+          committed = true;
+          saved?.();
+        },
+      ).events;
+    } catch (err) {
+      if (state && !committed) this.engineState.failed(state);
+      throw err;
+    }
   }
 
   async write<T>(fn: (tx: LedgerTx) => T): Promise<T> {
     return this.transact(() => fn(this.tx)).result;
   }
 
+  /** A full snapshot replaces the deltas laid over the last one; a delta is added after them. */
   async saveEngineState(state: SavedEngineState | EngineStateDelta): Promise<void> {
-    this.db.transaction(() => this.saveStateSync(state))();
+    let saved: () => void;
+    try {
+      saved = this.db.transaction(() => this.engineState.saveSync(state))();
+    } catch (err) {
+      this.engineState.failed(state);
+      throw err;
+    }
+    saved();
   }
 
-  /** A full snapshot replaces the deltas laid over the last one; a delta is added after them. */
-  private saveStateSync(state: SavedEngineState | EngineStateDelta): void {
-    if ('snapshot' in state) {
-      this.st.saveState.run(state.revision, state.savedAt, state.json ?? JSON.stringify(state.snapshot));
-      this.st.clearTrackers.run();
-      this.st.clearDeltas.run();
-    } else {
-      // Stored without its revision and time (those of the snapshot it lies over count).
-      this.st.saveDelta.run(state.json ?? JSON.stringify({ ...state, revision: undefined, savedAt: undefined }));
-    }
+  stageEngineState(): EngineStateSlices {
+    return this.engineState.stage();
   }
 
   async loadEngineState(): Promise<SavedEngineState | undefined> {
-    const row = this.st.loadState.get() as { revision: number; saved_at: string; snapshot: string } | undefined;
-    if (!row) return undefined;
-    const snapshot = JSON.parse(row.snapshot) as SavedEngineState['snapshot'];
-    const trackers: EngineDelta['trackers'] = {};
-    for (const r of this.st.loadTrackers.all() as { key: string; state: string }[]) trackers[r.key] = JSON.parse(r.state) as EngineDelta['trackers'][string];
-    applyDelta(snapshot, { trackers });
-    for (const r of this.st.loadDeltas.all() as { delta: string }[]) applyDelta(snapshot, JSON.parse(r.delta) as EngineDelta);
-    return { revision: row.revision, savedAt: row.saved_at, snapshot };
+    return this.engineState.load();
   }
 
   async list(q: AlarmListQuery): Promise<AlarmRecord[]> {
@@ -303,7 +322,8 @@ export class SqliteAlarmStore implements AlarmStore {
    * Runs `fn` as one transaction, collecting what it appends; the commit hook hears of the events only
    * once they are durable.
    */
-  private transact<T>(fn: () => T): { result: T; events: LedgerEvent[] } {
+  /** Runs `fn` in one transaction; `committed` runs once it has, before the commit hook. */
+  private transact<T>(fn: () => T, committed?: () => void): { result: T; events: LedgerEvent[] } {
     const events: LedgerEvent[] = [];
     this.collecting = events;
     let result: T;
@@ -312,6 +332,7 @@ export class SqliteAlarmStore implements AlarmStore {
     } finally {
       this.collecting = undefined;
     }
+    committed?.();
     if (events.length > 0) this.hooks.onCommit?.(events);
     return { result, events };
   }
@@ -401,16 +422,6 @@ function statements(db: Database.Database) {
          escalation_tier = excluded.escalation_tier`,
     ),
     get: db.prepare('SELECT record FROM alarms WHERE id = ?'),
-    saveState: db.prepare(
-      `INSERT INTO engine_state (id, revision, saved_at, snapshot) VALUES (1, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, saved_at = excluded.saved_at, snapshot = excluded.snapshot`,
-    ),
-    loadState: db.prepare('SELECT revision, saved_at, snapshot FROM engine_state WHERE id = 1'),
-    clearTrackers: db.prepare('DELETE FROM engine_trackers'),
-    loadTrackers: db.prepare('SELECT key, state FROM engine_trackers'),
-    saveDelta: db.prepare('INSERT INTO engine_deltas (delta) VALUES (?)'),
-    clearDeltas: db.prepare('DELETE FROM engine_deltas'),
-    loadDeltas: db.prepare('SELECT delta FROM engine_deltas ORDER BY seq'),
     events: db.prepare('SELECT * FROM alarm_events WHERE alarm_id = ? ORDER BY seq'),
     channelFailure: db.prepare(
       "SELECT record FROM alarms WHERE channel = ? AND enterprise_id = ? AND cleared_at IS NULL AND type = 'notification-failed' LIMIT 1",
