@@ -3,7 +3,7 @@
 // of the run (the first half is warm-up: caches, JIT, SQLite pages).
 import { LoadGenerator, gatewaysOf, syntheticSite } from '@hazwatch/simulators';
 import { mqttUrlOf } from './ingest.ts';
-import { rssOf, startServe } from './lib/procs.ts';
+import { peakRssOf, rssOf, startServe } from './lib/procs.ts';
 import { benchDir, withCleanup, writeSite } from './lib/site-file.ts';
 import { accessOf } from './lib/access.ts';
 
@@ -22,6 +22,9 @@ export async function benchMemory(o: MemoryOptions) {
     // have been collected yet (`hazwatch` collects it a second after ready: server/bin/hazwatch.mjs).
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     const idleRss = rssOf(serve.pid);
+    // The most it was resident at any time before the load: start's peak (reading the site, building
+    // the engine), which a container's memory limit must allow as much as the figure under load.
+    const startPeakRss = peakRssOf(serve.pid);
     const access = await accessOf(tmp.dir, serve.httpUrl);
     const gen = await LoadGenerator.connect({ url: await mqttUrlOf(serve.output), gateways: gatewaysOf(site), credentials: access.gateway });
     defer(() => gen.close());
@@ -43,6 +46,7 @@ export async function benchMemory(o: MemoryOptions) {
       options: o,
       workshops: o.workshops,
       idleRssMB: round(idleRss / 2 ** 20),
+      startPeakRssMB: round(startPeakRss / 2 ** 20),
       rssMB: round(fine.at(-1)!.rssMB),
       peakRssMB: round(Math.max(...fine.map((x) => x.rssMB))),
       // The middle of the saw-tooth over the second half: the final sample lands anywhere on a tooth.

@@ -108,6 +108,12 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** The most the process has been resident so far (bytes; the kernel's high-water mark). */
+export function peakRssOf(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
 export function machine() {
   let model = cpus()[0]?.model ?? 'unknown';
   try {

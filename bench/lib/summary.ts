@@ -29,7 +29,7 @@ export function summarise(r: Record<string, any>): string {
     });
   }
   for (const e of r.engine ?? []) row(`rule engine alone, ${e.workshops} workshops, change rate ${e.changeRate}${e.views === 'none' ? ', no dashboard watching (no live views made)' : ''}`, `${e.readingsPerSecond} readings/s`, '—', '> 500,000 readings/s');
-  for (const x of r.memory ?? []) row(`resident memory, ${x.workshops} workshops at 1 Hz for ${x.options.seconds} s`, `${x.rssMB} MB (median over the second half ${x.lateMedianRssMB ?? '—'}, idle ${x.idleRssMB}, peak ${x.peakRssMB}), growth ${x.growthMBPerMinute} MB/min over the second half`, '—', x.workshops >= 10_000 ? '< 200 MB, no growth' : 'no growth');
+  for (const x of r.memory ?? []) row(`resident memory, ${x.workshops} workshops at 1 Hz for ${x.options.seconds} s`, `${x.rssMB} MB (median over the second half ${x.lateMedianRssMB ?? '—'}, idle ${x.idleRssMB}, peak under load ${x.peakRssMB}, peak at start ${x.startPeakRssMB ?? '—'}), growth ${x.growthMBPerMinute} MB/min over the second half`, '—', x.workshops >= 10_000 ? '< 200 MB, no growth' : 'no growth');
   const s = r.startup;
   if (s) row(`start, ${s.workshops} workshops, ${s.activeAlarms} active alarms`, `ready ${s.readyMs} ms, live state restored ${s.restoredMs} ms`, '—', 'ready < 5 s');
   for (const [k, v] of Object.entries(r)) if (k.endsWith('Error')) row(k.slice(0, -'Error'.length), `FAILED: ${String(v).split('\n')[0]}`, '', '');
