@@ -5,7 +5,8 @@ import { noEntries, type EnterpriseFacts, type LineFacts, type WorkshopFacts } f
 import type { ClockDomain } from './heap.ts';
 import * as rules from './rules.ts';
 import { key2, unfin, type EngineSnapshot } from './snapshot.ts';
-import { HORIZON_NONE, type RuleSpec, type Tracker } from './tracker.ts';
+import { HORIZON_NONE, type Tracker, type TransitionSink } from './tracker.ts';
+import { Persons } from './persons.ts';
 import { SmallMap } from './small-map.ts';
 import { ZoneCalendar } from './tz.ts';
 
@@ -13,7 +14,10 @@ import { ZoneCalendar } from './tz.ts';
 export type BuildContext = {
   startedAt: number;
   platform: PlatformDomain;
-  track(spec: RuleSpec): Tracker;
+  /** Where the trackers report (RuleSpec.sink). */
+  sink: TransitionSink;
+  /** Adds a tracker (its rule: rules.ts) to the engine's. */
+  track(t: Tracker): Tracker;
   dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined;
   unlicensedTracker(ent: EnterpriseFacts, line: LineFacts, product: string): Tracker;
 };
@@ -29,7 +33,7 @@ export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteCo
   const ent: EnterpriseFacts = {
     cfg, cal, gateways: new Map(), gatewayTrackers: new Map(), workshops: new Map(), lines: new Map(), years: new Map(),
     licensed: new Set((cfg.licence?.products ?? []).map((p) => p.product)), startYear: cal.day(ctx.startedAt).year,
-    gatewayLines: new Map(cfg.gateways.map((g) => [g.id, new Set(g.lines)])),
+    gatewayLines: new Map(cfg.gateways.map((g) => [g.id, new Set(g.lines)])), ruleParams: new Map(), sink: ctx.sink,
   };
   const wsCfg = new Map(cfg.workshops.map((w) => [w.id, w]));
   for (const g of cfg.gateways) {
@@ -70,9 +74,9 @@ export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteCo
       newestTs: unfin(p?.newestTs ?? null), headcount: p?.headcount ?? null, knownHeadcount: p?.knownHeadcount ?? 0, byLine: p?.byLine ?? {}, byLineCounts: null, byLineCountsOf: undefined,
       materialKg: p?.materialKg ?? null, knownMaterialKg: p?.knownMaterialKg ?? 0, everReported: p?.everReported ?? false,
       headcountFault: p?.headcountFault ?? false, quantityFault: p?.quantityFault ?? false,
-      persons: mapOf(p?.persons), listedIds: undefined, listedSince: undefined, personsViewOf: undefined, personsView: undefined,
+      persons: Persons.fromEntries(p?.persons), personsViewOf: undefined, personsView: undefined,
       lineLimits: limitsOf(w), singleLine: w.lines.length === 1, soleLine: w.lines.length === 1 ? ent.lines.get(w.lines[0]!) : undefined,
-      updatedAt: unfin(p?.updatedAt ?? null), trackers: [], trackerDeps: [], dwell: new SmallMap(), dwellKept: new SmallMap(), lineTrackers: [], staffingLines: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizonSec: HORIZON_NONE, gwIndex: -1, roundMark: 0, capturing: false,
+      updatedAt: unfin(p?.updatedAt ?? null), trackers: [], trackerDeps: [], dwell: new SmallMap(), lineTrackers: [], staffingLines: [], lineFacts: w.lines.flatMap((l) => ent.lines.get(l) ?? []), horizonSec: HORIZON_NONE, gwIndex: -1, roundMark: 0, capturing: false,
     };
     ws.domain = new SubjectClock(gw ? gw.alone : NO_GATEWAYS, ctx.platform, ws, ClockOf.Workshop);
     ent.workshops.set(w.id, ws);
@@ -131,9 +135,14 @@ export function buildEnterprise(ctx: BuildContext, cfg: Enterprise, site: SiteCo
   // as they live: copied at their size once complete. One array for both of a workshop's line lists
   // where they agree (most workshops: a reading walks it twice).
   // (`flatMap` fills its result push by push too.)
+  // Workshops with the same rules read the same facts: one `trackerDeps` for them all (never changed once built).
+  const depsLists = new Map<string, number[]>();
   for (const ws of ent.workshops.values()) {
     ws.trackers = ws.trackers.slice();
-    ws.trackerDeps = ws.trackerDeps.slice();
+    const depsKey = ws.trackerDeps.join();
+    let deps = depsLists.get(depsKey);
+    if (!deps) depsLists.set(depsKey, (deps = ws.trackerDeps.slice()));
+    ws.trackerDeps = deps;
     ws.lineTrackers = ws.lineTrackers.slice();
     ws.lineFacts = ws.lineFacts.slice();
     const a = ws.staffingLines;

@@ -14,10 +14,10 @@ import type {
 import { alarmKey, isWorkshopReading } from '@hazwatch/protocols';
 import { TimerHeap, type ClockDomain, type Timer, type TimerTarget } from './heap.ts';
 import { PlatformDomain, type GatewayState } from './domains.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, Tracker, type ActiveAlarm, type PersistedTracker, type RuleSpec, type TransitionSink } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, type ActiveAlarm, type PersistedTracker, type Tracker, type TransitionSink } from './tracker.ts';
 import { countProduction, own, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import { buildEnterprise, type BuildContext } from './build.ts';
-import { TrackerRegistry } from './registry.ts';
+import { TrackerRegistry, trackerByKey } from './registry.ts';
 import { gatewayEntry, key2, lineEntry, workshopEntry, writeFacts, yearEntry, type EngineDelta, type EngineSnapshot } from './snapshot.ts';
 import type { ProductYear } from './facts.ts';
 import { lineLive, toRecord, workshopLive } from './live.ts';
@@ -52,7 +52,7 @@ export class RuleEngine {
   private maxTs = -Infinity;
   private readonly platform: PlatformDomain;
   private enterprises = new Map<string, EnterpriseFacts>();
-  private trackers = new TrackerRegistry();
+  private trackers = registryOf(this.enterprises);
   private silenceTimers = new Map<GatewayState, Timer>();
   /** The platform's own MQTT link is down (platformLink): nobody's silence is counted meanwhile. */
   private linkDown = false;
@@ -63,12 +63,13 @@ export class RuleEngine {
   private readonly dirtyWorkshops = new Round<WorkshopFacts>();
   private readonly dirtyLines = new Round<LineFacts>();
   /** Trackers whose facts changed at one instant of a batch (reused: one batch at a time). */
-  private readonly touched = new Round<Tracker>();
+  private readonly touched = new TrackerRound();
   private readonly sink: TransitionSink;
   // What changed since the state was last saved (see `capture`). `unsavedAll`: since a rebuild, only
   // a full snapshot brings a saved state up to date.
   private unsavedAll = true;
   private readonly unsavedTrackers = new Set<Tracker>();
+  /** Keys disposed of since the last capture and not listed again (`relisted`). */
   private readonly removedTrackers = new Set<string>();
   private readonly unsavedGateways = new Set<GatewayState>();
   private readonly unsavedWorkshops = new Set<WorkshopFacts>();
@@ -346,7 +347,7 @@ export class RuleEngine {
       if (this.pending === p) this.pending = undefined;
     });
     // A key disposed of (and not made again) since the last capture is gone.
-    if (!whole) for (const k of this.removedTrackers) if (!this.trackers.has(k)) p.removed(k);
+    if (!whole) for (const k of this.removedTrackers) p.removed(k);
     this.pending = p;
     this.markSaved();
     if (p.step(0)) this.pending = undefined;
@@ -405,7 +406,7 @@ export class RuleEngine {
     // A capture in progress copies what it still needs before anything is rebuilt.
     this.pending?.finish();
     this.enterprises = new Map();
-    this.trackers = new TrackerRegistry();
+    this.trackers = registryOf(this.enterprises);
     this.silenceTimers = new Map();
     this.unsavedAll = true;
     for (const set of [this.unsavedTrackers, this.removedTrackers, this.unsavedGateways, this.unsavedWorkshops, this.unsavedLines, this.unsavedYears]) set.clear();
@@ -414,6 +415,7 @@ export class RuleEngine {
     const ctx: BuildContext = {
       startedAt: this.startedAt,
       platform: this.platform,
+      sink: this.sink,
       track: (spec) => this.track(spec),
       dwellTracker: (ent, ws, personId) => this.dwellTracker(ent, ws, personId),
       unlicensedTracker: (ent, line, product) => this.unlicensedTracker(ent, line, product),
@@ -460,37 +462,47 @@ export class RuleEngine {
     }
   }
 
-  private track(spec: RuleSpec): Tracker {
-    const t = new Tracker(spec, this.sink);
-    this.trackers.set(spec.key, t);
+  private track(t: Tracker): Tracker {
+    this.trackers.add(t);
+    this.relisted(t);
     return t;
   }
 
+  /**
+   * A tracker listed again under a key disposed of since the last capture: the key is no longer gone.
+   * (Kept exact here so that a capture writes every removed key without looking each one up: a key is
+   * found by walking the facts, and after a busy half-minute of door events there are thousands.)
+   */
+  private relisted(t: Tracker): void {
+    if (this.removedTrackers.size > 0) this.removedTrackers.delete(t.spec.key);
+  }
+
   private dwellTracker(ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined {
-    let t = ws.dwell.get(personId);
-    if (t) return t;
+    const had = ws.dwell.get(personId);
+    if (had && !had.disposed) return had;
     // A person's tracker goes when they leave and comes back when they return: the tracker (its
     // spec the same for that person until the configuration changes) is kept for the next visit,
-    // a few at most, and reset then rather than made anew.
-    const kept = ws.dwellKept.get(personId);
-    if (kept?.disposed) {
-      // Its key left `trackers` with it, and only this method puts per-person trackers back (the
-      // kept one is the latest made for that person): no lookup needed. Like a new object, it is
-      // out of the list of changes to save until it changes again.
-      this.unsavedTrackers.delete(kept);
-      kept.reset();
-      this.trackers.set(kept.spec.key, kept);
-      t = kept;
+    // a few at most (WorkshopFacts.dwell), and reset then rather than made anew.
+    let t: Tracker;
+    if (had) {
+      // Its key left `trackers` with it, and only this method puts per-person trackers back: no
+      // lookup needed. Like a new object, it is out of the list of changes to save until it
+      // changes again, and goes last in the workshop's order.
+      this.unsavedTrackers.delete(had);
+      had.reset();
+      this.trackers.add(had);
+      this.relisted(had);
+      ws.dwell.delete(personId);
+      t = had;
     } else {
-      const spec = kept?.spec ?? rules.dwell(this.site.defaults, ent, ws, personId);
+      const spec = rules.dwell(this.site.defaults, ent, ws, personId);
       if (!spec) return undefined;
-      t = this.trackers.get(spec.key) ?? this.track(spec);
-      if (!kept) {
-        if (ws.dwellKept.size >= DWELL_KEPT) {
-          for (const k of ws.dwellKept.values()) this.trackers.forget(k);
-          ws.dwellKept.clear();
-        }
-        ws.dwellKept.set(personId, t);
+      // (None is listed for the person: it would be in `dwell`.)
+      t = this.track(spec);
+      if (ws.dwell.size >= DWELL_KEPT) {
+        const gone: string[] = [];
+        for (const [p, k] of ws.dwell) if (k.disposed) gone.push(p);
+        for (const p of gone) ws.dwell.delete(p);
       }
     }
     ws.dwell.set(personId, t);
@@ -500,8 +512,8 @@ export class RuleEngine {
   private unlicensedTracker(ent: EnterpriseFacts, line: LineFacts, product: string): Tracker {
     let t = line.unlicensed.get(product);
     if (t) return t;
-    const spec = rules.unlicensed(this.site.defaults, ent, line, product);
-    t = this.trackers.get(spec.key) ?? this.track(spec);
+    // (None is listed for the product: it would be in `unlicensed`.)
+    t = this.track(rules.unlicensed(this.site.defaults, ent, line, product));
     (line.unlicensed = own(line.unlicensed)).set(product, t);
     return t;
   }
@@ -676,7 +688,7 @@ export class RuleEngine {
   }
 
   /** Updates a workshop's facts and collects the trackers whose conditions read what changed. */
-  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: Round<Tracker>): void {
+  private applyWorkshopReading(ent: EnterpriseFacts, gw: GatewayState, r: WorkshopReading, touched: TrackerRound): void {
     // The workshop after the last one read first (GatewayState.cursor), then by id.
     let ws = gw.workshops[gw.cursor];
     if (ws === undefined || ws.cfg.id !== r.workshopId) {
@@ -694,7 +706,7 @@ export class RuleEngine {
     if (behind) for (const tr of ws.trackers) tr.rewind(r.ts);
     const staffing = ws.staffingLines;
     for (let k = 0; k < staffing.length; k++) if (r.ts < horizonMs(staffing[k]!.horizonSec)) staffing[k]!.staffingTracker!.rewind(r.ts);
-    if (behind) for (const tr of ws.dwell.values()) tr.rewind(r.ts);
+    if (behind) for (const tr of ws.dwell.values()) if (!tr.disposed) tr.rewind(r.ts);
     this.changingWorkshop(ws);
     ws.newestTs = r.ts;
     ws.everReported = true;
@@ -708,19 +720,16 @@ export class RuleEngine {
     if (changed & (FACT_HEADCOUNT | FACT_BYLINE)) for (const tr of ws.lineTrackers) touched.add(tr);
     if (this.awaiting.size !== 0) this.touchAwaiting(ent.cfg.id, ws, undefined, undefined, touched);
     if (changed & FACT_PERSONS) {
-      // The list the persons map was just made from (set with it, facts.ts), in its order: an array
-      // walk instead of a map iterator per door event (without it, the map's order is the list's
-      // first mentions, the same order).
-      const listed = ws.listedIds;
-      if (listed) for (let k = 0; k < listed.length; k++) this.dwellTracker(ent, ws, listed[k]!);
-      else for (const personId of ws.persons.keys()) this.dwellTracker(ent, ws, personId);
-      for (const tr of ws.dwell.values()) touched.add(tr);
+      // Who is inside, in the order first listed (an array walk: no iterator per door event).
+      const listed = ws.persons.ids;
+      for (let k = 0; k < listed.length; k++) this.dwellTracker(ent, ws, listed[k]!);
+      for (const tr of ws.dwell.values()) if (!tr.disposed) touched.add(tr);
     }
     this.dirtyWorkshops.add(ws);
     for (const line of ws.lineFacts) this.dirtyLines.add(line);
   }
 
-  private applyLineReading(ent: EnterpriseFacts, gw: GatewayState, r: LineReading, touched: Round<Tracker>): void {
+  private applyLineReading(ent: EnterpriseFacts, gw: GatewayState, r: LineReading, touched: TrackerRound): void {
     const line = ent.lines.get(r.lineId);
     if (!line) return;
     if (!ent.gatewayLines.get(gw.gatewayId)?.has(r.lineId)) return;
@@ -748,7 +757,7 @@ export class RuleEngine {
    * a line's production rules and its enterprise's year for the product. Gateway alarms need none:
    * every batch steps them. Those no longer awaiting leave the set.
    */
-  private touchAwaiting(entId: string, ws: WorkshopFacts | undefined, lineId: string | undefined, product: string | undefined, touched: Round<Tracker>): void {
+  private touchAwaiting(entId: string, ws: WorkshopFacts | undefined, lineId: string | undefined, product: string | undefined, touched: TrackerRound): void {
     for (const tr of this.awaiting) {
       if (tr.disposed || !tr.awaitingFacts()) {
         this.awaiting.delete(tr);
@@ -775,13 +784,11 @@ export class RuleEngine {
       if (!tr.idle() || !tr.spec.disposable()) continue;
       tr.cancel();
       tr.disposed = true;
-      const { workshopId, lineId, personId, product } = tr.spec.subject;
+      const { lineId, product } = tr.spec.subject;
       const ent = this.enterprises.get(tr.spec.enterpriseId);
-      const ws = personId && workshopId ? ent?.workshops.get(workshopId) : undefined;
-      // A person's tracker kept for their return keeps its entry for then (registry.ts).
-      this.trackers.delete(tr.spec.key, ws !== undefined && ws.dwellKept.get(personId!) === tr);
+      this.trackers.remove(tr);
       if (!this.unsavedAll) this.removedTrackers.add(tr.spec.key);
-      if (personId) ws?.dwell.delete(personId);
+      // (A person's stays in its workshop's `dwell`, disposed, for their return: see dwellTracker.)
       if (product && lineId) ent?.lines.get(lineId)?.unlicensed.delete(product);
     }
   }
@@ -1004,13 +1011,13 @@ class PendingCapture implements EngineCapture {
   }
 }
 
-/** Per workshop: dwell trackers kept for persons who left (see dwellTracker). */
+/** Per workshop: trackers in `dwell` past which those kept for persons who left are dropped (see dwellTracker). */
 const DWELL_KEPT = 64;
 
 /**
  * Distinct items in the order first added, like a Set that is emptied again and again: an item
  * carries the round it was added in (`roundMark`), so adding and emptying allocate nothing. An item
- * may be in one Round at a time (workshops and lines in the dirty views, trackers in `touched`).
+ * may be in one Round at a time (workshops and lines in the dirty views; trackers have their own, TrackerRound).
  * One field name for all kinds of item: a property read by a name that varies is a slow lookup.
  */
 class Round<T extends { roundMark: number }> {
@@ -1034,6 +1041,31 @@ class Round<T extends { roundMark: number }> {
 }
 
 /**
+ * A Round of trackers, each carrying whether it is in it as a flag (Tracker.marked: a large site
+ * has tens of thousands, and a field is eight bytes of each); emptying it clears the flags of the
+ * few it holds.
+ */
+class TrackerRound {
+  readonly items: Tracker[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  add(t: Tracker): void {
+    if (t.marked) return;
+    t.marked = true;
+    this.items.push(t);
+  }
+
+  clear(): void {
+    const items = this.items;
+    for (let k = 0; k < items.length; k++) items[k]!.marked = false;
+    items.length = 0;
+  }
+}
+
+/**
  * `wanted(enterpriseId)`, and yes if it fails: it is asked after the call's inputs are applied, and
  * a failure then would lose the call's alarm transitions with its output.
  */
@@ -1052,3 +1084,8 @@ function inOrder(readings: readonly { ts: number }[]): boolean {
 
 /** A tracker's state carried into a rebuilt engine: persisted (restart) or handed over live (new revision). */
 type Carried = PersistedTracker | ReturnType<Tracker['handover']>;
+
+/** A registry finding trackers by key in these facts (registry.ts): the engine's, as its build makes them. */
+function registryOf(enterprises: ReadonlyMap<string, EnterpriseFacts>): TrackerRegistry {
+  return new TrackerRegistry((key) => trackerByKey(enterprises, key));
+}

@@ -1,7 +1,9 @@
 import type { Enterprise, LicensedProduct, Line, LineReading, Workshop, WorkshopReading } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
 import type { GatewayState } from './domains.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Tracker, type TransitionSink } from './tracker.ts';
+import { Persons } from './persons.ts';
+import type { RuleParams } from './rules.ts';
 import type { SmallMap } from './small-map.ts';
 import type { ZoneCalendar } from './tz.ts';
 
@@ -30,17 +32,10 @@ export type WorkshopFacts = {
   /** The latest reading that carried the value reported it unknown (SPEC 4 sensor-fault). */
   headcountFault: boolean;
   quantityFault: boolean;
-  persons: Map<string, number>;
-  /**
-   * The list `persons` was last taken from, as listed: ids and entry times (epoch ms) side by side,
-   * set with it. Absent after a restart, and when the list named someone twice (then `persons` is
-   * not simply that list). Two flat arrays: compared with every reading, and numbers in an array of
-   * numbers are not each an object of their own.
-   */
-  listedIds?: string[] | undefined;
-  listedSince?: number[] | undefined;
-  /** The live view's list of `persons` and the map it was built from (built once per map; see live.ts). */
-  personsViewOf: Map<string, number> | undefined;
+  /** Who is inside, with their entry times (replaced, never changed in place). */
+  persons: Persons;
+  /** The live view's list of `persons` and the one it was built from (built once per `persons`; see live.ts). */
+  personsViewOf: Persons | undefined;
   personsView: { id: string; since: string }[] | undefined;
   /** `cfg.lineStaffingLimits` as pairs (live views check them with every reading). */
   lineLimits: [string, number][];
@@ -51,11 +46,16 @@ export type WorkshopFacts = {
   /** `ts` of the latest applied reading; -Infinity before any (a number field: no number object per reading). */
   updatedAt: number;
   trackers: Tracker[];
-  /** `deps` of each of `trackers`, in one array: a reading finds the trackers it concerns without loading the others. */
+  /**
+   * `deps` of each of `trackers`, in one array: a reading finds the trackers it concerns without
+   * loading the others. Shared by the workshops whose rules are the same (build.ts): not changed once built.
+   */
   trackerDeps: number[];
+  /**
+   * Dwell trackers by person: of those inside, and, disposed (Tracker.disposed), kept for the return
+   * of some who left (engine.ts, dwellTracker). One map for both: it is one of every workshop's.
+   */
   dwell: SmallMap<string, Tracker>;
-  /** Dwell trackers by person, kept across visits (engine.ts, dwellTracker). */
-  dwellKept: SmallMap<string, Tracker>;
   /** Line-staffing trackers of the lines this 1.1 workshop counts toward. */
   lineTrackers: Tracker[];
   /** The configured lines it serves that exist, in `cfg.lines` order (their live views follow its own). */
@@ -121,10 +121,14 @@ export type EnterpriseFacts = {
   gatewayLines: Map<string, Set<string>>;
   /** Local year in which the platform started: `openingBalance` counts in it. */
   startYear: number;
+  /** Its rules' shared kinds, timings and limits (rules.ts, RuleParams), by their values. */
+  ruleParams: Map<string, RuleParams>;
+  /** The engine its trackers report to. */
+  sink: TransitionSink;
 };
 
 /**
- * The one empty map every fact map without entries holds (nobody inside a workshop, a line without
+ * The one empty map every fact map without entries holds (a line without
  * production readings or unlicensed products): an empty Map and its table are some 180 bytes, and a
  * large site has several per workshop. Whoever adds an entry gives the fact its own map first
  * (`own`); adding to this one throws, so that a writer that forgets cannot share its entries.
@@ -158,8 +162,6 @@ export function lineHeadcount(line: LineFacts): number {
   return n;
 }
 
-const personId = (p: { id: string }): string => p.id;
-const personSince = (p: { since: number }): number => p.since;
 
 /** Applies a workshop reading's values to the held facts; returns the FACT_* bits that changed. */
 export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): number {
@@ -200,18 +202,7 @@ export function updateWorkshopFacts(ws: WorkshopFacts, r: WorkshopReading): numb
       // Without a list, an empty workshop has nobody inside; otherwise who is inside stays as last reported.
       const persons = h.persons ? h.persons : h.total === 0 ? [] : undefined;
       if (persons && !samePersons(persons, ws)) {
-        // Filled in a loop: no array of pairs to build and drop (persons change with most door events).
-        // Nobody inside: the shared empty map (never added to: a change replaces the map).
-        // The lists are made at their size (`map`): pushed, they would keep room for a dozen more
-        // for as long as the persons inside stay the same.
-        const held = persons.length === 0 ? noEntries<string, number>() : new Map<string, number>();
-        for (const p of persons) held.set(p.id, p.since);
-        const ids = persons.map(personId);
-        const since = persons.map(personSince);
-        ws.persons = held;
-        const exact = held.size === ids.length;
-        ws.listedIds = exact ? ids : undefined;
-        ws.listedSince = exact ? since : undefined;
+        ws.persons = Persons.fromList(persons);
         changed |= FACT_PERSONS;
       }
     }
@@ -251,13 +242,13 @@ function sameCounts(a: Record<string, number>, b: Record<string, number>): boole
   return n === ownKeys(b);
 }
 
-/** Whether `list` makes the held `persons` map: as many distinct persons, each with its entry time. */
+/** Whether `list` makes the held `persons`: as many distinct persons, each with its entry time. */
 function samePersons(list: { id: string; since: number }[], ws: WorkshopFacts): boolean {
-  // Usually listed as last time: compared in order first, without hashing every id. The map was
-  // made from that list of distinct ids (WorkshopFacts.listedIds), so an equal list makes it again.
-  const ids = ws.listedIds;
-  if (ids !== undefined && ids.length === list.length) {
-    const since = ws.listedSince!;
+  // Usually listed as last time: compared in order first, without looking up every id. The held
+  // ids are distinct, so an equal list makes them again.
+  const ids = ws.persons.ids;
+  if (ids.length === list.length) {
+    const since = ws.persons.since;
     let i = 0;
     while (i < list.length && list[i]!.id === ids[i] && list[i]!.since === since[i]) i++;
     if (i === list.length) return true;

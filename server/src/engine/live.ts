@@ -19,15 +19,17 @@ function isoOf(ms: number): string {
 }
 
 /**
- * A view's persons list, kept while the facts hold the same persons map (a reading that changes
- * who is inside replaces the map). Views share it and the `byLine` object, which are never changed
+ * A view's persons list, kept while the facts hold the same persons (a reading that changes
+ * who is inside replaces them). Views share it and the `byLine` object, which are never changed
  * in place, so an unchanged workshop's view costs no copies.
  */
 function personsView(ws: WorkshopFacts): WorkshopLive['persons'] {
-  if (ws.personsViewOf === ws.persons) return ws.personsView!;
-  const list: WorkshopLive['persons'] = [];
-  for (const [id, since] of ws.persons) list.push({ id, since: isoOf(since) });
-  ws.personsViewOf = ws.persons;
+  const persons = ws.persons;
+  if (ws.personsViewOf === persons) return ws.personsView!;
+  const { ids, since } = persons;
+  const list: WorkshopLive['persons'] = new Array(ids.length);
+  for (let k = 0; k < ids.length; k++) list[k] = { id: ids[k]!, since: isoOf(since[k]!) };
+  ws.personsViewOf = persons;
   ws.personsView = list;
   return list;
 }

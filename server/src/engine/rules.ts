@@ -1,5 +1,6 @@
-// One builder per rule of SPEC 4's table. Each returns a RuleSpec whose `evaluate` reads the live
-// facts at an instant; the Tracker does the debouncing, escalation and clearing for all of them.
+// One builder per rule of SPEC 4's table. Each returns the rule's tracker: a RuleSpec whose `evaluate`
+// reads the live facts at an instant, and the Tracker it extends does the debouncing, escalation and
+// clearing for all of them.
 import { resolveTiming, type AlarmLevel, type Defaults, type Timing } from '@hazwatch/protocols';
 import { alarmKey } from '@hazwatch/protocols';
 import type { ClockDomain } from './heap.ts';
@@ -7,7 +8,7 @@ import type { GatewayState } from './domains.ts';
 import type { EnterpriseFacts, LineFacts, ProductYear, WorkshopFacts } from './facts.ts';
 import { attributed, lineHeadcount } from './facts.ts';
 import type { WorkshopCalendar } from './calendar.ts';
-import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, type Evaluation, type Horizon, type RuleSpec } from './tracker.ts';
+import { FACT_BYLINE, FACT_HEADCOUNT, FACT_HEADCOUNT_FAULT, FACT_MATERIAL, FACT_PERSONS, FACT_QUANTITY_FAULT, Tracker, type Evaluation, type Horizon, type RuleSpec, type TransitionSink } from './tracker.ts';
 
 /** The rules of SPEC 4's table, one number each (Rule.kind). */
 const enum Kind {
@@ -56,25 +57,48 @@ const DEPS: number[] = [
 ];
 
 /**
+ * What a rule shares with every rule of its kind with the same timing and limits: one object for
+ * them all (most of an enterprise's workshops have the same), held by each rule instead of a copy
+ * of its numbers. Interned per enterprise (`EnterpriseFacts.ruleParams`).
+ */
+export class RuleParams {
+  constructor(
+    readonly kind: Kind,
+    readonly raiseMs: number,
+    readonly clearMs: number,
+    /** The alarm level's limit (minutes for dwell); `warn` the warning level's where one exists. */
+    readonly lim: number,
+    readonly warn: number | undefined,
+    /** The engine the rules' trackers report to (RuleSpec.sink): shared here rather than held by each. */
+    readonly sink: TransitionSink,
+  ) {}
+}
+
+function paramsOf(ent: EnterpriseFacts, kind: Kind, timing: Timing, lim = 0, warn: number | undefined = undefined): RuleParams {
+  const raiseMs = timing.raiseAfterSeconds * 1000;
+  const clearMs = timing.clearAfterSeconds * 1000;
+  const k = `${kind}|${raiseMs}|${clearMs}|${lim}|${warn}`;
+  let p = ent.ruleParams.get(k);
+  if (!p) ent.ruleParams.set(k, (p = new RuleParams(kind, raiseMs, clearMs, lim, warn, ent.sink)));
+  return p;
+}
+
+/**
+ * A rule, and its tracker (Tracker: the state it debounces; one object for both, as there is one
+ * tracker per rule instance, and tens of thousands in a large site).
+ *
  * Every rule is one class with the same fields: the kind picks the condition in `evaluate` and
  * the facts it reads are fields, not closures (tens of thousands of rules live in a large site:
  * closures and their contexts cost several hundred bytes per rule, a field eight). Trackers read
  * these on every step, and objects of one shape keep those reads fast. Fields a kind does not use
- * hold `undefined` (or 0). What follows from the kind and the facts (type, reason, subject,
+ * hold `undefined` (or ''). What follows from the kind and the facts (key, type, reason, subject,
  * enterprise, clock, dependencies) is computed when asked for, not held by each of them: the
- * subject is read when an alarm is raised, the others when the engine is built.
+ * subject is read when an alarm is raised, the key when a state is saved or a tracker looked up
+ * by it, the others when the engine is built. Its kind, timing and limits are shared (RuleParams).
  */
-class Rule implements RuleSpec {
-  readonly key: string;
-  readonly raiseMs: number;
-  readonly clearMs: number;
-  /** The alarm level's limit (minutes for dwell); `warn` the warning level's where one exists. */
-  lim = 0;
-  warn: number | undefined = undefined;
-
+class Rule extends Tracker implements RuleSpec {
   constructor(
-    readonly kind: Kind,
-    timing: Timing,
+    private readonly p: RuleParams,
     /** The workshop or line whose facts the condition reads, where it reads one (`ws`, `line`). */
     private readonly scope: WorkshopFacts | LineFacts | undefined,
     /** By kind: the workshop's calendar, the enterprise, the product's year, or the gateway (`wc`, `ent`, `py`, `gw`). */
@@ -82,9 +106,36 @@ class Rule implements RuleSpec {
     /** The line, person or product the condition reads, where it reads one. */
     readonly name: string,
   ) {
-    this.raiseMs = timing.raiseAfterSeconds * 1000;
-    this.clearMs = timing.clearAfterSeconds * 1000;
-    this.key = alarmKey({ enterpriseId: this.enterpriseId, type: this.type, reason: this.reason, subject: this.subject });
+    super();
+  }
+
+  get kind(): Kind {
+    return this.p.kind;
+  }
+
+  get sink(): TransitionSink {
+    return this.p.sink;
+  }
+
+  get raiseMs(): number {
+    return this.p.raiseMs;
+  }
+
+  get clearMs(): number {
+    return this.p.clearMs;
+  }
+
+  private get lim(): number {
+    return this.p.lim;
+  }
+
+  private get warn(): number | undefined {
+    return this.p.warn;
+  }
+
+  /** The alarm key (protocols' alarmKey), made when asked for: a large site has tens of thousands. */
+  get key(): string {
+    return alarmKey({ enterpriseId: this.enterpriseId, type: this.type, reason: this.reason, subject: this.subject });
   }
 
   private get ws(): WorkshopFacts | undefined {
@@ -312,35 +363,26 @@ export function workshopTiming(defaults: Defaults, ent: EnterpriseFacts, ws: Wor
   return resolveTiming(defaults, ws.cfg, lineOf ? ent.lines.get(lineOf)?.cfg : undefined);
 }
 
-export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
+export function workshopStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): Tracker | undefined {
   const limit = ws.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.WorkshopStaffing, workshopTiming(defaults, ent, ws), ws, undefined, '');
-  r.lim = limit;
-  return r;
+  return new Rule(paramsOf(ent, Kind.WorkshopStaffing, workshopTiming(defaults, ent, ws), limit), ws, undefined, '');
 }
 
-export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId: string, limit: number): RuleSpec {
-  const r = new Rule(Kind.WorkshopLineStaffing, workshopTiming(defaults, ent, ws, lineId), ws, undefined, lineId);
-  r.lim = limit;
-  return r;
+export function workshopLineStaffing(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, lineId: string, limit: number): Tracker {
+  return new Rule(paramsOf(ent, Kind.WorkshopLineStaffing, workshopTiming(defaults, ent, ws, lineId), limit), ws, undefined, lineId);
 }
 
-export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
+export function lineStaffing(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): Tracker | undefined {
   const limit = line.cfg.staffingLimit;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.LineStaffing, resolveTiming(defaults, line.cfg), line, undefined, '');
-  r.lim = limit;
-  return r;
+  return new Rule(paramsOf(ent, Kind.LineStaffing, resolveTiming(defaults, line.cfg), limit), line, undefined, '');
 }
 
-export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): RuleSpec | undefined {
+export function workshopQuantity(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts): Tracker | undefined {
   const limit = ws.cfg.quantityLimitKg;
   if (limit === undefined) return undefined;
-  const r = new Rule(Kind.WorkshopQuantity, workshopTiming(defaults, ent, ws), ws, undefined, '');
-  r.lim = limit;
-  r.warn = ws.cfg.quantityWarnKg;
-  return r;
+  return new Rule(paramsOf(ent, Kind.WorkshopQuantity, workshopTiming(defaults, ent, ws), limit, ws.cfg.quantityWarnKg), ws, undefined, '');
 }
 
 /** Persons or explosive inside (last known values). */
@@ -348,50 +390,43 @@ function occupied(ws: WorkshopFacts): boolean {
   return ws.knownHeadcount > 0 || ws.knownMaterialKg > 0;
 }
 
-export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
+export function outsideHours(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): Tracker | undefined {
   if (!wc.hasHours) return undefined;
-  return new Rule(Kind.OutsideHours, workshopTiming(defaults, ent, ws), ws, wc, '');
+  return new Rule(paramsOf(ent, Kind.OutsideHours, workshopTiming(defaults, ent, ws)), ws, wc, '');
 }
 
-export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): RuleSpec | undefined {
+export function closedDay(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, wc: WorkshopCalendar): Tracker | undefined {
   if (wc.closed.size === 0) return undefined;
-  return new Rule(Kind.ClosedDay, workshopTiming(defaults, ent, ws), ws, wc, '');
+  return new Rule(paramsOf(ent, Kind.ClosedDay, workshopTiming(defaults, ent, ws)), ws, wc, '');
 }
 
-export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): RuleSpec | undefined {
+export function dwell(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, personId: string): Tracker | undefined {
   const maxMin = ws.cfg.maxDwellMinutes;
   if (maxMin === undefined) return undefined;
-  const r = new Rule(Kind.Dwell, workshopTiming(defaults, ent, ws), ws, undefined, personId);
-  r.lim = maxMin;
-  return r;
+  return new Rule(paramsOf(ent, Kind.Dwell, workshopTiming(defaults, ent, ws), maxMin), ws, undefined, personId);
 }
 
-export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, which: 'headcount' | 'quantity'): RuleSpec {
-  return new Rule(which === 'headcount' ? Kind.HeadcountFault : Kind.QuantityFault, workshopTiming(defaults, ent, ws), ws, undefined, '');
+export function sensorFault(defaults: Defaults, ent: EnterpriseFacts, ws: WorkshopFacts, which: 'headcount' | 'quantity'): Tracker {
+  return new Rule(paramsOf(ent, which === 'headcount' ? Kind.HeadcountFault : Kind.QuantityFault, workshopTiming(defaults, ent, ws)), ws, undefined, '');
 }
 
-export function dayProduction(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): RuleSpec | undefined {
+export function dayProduction(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts): Tracker | undefined {
   const cap = line.cfg.capacity;
   if (!cap) return undefined;
-  const r = new Rule(Kind.DayProduction, resolveTiming(defaults, line.cfg), line, ent, '');
-  r.lim = cap.perDay;
-  return r;
+  return new Rule(paramsOf(ent, Kind.DayProduction, resolveTiming(defaults, line.cfg), cap.perDay), line, ent, '');
 }
 
 /** `py.domain` is the product's clock and `py.ent` its enterprise (set before). */
-export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: ProductYear): RuleSpec {
+export function yearProduction(defaults: Defaults, ent: EnterpriseFacts, py: ProductYear): Tracker {
   const { perYear, warnAt } = py.licence;
-  const r = new Rule(Kind.YearProduction, resolveTiming(defaults), undefined, py, '');
-  r.lim = perYear;
-  r.warn = warnAt;
-  return r;
+  return new Rule(paramsOf(ent, Kind.YearProduction, resolveTiming(defaults), perYear, warnAt), undefined, py, '');
 }
 
-export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts, product: string): RuleSpec {
-  return new Rule(Kind.Unlicensed, resolveTiming(defaults, line.cfg), line, undefined, product);
+export function unlicensed(defaults: Defaults, ent: EnterpriseFacts, line: LineFacts, product: string): Tracker {
+  return new Rule(paramsOf(ent, Kind.Unlicensed, resolveTiming(defaults, line.cfg)), line, undefined, product);
 }
 
 /** `gw.alarmDomain` is the clock its alarm runs on (set before). */
-export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState): RuleSpec {
-  return new Rule(Kind.GatewayOffline, resolveTiming(defaults), undefined, gw, '');
+export function gatewayOffline(defaults: Defaults, ent: EnterpriseFacts, gw: GatewayState): Tracker {
+  return new Rule(paramsOf(ent, Kind.GatewayOffline, resolveTiming(defaults)), undefined, gw, '');
 }

@@ -63,6 +63,11 @@ export class SmallMap<K, V> {
     if (kv !== undefined) for (let i = 0; i < kv.length; i += 2) yield kv[i] as K;
   }
 
+  *[Symbol.iterator](): IterableIterator<[K, V]> {
+    const kv = this.kv;
+    if (kv !== undefined) for (let i = 0; i < kv.length; i += 2) yield [kv[i] as K, kv[i + 1] as V];
+  }
+
   *values(): IterableIterator<V> {
     const kv = this.kv;
     if (kv !== undefined) for (let i = 1; i < kv.length; i += 2) yield kv[i] as V;

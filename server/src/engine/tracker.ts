@@ -31,6 +31,8 @@ export type RuleSpec = {
   readonly horizon?: Horizon | undefined;
   /** Dynamic trackers (per person, per unlicensed product) are dropped once idle and their subject gone. */
   disposable(): boolean;
+  /** Where its tracker reports: the engine. */
+  readonly sink: TransitionSink;
 };
 
 export const FACT_HEADCOUNT = 1;
@@ -109,6 +111,9 @@ export function horizonSec(ms: number): number {
   return horizonMs(sec) < ms ? sec + 1 : sec;
 }
 
+/** The most Tracker.cpBack holds (ms, some 12 days): a small integer (Smi) on any build of V8. */
+const MAX_BACK = 2 ** 30 - 1;
+
 /** Earlier than any real instant, and unlike -Infinity it survives JSON. */
 export const NEVER = -8.64e15;
 
@@ -120,6 +125,8 @@ const B_UNSAVED = 8;
 const B_CAPTURING = 16;
 const B_DISPOSED = 32;
 const B_LISTED = 64;
+const B_CP_HERE = 128;
+const B_MARKED = 256;
 
 /**
  * Transitions emitted by any tracker so far: a step compares it before and after to know whether it
@@ -130,13 +137,17 @@ let emissions = 0;
 const max = (a: number | null | undefined, b: number | null | undefined): number | null =>
   a == null ? (b ?? null) : b == null ? a : Math.max(a, b);
 
-/** The part of a tracker's checkpoint that an idle tracker's leaves empty (Tracker.cpMore). */
-class CheckpointMore {
-  lowSince: number | undefined = undefined;
-  highSince: number | undefined = undefined;
-  lowFalseSince: number | undefined = undefined;
-  pendingPeak: number | null | undefined = undefined;
-  peak: number | null = null;
+/** A tracker's checkpoint where it is not its present state (Tracker.cp). */
+class Checkpoint {
+  constructor(
+    readonly lastAt: number,
+    readonly lowSince: number | undefined,
+    readonly highSince: number | undefined,
+    readonly lowFalseSince: number | undefined,
+    readonly pendingPeak: number | null | undefined,
+    readonly lastValue: number | null,
+    readonly peak: number | null,
+  ) {}
 }
 
 /**
@@ -149,7 +160,26 @@ class CheckpointMore {
  * own: a large site has tens of thousands of trackers, each read on its subject's readings, and every
  * object between a tracker and its numbers is memory to keep and a load to wait for.
  */
-export class Tracker {
+export abstract class Tracker {
+  // The rule (RuleSpec), each kind's in rules.ts: a tracker is an instance of its rule, one object
+  // with it rather than two (tens of thousands of them in a large site).
+  abstract readonly key: string;
+  abstract readonly enterpriseId: string;
+  abstract readonly type: AlarmType;
+  abstract readonly reason: AlarmReason | null;
+  abstract readonly subject: AlarmSubject;
+  abstract readonly domain: ClockDomain;
+  abstract readonly raiseMs: number;
+  abstract readonly clearMs: number;
+  abstract readonly twoLevel: boolean;
+  abstract evaluate(t: number): Evaluation;
+  abstract nextChange(t: number): number | undefined;
+  abstract limit(level: AlarmLevel): number | null;
+  abstract readonly deps: number;
+  abstract readonly horizon: Horizon | undefined;
+  abstract disposable(): boolean;
+  abstract readonly sink: TransitionSink;
+
   // The state (TrackerState, field by field).
   lastAt = NEVER;
   lowSince: number | undefined = undefined;
@@ -159,36 +189,37 @@ export class Tracker {
   lastValue: number | null = null;
   active: ActiveAlarm | undefined = undefined;
   /**
-   * The checkpoint (`cp*`, present when `hasCheckpoint`): the state as it stood after the last step
-   * that either followed new facts or emitted a transition. Steps since then were driven by time
-   * alone and emitted nothing, so they can be replayed exactly. `cpPeak` is the peak the active
-   * alarm had then. (Which alarm was active is not kept: a rewind keeps the present one, as the
-   * checkpoint is never older than the last transition.)
+   * The checkpoint (read through `cpLastAt` and the like, present when `hasCheckpoint`): the state
+   * as it stood after the last step that either followed new facts or emitted a transition. Steps
+   * since then were driven by time alone and emitted nothing, so they can be replayed exactly.
+   * `cpPeak` is the peak the active alarm had then. (Which alarm was active is not kept: a rewind
+   * keeps the present one, as the checkpoint is never older than the last transition.)
+   *
+   * Mostly the checkpoint is the present state (`cpHere`: the last step followed facts), or that
+   * but `cpBack` ms earlier (steps by time alone since then changed nothing else), and then it is
+   * not copied anywhere. Otherwise it is `cp`, made from the state just before the state changes
+   * otherwise (`touch`, which every change is preceded by, or `step`), and dropped when the next
+   * is taken. A large site has tens of thousands of trackers: seven fields each, two of them times
+   * (a number object each), were a good part of the engine's memory. `cpBack` is a small integer
+   * (no number object), and only ever one that gives the checkpoint's time back exactly.
    */
-  private cpLastAt = NEVER;
-  private cpLastValue: number | null = null;
-  /**
-   * The rest of the checkpoint, absent when it holds nothing (no condition pending, no peak: the
-   * checkpoint of an idle tracker, which most are): read through `cpLowSince` and the like.
-   */
-  private cpMore: CheckpointMore | undefined = undefined;
+  private cp: Checkpoint | undefined = undefined;
+  private cpBack = 0;
   private timer: Timer | undefined = undefined;
   /**
    * The tracker's flags (B_*), one small integer rather than a field each: a large site has tens of
    * thousands of trackers, and a field is eight bytes of each. Read and written through the
-   * accessors below (`hasCheckpoint`, `cpInitial`, `unsaved`, `capturing`, `disposed`, `listed`).
+   * accessors below (`hasCheckpoint`, `cpHere`, `cpInitial`, `unsaved`, `capturing`, `disposed`, `marked`, `listed`).
    */
   private bits = 0;
-  /** The engine's round in which it was last marked as reading changed facts (engine.ts, Round). */
-  roundMark = 0;
   /** Its neighbours in the registry's order, while `listed` (registry.ts). */
   prevListed: Tracker | undefined = undefined;
   nextListed: Tracker | undefined = undefined;
 
-  constructor(
-    public readonly spec: RuleSpec,
-    private readonly sink: TransitionSink,
-  ) {}
+  /** Its rule: the tracker itself. */
+  get spec(): RuleSpec {
+    return this;
+  }
 
   private flag(bit: number): boolean {
     return (this.bits & bit) !== 0;
@@ -207,27 +238,64 @@ export class Tracker {
     this.setFlag(B_CHECKPOINT, on);
   }
 
+  /** The checkpoint is the present state (see `cp`). */
+  private get cpHere(): boolean {
+    return this.flag(B_CP_HERE);
+  }
+
+  private set cpHere(on: boolean) {
+    this.setFlag(B_CP_HERE, on);
+  }
+
+  // The checkpoint's fields (meaningful while `hasCheckpoint`).
+  private get cpLastAt(): number {
+    return this.cpHere ? this.lastAt - this.cpBack : this.cp!.lastAt;
+  }
+
   private get cpLowSince(): number | undefined {
-    return this.cpMore?.lowSince;
+    return this.cpHere ? this.lowSince : this.cp!.lowSince;
   }
 
   private get cpHighSince(): number | undefined {
-    return this.cpMore?.highSince;
+    return this.cpHere ? this.highSince : this.cp!.highSince;
   }
 
   private get cpLowFalseSince(): number | undefined {
-    return this.cpMore?.lowFalseSince;
+    return this.cpHere ? this.lowFalseSince : this.cp!.lowFalseSince;
   }
 
   private get cpPendingPeak(): number | null | undefined {
-    return this.cpMore?.pendingPeak;
+    return this.cpHere ? this.pendingPeak : this.cp!.pendingPeak;
+  }
+
+  private get cpLastValue(): number | null {
+    return this.cpHere ? this.lastValue : this.cp!.lastValue;
   }
 
   private get cpPeak(): number | null {
-    return this.cpMore ? this.cpMore.peak : null;
+    return this.cpHere ? (this.active?.peak ?? null) : this.cp!.peak;
   }
 
-  /** Sets the checkpoint (field by field, as TrackerCheckpoint has them). */
+  /** The checkpoint copied out of the present state, which is about to change (see `cp`). */
+  private keepCheckpoint(): void {
+    if (!this.cpHere) return;
+    this.cp = new Checkpoint(this.cpLastAt, this.lowSince, this.highSince, this.lowFalseSince, this.pendingPeak, this.lastValue, this.active?.peak ?? null);
+    this.cpHere = false;
+    this.cpBack = 0;
+  }
+
+  /**
+   * `cpBack` for a checkpoint at `at`, the present state's other fields being the checkpoint's:
+   * a small whole number of ms that gives `at` back exactly; else -1.
+   */
+  private backTo(at: number): number {
+    const back = this.lastAt - at;
+    // `| 0`: the same number, as a small integer (a double result would make the field one of doubles,
+    // a number object in every tracker).
+    return back >= 0 && back <= MAX_BACK && Number.isInteger(back) && this.lastAt - back === at ? back | 0 : -1;
+  }
+
+  /** Sets the checkpoint (field by field, as TrackerCheckpoint has them), as it stands apart from the present state. */
   private setCheckpoint(
     lastAt: number,
     lowSince: number | undefined,
@@ -239,19 +307,15 @@ export class Tracker {
     initial: boolean | undefined,
   ): void {
     this.hasCheckpoint = true;
-    this.cpLastAt = lastAt;
-    this.cpLastValue = lastValue;
-    if (lowSince === undefined && highSince === undefined && lowFalseSince === undefined && pendingPeak === undefined && peak === null) {
-      this.cpMore = undefined;
-    } else {
-      // Overwritten in place while it exists: a pending condition takes a checkpoint with every reading.
-      const m = (this.cpMore ??= new CheckpointMore());
-      m.lowSince = lowSince;
-      m.highSince = highSince;
-      m.lowFalseSince = lowFalseSince;
-      m.pendingPeak = pendingPeak;
-      m.peak = peak;
-    }
+    // The present state (or that, earlier), when it is exactly that: a restored state mostly is.
+    const back =
+      lowSince === this.lowSince && highSince === this.highSince && lowFalseSince === this.lowFalseSince &&
+      pendingPeak === this.pendingPeak && lastValue === this.lastValue && peak === (this.active?.peak ?? null)
+        ? this.backTo(lastAt)
+        : -1;
+    this.cpHere = back >= 0;
+    this.cpBack = back >= 0 ? back : 0;
+    this.cp = back >= 0 ? undefined : new Checkpoint(lastAt, lowSince, highSince, lowFalseSince, pendingPeak, lastValue, peak);
     this.cpInitial = initial;
   }
 
@@ -292,6 +356,15 @@ export class Tracker {
     this.setFlag(B_DISPOSED, on);
   }
 
+  /** In the engine's list of trackers whose facts changed at the instant being applied (engine.ts, TrackerRound). */
+  get marked(): boolean {
+    return this.flag(B_MARKED);
+  }
+
+  set marked(on: boolean) {
+    this.setFlag(B_MARKED, on);
+  }
+
   /** In the engine's registry (registry.ts). */
   get listed(): boolean {
     return this.flag(B_LISTED);
@@ -328,8 +401,12 @@ export class Tracker {
     };
   }
 
-  /** Before any change to the persisted state. */
-  private touch(): void {
+  /**
+   * Before any change to the persisted state (and so to the present state: the checkpoint is kept
+   * apart first, unless `retaking`, a step that takes a new one whatever happens).
+   */
+  private touch(retaking = false): void {
+    if (!retaking) this.keepCheckpoint();
     if (this.capturing) this.sink.changing(this);
     if (this.unsaved) return;
     this.unsaved = true;
@@ -343,15 +420,15 @@ export class Tracker {
   reset(): void {
     this.setState(NEVER, undefined, undefined, undefined, undefined, null, undefined);
     this.hasCheckpoint = false;
-    this.cpLastAt = NEVER;
-    this.cpLastValue = null;
-    this.cpMore = undefined;
+    this.cpHere = false;
+    this.cp = undefined;
+    this.cpBack = 0;
     this.cpInitial = undefined;
     this.timer = undefined;
     // Not in any save's list: the engine adds it again on its first change (touch).
     this.unsaved = false;
     this.capturing = false;
-    this.roundMark = 0;
+    this.marked = false;
     this.disposed = false;
   }
 
@@ -379,10 +456,14 @@ export class Tracker {
     const state: TrackerState = 'state' in p ? p.state : p;
     const checkpoint = p.checkpoint;
     this.setState(state.lastAt, state.lowSince, state.highSince, state.lowFalseSince, state.pendingPeak, state.lastValue, state.active);
-    this.hasCheckpoint = !!checkpoint;
     if (checkpoint) {
       const c = checkpoint.state;
       this.setCheckpoint(c.lastAt, c.lowSince, c.highSince, c.lowFalseSince, c.pendingPeak, c.lastValue, checkpoint.peak, checkpoint.initial);
+    } else {
+      this.hasCheckpoint = false;
+      this.cpHere = false;
+      this.cp = undefined;
+      this.cpBack = 0;
     }
     this.extendHorizon();
   }
@@ -393,7 +474,7 @@ export class Tracker {
    * them needs rewinding.
    */
   private extendHorizon(): void {
-    const h = this.spec.horizon;
+    const h = this.horizon;
     if (h) {
       const sec = horizonSec(this.lastAt);
       if (sec > h.horizonSec) h.horizonSec = sec;
@@ -448,7 +529,27 @@ export class Tracker {
 
   /** Re-evaluates at `t`: timers due by `t` fire first under the old condition, then the new one applies. */
   step(t: number, facts = false): void {
-    this.touch();
+    // The checkpoint is kept apart from the state below, once it is known to be needed: not after
+    // new facts or a transition (it is taken again), nor where the step moved only the time (then
+    // `cpBack` says how far). Nothing reads it meanwhile.
+    const here = !facts && this.cpHere;
+    let lastAt = NEVER;
+    let lowSince: number | undefined;
+    let highSince: number | undefined;
+    let lowFalseSince: number | undefined;
+    let pendingPeak: number | null | undefined;
+    let lastValue: number | null = null;
+    let peak: number | null = null;
+    if (here) {
+      lastAt = this.lastAt;
+      lowSince = this.lowSince;
+      highSince = this.highSince;
+      lowFalseSince = this.lowFalseSince;
+      pendingPeak = this.pendingPeak;
+      lastValue = this.lastValue;
+      peak = this.active?.peak ?? null;
+    }
+    this.touch(true);
     // Before its first step a tracker is idle, and so it was at any earlier instant.
     if (!this.hasCheckpoint && t > this.lastAt && this.idle()) {
       const fresh = this.lastAt === NEVER;
@@ -459,12 +560,27 @@ export class Tracker {
     this.stepAt(t);
     this.reschedule(this.lastAt);
     if (facts || emissions !== before) this.saveCheckpoint();
+    else if (here) {
+      const at = lastAt - this.cpBack;
+      const back =
+        lowSince === this.lowSince && highSince === this.highSince && lowFalseSince === this.lowFalseSince && pendingPeak === this.pendingPeak &&
+        lastValue === this.lastValue && peak === (this.active?.peak ?? null)
+          ? this.backTo(at)
+          : -1;
+      if (back >= 0) this.cpBack = back;
+      else {
+        this.cp = new Checkpoint(at, lowSince, highSince, lowFalseSince, pendingPeak, lastValue, peak);
+        this.cpHere = false;
+        this.cpBack = 0;
+      }
+    }
     this.extendHorizon();
   }
 
   /** Takes up its place at `t` (built, restored or reconfigured): its first checkpoint, and its next wake. */
   start(t: number): void {
-    this.touch();
+    // Changes the state only without a checkpoint, and then takes one.
+    this.touch(true);
     if (!this.hasCheckpoint) {
       const fresh = this.idle() && this.lastAt === NEVER;
       if (this.idle() && t > this.lastAt) this.lastAt = t;
@@ -502,9 +618,13 @@ export class Tracker {
     this.reschedule(this.lastAt);
   }
 
+  /** The present state as the checkpoint: taken with every reading that changes the tracker's facts, so nothing is copied. */
   private saveCheckpoint(initial = false): void {
-    // Overwritten in place: one is taken with every reading that changes the tracker's facts.
-    this.setCheckpoint(this.lastAt, this.lowSince, this.highSince, this.lowFalseSince, this.pendingPeak, this.lastValue, this.active?.peak ?? null, initial ? true : undefined);
+    this.hasCheckpoint = true;
+    this.cpHere = true;
+    this.cp = undefined;
+    this.cpBack = 0;
+    this.cpInitial = initial ? true : undefined;
   }
 
   private stepAt(t: number): void {
@@ -512,7 +632,7 @@ export class Tracker {
     this.resolve(t);
     this.lastAt = t;
     // Read at once: the answer is shared by all rules (RuleSpec.evaluate).
-    const ev = this.spec.evaluate(t);
+    const ev = this.evaluate(t);
     const low = ev.low;
     const high = ev.high;
     const value = ev.value;
@@ -539,7 +659,7 @@ export class Tracker {
 
   /** Fires every transition due at or before `t`, in time order. */
   private resolve(t: number): void {
-    const R = this.spec.raiseMs;
+    const R = this.raiseMs;
     for (;;) {
       if (!this.active && this.lowSince !== undefined && this.lowSince + R <= t) {
         this.raise(this.lowSince + R);
@@ -550,8 +670,8 @@ export class Tracker {
         this.escalate(Math.max(this.highSince + R, a.raisedAt));
         continue;
       }
-      if (a && this.lowFalseSince !== undefined && this.lowFalseSince + this.spec.clearMs <= t) {
-        this.clear(this.lowFalseSince + this.spec.clearMs, 'condition-ended');
+      if (a && this.lowFalseSince !== undefined && this.lowFalseSince + this.clearMs <= t) {
+        this.clear(this.lowFalseSince + this.clearMs, 'condition-ended');
         continue;
       }
       return;
@@ -559,20 +679,19 @@ export class Tracker {
   }
 
   private raise(at: number): void {
-    const spec = this.spec;
-    const direct = !spec.twoLevel || (this.highSince !== undefined && this.highSince + spec.raiseMs <= at);
+    const direct = !this.twoLevel || (this.highSince !== undefined && this.highSince + this.raiseMs <= at);
     const level: AlarmLevel = direct ? 'alarm' : 'warning';
     const detectedAt = Math.max(this.sink.now(), at);
     const a: ActiveAlarm = {
       id: this.sink.newId(),
-      type: spec.type,
-      reason: spec.reason,
+      type: this.type,
+      reason: this.reason,
       level,
-      enterpriseId: spec.enterpriseId,
-      subject: spec.subject,
+      enterpriseId: this.enterpriseId,
+      subject: this.subject,
       value: this.lastValue,
       peak: max(this.pendingPeak, this.lastValue),
-      limit: spec.limit(level),
+      limit: this.limit(level),
       since: this.lowSince!,
       raisedAt: at,
       escalatedAt: null,
@@ -592,7 +711,7 @@ export class Tracker {
     const a = this.active!;
     a.level = 'alarm';
     a.escalatedAt = at;
-    a.limit = this.spec.limit('alarm');
+    a.limit = this.limit('alarm');
     emissions++;
     this.sink.emit('escalated', at, a);
   }
@@ -614,10 +733,10 @@ export class Tracker {
   nextWake(t: number): number | undefined {
     let due = Infinity;
     const a = this.active;
-    if (!a && this.lowSince !== undefined) due = Math.min(due, this.lowSince + this.spec.raiseMs);
-    if (a?.level === 'warning' && this.highSince !== undefined) due = Math.min(due, this.highSince + this.spec.raiseMs);
-    if (a && this.lowFalseSince !== undefined) due = Math.min(due, this.lowFalseSince + this.spec.clearMs);
-    const change = this.spec.nextChange(t);
+    if (!a && this.lowSince !== undefined) due = Math.min(due, this.lowSince + this.raiseMs);
+    if (a?.level === 'warning' && this.highSince !== undefined) due = Math.min(due, this.highSince + this.raiseMs);
+    if (a && this.lowFalseSince !== undefined) due = Math.min(due, this.lowFalseSince + this.clearMs);
+    const change = this.nextChange(t);
     if (change !== undefined && change > t) due = Math.min(due, change);
     return due === Infinity ? undefined : due;
   }
@@ -629,7 +748,7 @@ export class Tracker {
     if (timer && due !== undefined) this.timer = this.sink.reschedule(timer, due);
     else {
       this.cancel();
-      if (due !== undefined) this.timer = this.sink.schedule(due, this.spec.domain, this);
+      if (due !== undefined) this.timer = this.sink.schedule(due, this.domain, this);
     }
   }
 
