@@ -1,11 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { urlHost } from '../util/url-host.ts';
 import type { MqttAccess, MqttIdentity } from './access.ts';
-import { packetSizeGuard } from './packet-limit.ts';
+import { limitPacketSize } from './packet-limit.ts';
 
 export type Broker = {
   /** Where clients on this machine reach the broker. */
@@ -143,37 +142,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    if (opts.maxPacketBytes === undefined) return aedes.handle(socket);
-    const guard = packetSizeGuard(opts.maxPacketBytes);
-    guard.on('error', (err) => {
-      log.warn({ remote: socket.remoteAddress, err: err.message }, 'MQTT connection dropped');
-      socket.destroy();
-    });
-    socket.pipe(guard);
-    const stream = Duplex.from({ readable: guard, writable: socket });
-    stream.on('error', () => socket.destroy());
-    // mqtt-packet corks the stream it writes a packet to and uncorks it on the next tick, so that the
-    // packets of one tick (a group's PUBACKs) leave together; but the wrapper hands each chunk to the
-    // socket as a write of its own, a system call per chunk (~10 % of the server at saturation).
-    // Corking the socket along with the wrapper keeps the batching: the wrapper's uncork writes into
-    // the still-corked socket, whose uncork right after sends it all at once. Nothing waits longer
-    // than the tick it was written in.
-    const corkStream = stream.cork.bind(stream);
-    const uncorkStream = stream.uncork.bind(stream);
-    stream.cork = () => {
-      socket.cork();
-      corkStream();
-    };
-    stream.uncork = () => {
-      try {
-        uncorkStream();
-      } finally {
-        socket.uncork();
-      }
-    };
-    // aedes reads the remote address off the stream it is given.
-    Object.assign(stream, { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
-    aedes.handle(stream as unknown as Socket);
+    if (opts.maxPacketBytes !== undefined) {
+      limitPacketSize(socket, opts.maxPacketBytes, (err) => {
+        log.warn({ remote: socket.remoteAddress, err: err.message }, 'MQTT connection dropped');
+        socket.destroy();
+      });
+    }
+    aedes.handle(socket);
   };
   const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onSocket) : createServer(onSocket);
   await new Promise<void>((resolve, reject) => {
