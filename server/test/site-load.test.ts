@@ -43,6 +43,17 @@ describe('site text', () => {
     expect(duplicateJsonKey('{ "k" : 1 , "k" : 2 }')).toBe('k');
   });
 
+  it('takes YAML only up to the size it is given, JSON of any size', () => {
+    const yaml = toYaml(site);
+    const json = JSON.stringify(site);
+    const max = Math.min(Buffer.byteLength(yaml), Buffer.byteLength(json)) - 1;
+    const r = parseSiteText(yaml, { maxYamlBytes: max });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]!.message).toBe(`is ${Buffer.byteLength(yaml)} bytes of YAML; YAML is read up to ${max} bytes, a larger site must be sent as JSON (one object, no key twice)`);
+    expect(parseSiteText(json, { maxYamlBytes: max }).ok).toBe(true);
+    expect(parseSiteText(yaml, { maxYamlBytes: Buffer.byteLength(yaml) }).ok).toBe(true);
+  });
+
   it('leaves YAML, and text that is not a JSON object, to the YAML parser', () => {
     expect(parseSiteText(toYaml(site)).ok).toBe(true);
     const bad = parseSiteText('{"enterprises": [');

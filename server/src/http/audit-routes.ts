@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { AuditAt } from '../audit/types.ts';
 import { AuditView, auditView } from '../audit/view.ts';
 import type { ConfigStore } from '../storage/config-store.ts';
-import { parseSiteText } from '../site/load.ts';
+import { SITE_BODY_MAX_BYTES, SITE_YAML_MAX_BYTES, parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
 import type { FastifyRequest } from 'fastify';
 
@@ -87,11 +87,11 @@ export async function registerAuditRoutes(app: FastifyInstance, deps: AuditRoute
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.post(
       '/api/v1/audit',
-      { config: { auth: 'audit:read' }, bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(AuditView), ...errors } } },
+      { config: { auth: 'audit:read' }, bodyLimit: SITE_BODY_MAX_BYTES, schema: { response: { 200: jsonSchema(AuditView), ...errors } } },
       async (req, reply) => {
         const q = LiveQuery.safeParse(req.query);
         if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
-        const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '');
+        const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '', { maxYamlBytes: SITE_YAML_MAX_BYTES });
         if (!parsed.ok) {
           return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${parsed.problems.length} problem(s)`, problems: parsed.problems });
         }

@@ -6,7 +6,7 @@ import { IngestStatsView } from '../ingest/stats.ts';
 import type { RulesService } from '../rules/rules.ts';
 import type { AlarmStore } from '../storage/alarm-store.ts';
 import type { ConfigStore } from '../storage/config-store.ts';
-import { parseSiteText } from '../site/load.ts';
+import { SITE_BODY_MAX_BYTES, SITE_YAML_MAX_BYTES, parseSiteText } from '../site/load.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
 import { scopeFilter } from './authz.ts';
 import { siteFor, mergeScoped, touchesOnly } from '../auth/site-scope.ts';
@@ -90,9 +90,9 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.put(
       '/api/v1/site',
-      { config: { auth: 'site:write' }, bodyLimit: 2 * 1024 * 1024, schema: { response: { 200: jsonSchema(z.strictObject({ revision: z.number().int() })), 400: jsonSchema(SiteRejected) } } },
+      { config: { auth: 'site:write' }, bodyLimit: SITE_BODY_MAX_BYTES, schema: { response: { 200: jsonSchema(z.strictObject({ revision: z.number().int() })), 400: jsonSchema(SiteRejected) } } },
       async (req, reply) => {
-        const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '');
+        const parsed = parseSiteText(typeof req.body === 'string' ? req.body : '', { maxYamlBytes: SITE_YAML_MAX_BYTES });
         if (!parsed.ok) {
           return reply.code(400).send({ error: 'invalid-site', message: `the site configuration has ${parsed.problems.length} problem(s)`, problems: parsed.problems });
         }

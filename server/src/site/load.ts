@@ -4,10 +4,28 @@ import { SiteConfig, problemsOf, type Problem } from '@hazwatch/protocols';
 
 export type SiteLoadResult = { ok: true; site: SiteConfig; text: string } | { ok: false; problems: Problem[] };
 
-/** Parses a site configuration document (YAML or JSON; JSON is YAML) and validates it whole. */
-export function parseSiteText(text: string): SiteLoadResult {
+/**
+ * The largest site document the API takes (`PUT /api/v1/site`, `POST /api/v1/audit`): a province of
+ * 10,000 workshops is ~2.3 MB of compact JSON and ~4.4 MB indented.
+ */
+export const SITE_BODY_MAX_BYTES = 8 * 1024 * 1024;
+/** The largest site the API reads as YAML: the YAML parser holds ~60 times the text while reading it. */
+export const SITE_YAML_MAX_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Parses a site configuration document (YAML or JSON; JSON is YAML) and validates it whole.
+ * `maxYamlBytes`: a document that must go through the YAML parser is refused above this size.
+ */
+export function parseSiteText(text: string, opts: { maxYamlBytes?: number } = {}): SiteLoadResult {
   let doc = asPlainJson(text);
   if (doc === undefined) {
+    const bytes = opts.maxYamlBytes === undefined ? 0 : Buffer.byteLength(text);
+    if (opts.maxYamlBytes !== undefined && bytes > opts.maxYamlBytes) {
+      return {
+        ok: false,
+        problems: [{ path: '(document)', message: `is ${bytes} bytes of YAML; YAML is read up to ${opts.maxYamlBytes} bytes, a larger site must be sent as JSON (one object, no key twice)` }],
+      };
+    }
     try {
       doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true }) as unknown;
     } catch (err) {
