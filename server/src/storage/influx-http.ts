@@ -52,13 +52,22 @@ export class InfluxHttp {
     this.rp = rp;
   }
 
-  /** Line protocol with nanosecond timestamps. */
-  async write(body: string, signal?: AbortSignal): Promise<void> {
+  /** Line protocol with nanosecond timestamps, as text or as its UTF-8 bytes. */
+  async write(body: string | Uint8Array, signal?: AbortSignal): Promise<void> {
     const path =
       this.target.api === 'v1'
         ? `/write?${params({ db: this.db, rp: this.rp, precision: 'ns' })}`
         : `/api/v2/write?${params({ org: this.target.org, bucket: this.target.bucket, precision: 'ns' })}`;
-    await this.client.transport.request(path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, ...(signal ? { signal } : {}) });
+    // `send`, not `request`: `request` takes any body that is not a string for JSON. `send` makes the
+    // body a Buffer with Buffer.from, which copies bytes as they are (the spool's bodies are bytes, kept
+    // out of V8's heap; see spool.ts). An error status comes as the client's HttpError, as from `request`.
+    await new Promise<void>((resolve, reject) => {
+      this.client.transport.send(path, body as string, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, ...(signal ? { signal } : {}) }, {
+        next: () => undefined,
+        error: reject,
+        complete: resolve,
+      });
+    });
   }
 
   /** Runs InfluxQL statements; one array of series per statement, times in epoch ms. */

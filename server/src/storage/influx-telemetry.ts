@@ -5,6 +5,8 @@ import { FIELD, fromSeries, MEASUREMENT, toLineProtocol } from './influx-layout.
 import { TelemetrySpool } from './spool.ts';
 import type { AggregateBucket, AggregateQuery, BatchMeta, BatchWrite, ReadingQuery, StoreHealth, StoredReading, TelemetryStore, WriteResult } from './telemetry-store.ts';
 
+const NEWLINE = Buffer.from('\n');
+
 export type InfluxTelemetryOptions = {
   target: InfluxTarget;
   dataDir: string;
@@ -56,12 +58,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
 
   constructor(private readonly opts: InfluxTelemetryOptions) {
     this.http = new InfluxHttp(opts.target);
-    this.spool = new TelemetrySpool({ dataDir: opts.dataDir, capacity: opts.spoolCapacity });
+    this.maxPoints = opts.maxPointsPerWrite ?? 5000;
+    // Rows no larger than a request: a request is whole rows, up to `maxPoints` points (a batch larger
+    // than that alone).
+    this.spool = new TelemetrySpool({ dataDir: opts.dataDir, capacity: opts.spoolCapacity, rowPoints: this.maxPoints });
     this.log = opts.log.child({ component: 'influxdb' });
     this.now = opts.now ?? Date.now;
     this.retryMinMs = opts.retryMinMs ?? 1000;
     this.retryMaxMs = opts.retryMaxMs ?? 60_000;
-    this.maxPoints = opts.maxPointsPerWrite ?? 5000;
     this.dedupeMs = opts.dedupeRetentionMs ?? 30 * 86_400_000;
     this.closeFlushMs = opts.closeFlushMs ?? 5000;
     this.prune();
@@ -190,13 +194,19 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   private async drainLoop(): Promise<void> {
-    // After InfluxDB refused a multi-batch request for its content, entries up to this id go one by one.
+    // After InfluxDB refused a multi-batch request for its content, the batches of the rows up to this
+    // id go one by one: each such row is split into rows of one batch when it comes first in line.
     let isolateThrough = 0;
     let triedCreate = false;
     while (!this.closing) {
-      const first = this.spool.peek(1)[0];
+      const first = isolateThrough > 0 ? this.spool.first() : undefined;
       const single = first !== undefined && first.id <= isolateThrough;
-      const entries = single ? [first] : this.spool.peek(this.maxPoints);
+      if (single && first.batches > 1) {
+        this.spool.split(first.id);
+        continue;
+      }
+      if (!single) isolateThrough = 0;
+      const entries = single ? this.spool.peek(1, 1) : this.spool.peek(this.maxPoints);
       if (entries.length === 0) {
         this.notifyDrained();
         await this.pause(60_000, true);
@@ -206,7 +216,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
       const started = performance.now();
       this.inflight = new AbortController();
       try {
-        await this.http.write(entries.map((e) => e.body).join('\n'), this.inflight.signal);
+        await this.http.write(entries.length === 1 ? entries[0]!.body : Buffer.concat(entries.flatMap((e, i) => (i === 0 ? [e.body] : [NEWLINE, e.body]))), this.inflight.signal);
         this.onWrite?.({ ok: true, seconds: (performance.now() - started) / 1000, points });
         this.spool.removeThrough(entries[entries.length - 1]!.id);
         if (!this.reachable) this.log.info({ left: this.spool.depth }, 'InfluxDB reachable again; draining the spool');
@@ -221,7 +231,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
         const why = describeError(err);
         if (isPermanentWriteError(err)) {
           // InfluxDB refused the content. Find the batch at fault one at a time and set only it aside.
-          if (entries.length > 1) {
+          if (entries.length > 1 || entries[0]!.batches > 1) {
             isolateThrough = entries[entries.length - 1]!.id;
             continue;
           }
