@@ -12,10 +12,8 @@ import { getHeapStatistics } from 'node:v8';
 import { TelemetryBatch } from '@hazwatch/protocols';
 import { RuleEngine } from '../server/src/engine/index.ts';
 import { SqliteAlarmStore } from '../server/src/storage/sqlite-alarms.ts';
+import { writeInSlices } from '../server/src/rules/rules.ts';
 import { syntheticSite } from './engine.ts';
-
-/** Items copied per event-loop turn, as the live service does. */
-const SLICE_ITEMS = 1000;
 
 /**
  * Longest time between two event-loop turns (ms) while `work` runs, its whole duration, and how far
@@ -74,17 +72,7 @@ export async function benchEngineSave(workshops: number, seconds = 30, rounds = 
   const periodic = async (full: boolean) => {
     const cap = engine.beginCapture(full);
     const slices = store.stageEngineState();
-    let chars = 0;
-    const write = () => {
-      const json = JSON.stringify(cap.drain());
-      chars += json.length;
-      slices.add(json);
-    };
-    while (!cap.step(SLICE_ITEMS)) {
-      write();
-      await nextTurn();
-    }
-    write();
+    const chars = await writeInSlices(cap, slices);
     const c = cap.result();
     await store.saveEngineState({ revision: 1, savedAt: new Date(engine.clock()).toISOString(), ...('snapshot' in c ? { snapshot: c.snapshot } : c.delta), slices });
     return chars;

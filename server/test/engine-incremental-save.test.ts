@@ -208,14 +208,7 @@ describe('incremental engine saves', () => {
       saves['snapshot' in state ? 'full' : 'delta']++;
       return save(state);
     };
-    const deltaRows = () => {
-      const db = new Database(join(tmp.dir, 'alarms.sqlite'), { readonly: true });
-      try {
-        return (db.prepare('SELECT count(*) AS n FROM engine_deltas').get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
+    const deltaRows = () => rowsOf(tmp.dir, 'engine_deltas');
     try {
       svc.start();
       const stream = inputs(90, 3);
@@ -262,14 +255,7 @@ describe('incremental engine saves', () => {
       const at = { revision: 1, savedAt: savedAt(e.clock()) };
       return { slices, state: 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices }, expected: plain(e.snapshot()) };
     };
-    const sliceRows = () => {
-      const db = new Database(join(tmp.dir, 'alarms.sqlite'), { readonly: true });
-      try {
-        return (db.prepare('SELECT count(*) AS n FROM engine_slices').get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    };
+    const sliceRows = () => rowsOf(tmp.dir, 'engine_slices');
     // Every slice written as it comes (not buffered): the rows below are all there is.
     const open = () => new SqliteAlarmStore({ dataDir: tmp.dir, engineSliceBufferChars: 0 });
     let store = open();
@@ -328,6 +314,16 @@ describe('incremental engine saves', () => {
     }
   });
 });
+
+/** Rows in a table of the alarm store in `dir`, read through a connection of its own. */
+function rowsOf(dir: string, table: 'engine_deltas' | 'engine_slices'): number {
+  const db = new Database(join(dir, 'alarms.sqlite'), { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 /** Keys in one order, so that two equal states compare equal as text. */
 function sorted(v: unknown): unknown {

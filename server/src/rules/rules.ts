@@ -2,7 +2,7 @@ import { alarmKey, iso, type AlarmEvent, type AlarmRecord, type LineLive, type S
 import type { Logger } from 'pino';
 import { RuleEngine, type Adoption, type EngineCapture, type EngineInput, type EngineParts, type EngineOutput, type EngineSnapshot, type RuleEngineOptions } from '../engine/index.ts';
 import type { EventBus } from '../bus.ts';
-import type { AlarmStore, EngineStateDelta, SavedEngineState } from '../storage/alarm-store.ts';
+import type { AlarmStore, EngineStateDelta, EngineStateSlices, SavedEngineState } from '../storage/alarm-store.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { rateLimitedWarn } from '../util/rate-limited-log.ts';
 
@@ -26,6 +26,28 @@ export type RulesDeps = {
 const CAPTURE_SLICE_ITEMS = 1000;
 /** A drained slice with nothing in it (no item copied since the last). */
 const NO_PARTS = JSON.stringify({ gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} } satisfies EngineParts);
+
+/**
+ * Copies what `cap` still has to copy, `sliceItems` items per event-loop turn, each slice serialized
+ * and added to `slices` as soon as it is copied (items the engine is about to change are copied first,
+ * into the next slice). Resolves with the characters written, once every item is; `cap.result()` is
+ * then the head to save with `slices`.
+ */
+export async function writeInSlices(cap: EngineCapture, slices: EngineStateSlices, sliceItems = CAPTURE_SLICE_ITEMS): Promise<number> {
+  let chars = 0;
+  const write = () => {
+    const json = JSON.stringify(cap.drain());
+    if (json === NO_PARTS) return;
+    chars += json.length;
+    slices.add(json);
+  };
+  while (!cap.step(sliceItems)) {
+    write();
+    await nextTurn();
+  }
+  write();
+  return chars;
+}
 
 /**
  * Owns the live RuleEngine: feeds it inputs at platform time, drives its timers with one setTimeout
@@ -368,18 +390,7 @@ export class RulesService {
     const ready = (async () => {
       const slices = this.deps.alarms.stageEngineState();
       try {
-        let chars = 0;
-        const write = () => {
-          const json = JSON.stringify(cap.drain());
-          if (json === NO_PARTS) return;
-          chars += json.length;
-          slices.add(json);
-        };
-        while (!cap.step(CAPTURE_SLICE_ITEMS)) {
-          write();
-          await nextTurn();
-        }
-        write();
+        const chars = await writeInSlices(cap, slices);
         const c = cap.result();
         const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices };
         return { state, chars };
