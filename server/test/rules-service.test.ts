@@ -135,4 +135,49 @@ describe('RulesService', () => {
       expect(kinds.slice(0, 2)).toEqual(['full', 'full']);
       await waitFor(async () => (await store.loadEngineState()) !== undefined, 'the base to be written');
     }));
+
+  it('a save whose slice write fails leaves no capture behind in the engine', () =>
+    withRules(async ({ store, service }) => {
+      // Enough workshops for a capture of several slices (1,000 items each).
+      const ws = Array.from({ length: 300 }, (_, i) => ({ id: `ws-${i}`, name: `W${i}`, hazardClass: '1.1', lines: [], staffingLimit: 2, quantityLimitKg: 100 }));
+      const big = SiteConfig.parse({
+        defaults: { raiseAfterSeconds: 3, clearAfterSeconds: 3, offlineAfterSeconds: 20 },
+        enterprises: [{ id: 'ent-big', name: '大', region: '370306', timezone: 'Asia/Shanghai', lines: [], workshops: ws, gateways: [{ id: 'gw', workshops: ws.map((w) => w.id), lines: [] }] }],
+      });
+      // The real store, the first slice write of the base made to fail (a full disk, say).
+      const stage = store.stageEngineState.bind(store);
+      let failures = 1;
+      let discarded = 0;
+      store.stageEngineState = () => {
+        const slices = stage();
+        const add = slices.add.bind(slices);
+        const discard = slices.discard.bind(slices);
+        slices.add = (json) => (failures-- > 0 ? failNow() : add(json));
+        slices.discard = () => {
+          discarded++;
+          discard();
+        };
+        return slices;
+      };
+      // No periodic save meanwhile: only the base's capture could still be pending.
+      const svc = service({ site: big, saveEveryMs: 3_600_000 });
+      svc.start();
+      const engine = (svc as unknown as { engine: { pending: unknown } }).engine;
+      expect(engine.pending).toBeDefined();
+      // Inputs while it is pending: the workshops they change are copied into it before they change.
+      for (let n = 1; n <= 3; n++) {
+        const at = T0 + n * 1000;
+        await svc.apply({ kind: 'telemetry', at, enterpriseId: 'ent-big', gatewayId: 'gw', batch: TelemetryBatch.parse({ v: 1, gatewayId: 'gw', seq: n, sentAt: at, readings: ws.map((w) => ({ workshopId: w.id, ts: at, materialKg: n })) }) });
+      }
+      await waitFor(() => discarded === 1, 'the failed save to discard its slices');
+      // Finished a slice per turn and let go: not held, copying every change, until the next save.
+      await waitFor(() => engine.pending === undefined, 'the failed capture to be let go');
+      expect(await store.loadEngineState()).toBeUndefined();
+      await svc.stop();
+      expect((await store.loadEngineState())!.snapshot.workshops['ent-big/ws-7']!.materialKg).toBe(3);
+    }));
 });
+
+function failNow(): never {
+  throw new Error('injected: disk full');
+}

@@ -396,6 +396,16 @@ export class RulesService {
         return { state, chars };
       } catch (err) {
         slices.discard();
+        // The capture is still the engine's pending one: left as it is, every change would go on being
+        // copied into it, and the next capture would finish it all at once (the whole state in memory).
+        // Finished the same way as it was being made, a slice per turn, its copies dropped.
+        await this.guardAsync(async () => {
+          while (!cap.step(CAPTURE_SLICE_ITEMS)) {
+            cap.drain();
+            await nextTurn();
+          }
+          cap.drain();
+        });
         throw err;
       }
     })().then(
@@ -448,6 +458,15 @@ export class RulesService {
     // +1 ms: a timer may fire a hair early, and the engine fires what is due *up to and including* now.
     const delay = due === undefined ? this.maxIdleMs : Math.min(Math.max(due - this.now() + 1, 0), this.maxIdleMs);
     this.timer = setTimeout(() => void this.run(() => this.engine.advance(this.now()), 'advance'), delay);
+  }
+
+  private async guardAsync(f: () => Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (err) {
+      this.errors++;
+      this.warn('engine-read', { err }, 'rule engine read failed');
+    }
   }
 
   private guard<T>(f: () => T, fallback: T): T {

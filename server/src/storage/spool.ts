@@ -77,11 +77,13 @@ export type SpoolEntry = { id: number; receivedAt: number; points: number; batch
 export type SpoolAdd = { meta: BatchMeta; body: string; points: number };
 
 /**
- * The durable outbox in front of InfluxDB (`influx-spool.sqlite`, WAL, synchronous FULL) and the dedupe
- * window of batch ids. `addMany` records the batch ids and their line protocol in one transaction: once
- * it returns, the batches survive a crash and may be acknowledged. The fresh batches of a call share
- * outbox rows of up to `rowPoints` points (a batch larger than that has a row of its own). Rows leave
- * only after InfluxDB took them, in id order. Bounded in batches: past `capacity` a batch is refused
+ * The durable outbox in front of InfluxDB (`influx-spool.sqlite`, WAL, synchronous FULL; removals of
+ * what InfluxDB took commit without a sync of their own) and the dedupe window of batch ids. `addMany`
+ * records the batch ids and their line protocol in one transaction: once it returns, the batches
+ * survive a crash and may be acknowledged. The fresh batches of a call share outbox rows of up to
+ * `rowPoints` points (a batch larger than that has a row of its own). Rows leave only after InfluxDB
+ * took them, in id order (a refused row split into rows of one batch takes the ids just below its own:
+ * it is first in line, so they are free and the order holds, though ids are then reused). Bounded in batches: past `capacity` a batch is refused
  * (the broker keeps it).
  */
 export class TelemetrySpool {

@@ -319,10 +319,9 @@ export class SqliteAlarmStore implements AlarmStore {
   }
 
   /**
-   * Runs `fn` as one transaction, collecting what it appends; the commit hook hears of the events only
-   * once they are durable.
+   * Runs `fn` as one transaction, collecting what it appends; `committed` runs once it has committed,
+   * then the commit hook hears of the events (only once they are durable).
    */
-  /** Runs `fn` in one transaction; `committed` runs once it has, before the commit hook. */
   private transact<T>(fn: () => T, committed?: () => void): { result: T; events: LedgerEvent[] } {
     const events: LedgerEvent[] = [];
     this.collecting = events;

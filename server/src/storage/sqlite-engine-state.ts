@@ -6,8 +6,8 @@ import type { EngineStateDelta, EngineStateSlices, SavedEngineState } from './al
  * The rule engine's saved state in `alarms.sqlite` (tables made by its schema): the last full snapshot
  * (`engine_state`), the deltas laid over it in `seq` order (`engine_deltas`; `engine_trackers` holds
  * those of earlier versions, laid over first), and slices of either written ahead (`engine_slices`,
- * numbered by the save they belong to). Every write runs inside the caller's transaction, so a state
- * is saved with the alarm events it explains, or not at all.
+ * numbered by the save they belong to). A state is saved inside the caller's transaction, with the
+ * alarm events it explains, or not at all; slices written ahead of it are part of no state until then.
  */
 export class SqliteEngineState {
   private readonly st: ReturnType<typeof statements>;
@@ -114,9 +114,8 @@ export class SqliteEngineState {
 }
 
 /**
- * Buffered: slices are written `bufferChars` at a time (each write a transaction of its own, with its
- * sync: a few per save of a province's state, where one per slice would be dozens), and what is left
- * with the save's transaction.
+ * Buffered: slices are written `bufferChars` at a time (each write a transaction of its own, without a
+ * sync of its own: the save's commit syncs them), and what is left with the save's transaction.
  */
 class StagedSlices implements EngineStateSlices {
   private buffer: string[] = [];
