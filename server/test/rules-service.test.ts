@@ -2,6 +2,8 @@
 // one promise chain. A step that fails must fail only its own caller (an ingest group then goes
 // unacknowledged and comes again); it must not leave the chain rejected, which would refuse every
 // later group. A new revision announces every view at once.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, type WorkshopLive } from '@hazwatch/protocols';
 import { pino, type Logger } from 'pino';
@@ -136,6 +138,30 @@ describe('RulesService', () => {
       await waitFor(async () => (await store.loadEngineState()) !== undefined, 'the base to be written');
     }));
 
+  it('does not hold on to the saved state it was restored from, nor to the site it began with', () =>
+    withRules(async ({ store, service }) => {
+      const first = service();
+      first.start();
+      await first.applyMany([reading(1, 2)]);
+      await first.stop();
+      let saved = (await store.loadEngineState())?.snapshot;
+      let begun: SiteConfig | undefined = structuredClone(site);
+      const savedRef = new WeakRef(saved!);
+      const siteRef = new WeakRef(begun);
+      const second = service({ site: begun, saved: { revision: 1, site: structuredClone(site), snapshot: saved! } });
+      second.start();
+      await second.reconfigure(structuredClone(site), 2);
+      saved = undefined;
+      begun = undefined;
+      // A WeakRef keeps its target alive until the end of the turn that made or read it.
+      await new Promise((r) => setTimeout(r, 0));
+      collectGarbage();
+      expect(savedRef.deref()).toBeUndefined();
+      expect(siteRef.deref()).toBeUndefined();
+      expect(second.revision).toBe(2);
+      await second.stop();
+    }));
+
   it('a save whose slice write fails leaves no capture behind in the engine', () =>
     withRules(async ({ store, service }) => {
       // Enough workshops for a capture of several slices (1,000 items each).
@@ -177,6 +203,14 @@ describe('RulesService', () => {
       expect((await store.loadEngineState())!.snapshot.workshops['ent-big/ws-7']!.materialKg).toBe(3);
     }));
 });
+
+/** A full collection, without running the whole test process with --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc');
+  gc();
+}
 
 function failNow(): never {
   throw new Error('injected: disk full');

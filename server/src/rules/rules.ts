@@ -87,7 +87,19 @@ export class RulesService {
   /** Alarms were adopted before `start`: it saves the whole state. */
   private saveAtStart = false;
 
-  constructor(private readonly deps: RulesDeps) {
+  /**
+   * What the service needs for its life. Not the saved state it was restored from, nor the site it
+   * began with: held here they would outlive their use (a province's parsed state is ~50 MB, its site
+   * ~10 MB, and `siteNow` replaces the site at the next revision).
+   */
+  private readonly deps: Omit<RulesDeps, 'saved' | 'site'>;
+  /** Restored from a saved state (no base to write at start). */
+  private readonly restored: boolean;
+
+  constructor(deps: RulesDeps) {
+    const { saved: _saved, site: _site, ...kept } = deps;
+    this.deps = kept;
+    this.restored = deps.saved !== undefined;
     this.siteNow = deps.site;
     this.revisionNow = deps.revision;
     this.now = deps.now ?? Date.now;
@@ -157,7 +169,7 @@ export class RulesService {
     // again). So the base is taken first, before any input, and written (in slices, as a periodic
     // save) before anything that follows it.
     let based = false;
-    if (!this.deps.saved && !this.baseWritten) {
+    if (!this.restored && !this.baseWritten) {
       this.baseWritten = based = true;
       this.saveInSlices(true);
     }
