@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import type { Reading } from '@hazwatch/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxTelemetryStore } from '../src/storage/influx-telemetry.ts';
-import { toLineProtocol } from '../src/storage/influx-layout.ts';
+import { toLineProtocol, writeLines } from '../src/storage/influx-layout.ts';
+import type { LineWriter } from '../src/storage/line-writer.ts';
 import { SpoolFullError, TelemetrySpool } from '../src/storage/spool.ts';
 import type { BatchMeta } from '../src/storage/telemetry-store.ts';
 import { tempDir } from './helpers.ts';
@@ -33,8 +34,10 @@ afterAll(async () => {
 
 const meta = (seq: number, over: Partial<BatchMeta> = {}): BatchMeta => ({ enterpriseId: 'ent-1', gatewayId: 'gw-1', seq, sentAt: T0, receivedAt: RECEIVED + seq, ...over });
 const reading = (seq: number): Reading => ({ workshopId: 'ws-a', ts: T0 + seq, headcount: { total: seq } });
+/** A batch for the spool, with its line protocol as text (`body`) to compare with what comes out. */
+const batch = (m: BatchMeta, readings: Reading[]) => ({ meta: m, ...toLineProtocol(m, readings), write: (out: LineWriter) => writeLines(out, m, readings) });
 /** A batch of one point, its line protocol as the store writes it. */
-const add = (seq: number, over: Partial<BatchMeta> = {}) => ({ meta: meta(seq, over), ...toLineProtocol(meta(seq, over), [reading(seq)]) });
+const add = (seq: number, over: Partial<BatchMeta> = {}) => batch(meta(seq, over), [reading(seq)]);
 
 describe('spool rows', () => {
   it('keeps the fresh batches of a group in rows of up to rowPoints points, counting batches', () => {
@@ -72,7 +75,12 @@ describe('spool rows', () => {
     expect(spool.peek(100).map((r) => r.batches)).toEqual([4]);
     spool.removeThrough(spool.peek(100)[0]!.id);
     // A group whose transaction fails leaves nothing, not even the number of its new gateway.
-    const bad = { meta: meta(9, { gatewayId: 'gw-rolled-back' }), body: null as unknown as string, points: 1 };
+    const bad = {
+      meta: meta(9, { gatewayId: 'gw-rolled-back' }),
+      write: () => {
+        throw new Error('a batch that cannot be written');
+      },
+    };
     expect(() => spool.addMany([add(6, { gatewayId: 'gw-rolled-back' }), bad])).toThrow();
     expect(spool.depth).toBe(0);
     expect(spool.addMany([add(6, { gatewayId: 'gw-rolled-back' }), add(5), add(5, { gatewayId: 'gw-new' })])).toEqual([true, true, true]);
@@ -86,7 +94,7 @@ describe('spool rows', () => {
     const dir = `${tmp.dir}/split`;
     const spool = new TelemetrySpool({ dataDir: dir, capacity: 100 });
     // Lengths are of the UTF-8 bytes: a batch with characters of 2, 3 and 4 bytes splits out whole.
-    const wide = { meta: meta(2), ...toLineProtocol(meta(2), [{ workshopId: 'wś-€-😀', ts: T0 + 2, headcount: { total: 2 } }]) };
+    const wide = batch(meta(2), [{ workshopId: 'wś-€-😀', ts: T0 + 2, headcount: { total: 2 } }]);
     spool.addMany([add(1), wide, add(3)]);
     spool.addMany([add(4), add(5)]);
     const [first, second] = spool.peek(1000);

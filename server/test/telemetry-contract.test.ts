@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Reading } from '@hazwatch/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxTelemetryStore } from '../src/storage/influx-telemetry.ts';
+import type { LineWriter } from '../src/storage/line-writer.ts';
 import { SpoolFullError, TelemetrySpool } from '../src/storage/spool.ts';
 import { SqliteTelemetryStore } from '../src/storage/sqlite-telemetry.ts';
 import type { BatchMeta, TelemetryStore } from '../src/storage/telemetry-store.ts';
@@ -56,6 +57,14 @@ afterAll(async () => {
 });
 
 const meta = (seq: number, over: Partial<BatchMeta> = {}): BatchMeta => ({ enterpriseId: 'ent-1', gatewayId: 'gw-1', seq, sentAt: T0, receivedAt: RECEIVED + seq, ...over });
+/** A spool batch of one line of text. */
+const textBatch = (m: BatchMeta, line: string) => ({
+  meta: m,
+  write: (out: LineWriter) => {
+    out.text(line);
+    return 1;
+  },
+});
 let counter = 0;
 
 describe.each(kinds)('TelemetryStore contract: $name', (kind) => {
@@ -255,7 +264,7 @@ describe('a group that cannot be made durable', () => {
 
   it('spool: past its bound, the batches that fit are spooled and only the rest are refused (a known one stays a duplicate)', () => {
     const spool = new TelemetrySpool({ dataDir: `${tmp.dir}/spool-bound`, capacity: 3 });
-    const add = (seq: number) => ({ meta: meta(seq), body: `m v=${seq}`, points: 1 });
+    const add = (seq: number) => textBatch(meta(seq), `m v=${seq}`);
     expect(spool.addMany([add(1), add(2)])).toEqual([true, true]);
     const results = spool.addMany([add(3), add(1), add(4), add(2), add(5)]);
     expect(results.slice(0, 2)).toEqual([true, false]);
@@ -282,7 +291,7 @@ describe('spool', () => {
   it('names when the entry first in line arrived, until it is sent', () => {
     const spool = new TelemetrySpool({ dataDir: `${tmp.dir}/spool-oldest`, capacity: 10 });
     expect(spool.oldestReceivedAt()).toBeNull();
-    const add = (seq: number, receivedAt: number) => ({ meta: meta(seq, { receivedAt }), body: `m v=${seq}`, points: 1 });
+    const add = (seq: number, receivedAt: number) => textBatch(meta(seq, { receivedAt }), `m v=${seq}`);
     spool.addMany([add(1, RECEIVED + 10)]);
     spool.addMany([add(2, RECEIVED + 20), add(3, RECEIVED + 30)]);
     expect(spool.oldestReceivedAt()).toBe(RECEIVED + 10);

@@ -1,7 +1,7 @@
 import type { Reading } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import { describeError, InfluxHttp, isPermanentWriteError, quoteIdent, quoteString, type InfluxTarget } from './influx-http.ts';
-import { FIELD, fromSeries, MEASUREMENT, toLineProtocol } from './influx-layout.ts';
+import { FIELD, fromSeries, MEASUREMENT, writeLines } from './influx-layout.ts';
 import { TelemetrySpool } from './spool.ts';
 import type { AggregateBucket, AggregateQuery, BatchMeta, BatchWrite, ReadingQuery, StoreHealth, StoredReading, TelemetryStore, WriteResult } from './telemetry-store.ts';
 
@@ -74,15 +74,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
   }
 
   async write(meta: BatchMeta, readings: readonly Reading[]): Promise<'stored' | 'duplicate'> {
-    const { body, points } = toLineProtocol(meta, readings);
-    const fresh = this.spool.add(meta, body, points);
+    const fresh = this.spool.add({ meta, write: (out) => writeLines(out, meta, readings) });
     if (this.now() - this.lastPrune > 3_600_000) this.prune();
     if (fresh) this.wakeOnData?.();
     return fresh ? 'stored' : 'duplicate';
   }
 
   async writeMany(batches: readonly BatchWrite[]): Promise<WriteResult[]> {
-    const added = this.spool.addMany(batches.map(({ meta, readings }) => ({ meta, ...toLineProtocol(meta, readings) })));
+    const added = this.spool.addMany(batches.map(({ meta, readings }) => ({ meta, write: (out) => writeLines(out, meta, readings) })));
     if (this.now() - this.lastPrune > 3_600_000) this.prune();
     if (added.includes(true)) this.wakeOnData?.();
     return added.map((a) => (a === true ? 'stored' : a === false ? 'duplicate' : a));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { migrate, openSqlite } from './sqlite.ts';
+import { LineWriter } from './line-writer.ts';
 import type { BatchMeta } from './telemetry-store.ts';
 
 const SCHEMA = [
@@ -58,7 +59,7 @@ const SCHEMA = [
    CREATE INDEX batches_received ON batches (received_at);`,
 ];
 
-const NEWLINE = Buffer.from('\n');
+const NEWLINE = 10;
 
 export class SpoolFullError extends Error {
   constructor(capacity: number) {
@@ -73,8 +74,8 @@ export class SpoolFullError extends Error {
  */
 export type SpoolEntry = { id: number; receivedAt: number; points: number; batches: number; body: Buffer };
 
-/** One batch for `addMany`: its id and its line protocol. */
-export type SpoolAdd = { meta: BatchMeta; body: string; points: number };
+/** One batch for `addMany`: its id, and what writes its line protocol (returning its points). */
+export type SpoolAdd = { meta: BatchMeta; write: (out: LineWriter) => number };
 
 /**
  * The durable outbox in front of InfluxDB (`influx-spool.sqlite`, WAL, synchronous FULL; removals of
@@ -101,6 +102,8 @@ export class TelemetrySpool {
   private readonly gateways = new Map<string, Map<string, number>>();
   /** Batches waiting in the outbox. */
   private count: number;
+  /** The outbox row being written (reused). */
+  private readonly rows = new LineWriter();
 
   constructor(opts: { dataDir: string; capacity: number; rowPoints?: number }) {
     this.file = join(opts.dataDir, 'influx-spool.sqlite');
@@ -114,32 +117,27 @@ export class TelemetrySpool {
     const insertGateway = this.db.prepare('INSERT INTO gateways (enterprise_id, gateway_id) VALUES (?, ?)');
     const mark = this.db.prepare('INSERT OR IGNORE INTO batches (gw, seq, received_at) VALUES (?, ?, ?)');
     const seen = this.db.prepare('SELECT 1 FROM batches WHERE gw = ? AND seq = ?').pluck();
-    // Bodies go in and out as bytes (Buffers, outside V8's heap) and are stored as text. As JS strings,
-    // a row's body (~0.5-1 MB at 5,000 points) was a large object made several times over (concatenated,
-    // read back, joined for the request, encoded for it): at ingest saturation the garbage collector's
-    // share of the server's time rose from ~19 % (a row per batch) to ~28 %; as bytes it is ~18 %.
+    // Bodies go in and out as bytes (outside V8's heap) and are stored as text. As JS strings, a row's
+    // body (~0.5-1 MB at 5,000 points) was a large object made several times over (concatenated, read
+    // back, joined for the request, encoded for it): at ingest saturation the garbage collector's share
+    // of the server's time rose from ~19 % (a row per batch) to ~28 %; as bytes it is ~18 %. Each batch
+    // writes its lines straight into the row (`rows`), which goes to SQLite as it is.
     const insert = this.db.prepare('INSERT INTO outbox (received_at, points, batches, body, parts) VALUES (?, ?, ?, CAST(? AS TEXT), ?)');
+    const out = this.rows;
     // A group in one transaction (one sync). Each batch as if added alone, in order: a known id is a
     // duplicate (even when full), a new one is refused when the spool is full — without its mark, so
     // it is not remembered as seen — and the others are unaffected.
     const tx = this.db.transaction((entries: readonly SpoolAdd[], numbered: [string, string][]) => {
       const results: (boolean | SpoolFullError)[] = new Array(entries.length);
       let added = 0;
-      // The row being filled.
+      // The row being filled: its batches' lines are `out`, newline-separated.
       let rowAt = 0;
       let rowPointsSoFar = 0;
       let rowBatches = 0;
-      const body: Buffer[] = [];
       let parts = '';
-      const flush = () => {
-        insert.run(rowAt, rowPointsSoFar, rowBatches, body.length === 1 ? body[0] : Buffer.concat(body), parts);
-        rowPointsSoFar = 0;
-        rowBatches = 0;
-        body.length = 0;
-        parts = '';
-      };
+      out.reset();
       for (let i = 0; i < entries.length; i++) {
-        const { meta, body: lines, points } = entries[i]!;
+        const { meta, write } = entries[i]!;
         if (this.count + added >= opts.capacity) {
           const gw = this.gateways.get(meta.enterpriseId)?.get(meta.gatewayId);
           results[i] = gw === undefined || seen.get(gw, meta.seq) === undefined ? new SpoolFullError(opts.capacity) : false;
@@ -155,22 +153,31 @@ export class TelemetrySpool {
           results[i] = false;
           continue;
         }
-        if (rowBatches > 0 && rowPointsSoFar + points > rowPoints) flush();
-        const bytes = Buffer.from(lines, 'utf8');
+        const separator = out.length;
+        if (rowBatches > 0) out.byte(NEWLINE);
+        const start = out.length;
+        const points = write(out);
+        const length = out.length - start;
+        if (rowBatches > 0 && rowPointsSoFar + points > rowPoints) {
+          // The row is full without this batch: it goes as it was, and this batch begins the next.
+          insert.run(rowAt, rowPointsSoFar, rowBatches, out.view(0, separator), parts);
+          out.keepFrom(start);
+          rowPointsSoFar = 0;
+          rowBatches = 0;
+        }
         if (rowBatches === 0) {
           rowAt = meta.receivedAt;
-          body.push(bytes);
-          parts = `${points} ${bytes.length} 0`;
+          parts = `${points} ${length} 0`;
         } else {
-          body.push(NEWLINE, bytes);
-          parts += `,${points} ${bytes.length} ${meta.receivedAt - rowAt}`;
+          parts += `,${points} ${length} ${meta.receivedAt - rowAt}`;
         }
         rowPointsSoFar += points;
         rowBatches++;
         added++;
         results[i] = true;
       }
-      if (rowBatches > 0) flush();
+      if (rowBatches > 0) insert.run(rowAt, rowPointsSoFar, rowBatches, out.view(), parts);
+      out.reset();
       return { results, added };
     });
     // The map changes at once (later batches of the group need the numbers); a rollback takes back
@@ -227,8 +234,8 @@ export class TelemetrySpool {
   }
 
   /** `false`: the batch id is already known (a redelivery). Throws SpoolFullError when full. */
-  add(meta: BatchMeta, body: string, points: number): boolean {
-    const [result] = this.addMany([{ meta, body, points }]);
+  add(entry: SpoolAdd): boolean {
+    const [result] = this.addMany([entry]);
     if (result instanceof SpoolFullError) throw result;
     return result!;
   }
