@@ -4,7 +4,7 @@
 import { LoadGenerator, gatewaysOf, syntheticSite, type LoadResult } from '@hazwatch/simulators';
 import { toLineProtocol } from '../server/src/storage/influx-layout.ts';
 import { startInfluxd, type Influxd } from '../server/test/infra.ts';
-import { startRawAedes, startServe, waitFor } from './lib/procs.ts';
+import { cpuSecondsOf, startRawAedes, startServe, waitFor } from './lib/procs.ts';
 import { benchDir, withCleanup, writeSite } from './lib/site-file.ts';
 import { OPEN, accessOf, type Access } from './lib/access.ts';
 import type { Reading } from '@hazwatch/protocols';
@@ -16,15 +16,25 @@ export type IngestOptions = {
   inFlight: number;
 };
 
-type Throughput = LoadResult & { label: string };
+/**
+ * `cpuMicrosPerBatch`: CPU time each process took per acknowledged batch over the measured run (user +
+ * system, from /proc): the processes share the machine's cores, so this says where a path's time goes
+ * whatever else the machine was doing, which throughput alone cannot.
+ */
+type Throughput = LoadResult & { label: string; cpuMicrosPerBatch: Record<string, number> };
 
-async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access): Promise<Throughput> {
+async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access, processes: Record<string, number | undefined>): Promise<Throughput> {
   const site = syntheticSite({ enterprises: Math.ceil(workshops / 100), workshopsPerEnterprise: Math.min(100, workshops) });
   const gen = await LoadGenerator.connect({ url, gateways: gatewaysOf(site), credentials: access.gateway });
   try {
     // A short warm-up (JIT, SQLite page cache) that is not counted.
     await gen.run({ durationMs: Math.min(1000, seconds * 200), inFlight });
-    return { label, ...(await gen.run({ durationMs: seconds * 1000, inFlight })) };
+    // The generator is this process alone (the others are its children); each of the others with its own.
+    const cpu = [['load generator', () => cpuSecondsOf(process.pid, false)] as const, ...Object.entries(processes).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, () => cpuSecondsOf(pid)] as const]))];
+    const before = cpu.map(([, seconds]) => seconds());
+    const r = await gen.run({ durationMs: seconds * 1000, inFlight });
+    const cpuMicrosPerBatch = Object.fromEntries(cpu.map(([name, seconds], i) => [name, r.acked > 0 ? Math.round(((seconds() - before[i]!) / r.acked) * 1e7) / 10 : 0]));
+    return { label, ...r, cpuMicrosPerBatch };
   } finally {
     await gen.close();
   }
@@ -34,7 +44,7 @@ export async function rawAedes(o: IngestOptions): Promise<Throughput & { subscri
   return withCleanup(async (defer) => {
     const broker = await startRawAedes();
     defer(() => broker.kill());
-    const r = await closedLoop(broker.url, o.workshops, o.seconds, o.inFlight, 'raw aedes QoS 1 pass-through', OPEN);
+    const r = await closedLoop(broker.url, o.workshops, o.seconds, o.inFlight, 'raw aedes QoS 1 pass-through', OPEN, { aedes: broker.pid });
     return { ...r, subscriberReceived: await broker.received() };
   });
 }
@@ -50,7 +60,7 @@ export async function hazwatchIngest(o: IngestOptions, store: 'sqlite' | 'influx
     defer(() => serve.kill());
     const mqttUrl = await mqttUrlOf(serve.output);
     const access = await accessOf(tmp.dir, serve.httpUrl);
-    const r = await closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access);
+    const r = await closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access, { server: serve.pid, ...(influx ? { influxd: influx.pid() } : {}) });
     if (store !== 'influxdb') return r;
     // Acknowledged means durable in the local spool; the copy in InfluxDB follows. How long it takes to
     // catch up tells whether InfluxDB keeps pace.

@@ -2,7 +2,7 @@
 // entry for the fault suite), a raw aedes broker with a do-nothing subscriber (the anchor), their
 // resident memory, and the machine they ran on. Every start returns a stop; callers register them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../server/test/wait-for.ts';
@@ -112,6 +112,32 @@ export function rssOf(pid: number): number {
 export function peakRssOf(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/**
+ * CPU time (user + system, seconds) used so far by a process, and with `children` by every process
+ * under it too (the launcher may run the server as its child). Linux /proc; clock ticks of 1/100 s, as
+ * on every Linux of this kind.
+ */
+export function cpuSecondsOf(pid: number, children = true): number {
+  const stats: { pid: number; ppid: number; ticks: number }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // The command name (2nd field) may hold spaces and parentheses: fields are read after its last ')'.
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.push({ pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = children; grew; ) {
+    grew = false;
+    for (const s of stats) if (!tree.has(s.pid) && tree.has(s.ppid)) grew = tree.add(s.pid).size > 0;
+  }
+  return stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) / 100;
 }
 
 export function machine() {

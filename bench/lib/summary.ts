@@ -16,9 +16,9 @@ export function summarise(r: Record<string, any>): string {
   const i = r.ingest;
   if (i) {
     const raw = i.rawAedes;
-    row(`ingest, SQLite (${i.sqlite.gateways} gateways × 10 workshops, closed loop)`, `${i.sqlite.batchesPerSecond} batches/s, ${i.sqlite.readingsPerSecond} readings/s (${pct(i.sqliteVsRaw)} of raw)`, `raw aedes QoS 1: ${raw.batchesPerSecond} batches/s, ${raw.readingsPerSecond} readings/s${i.rawAedesRuns ? ` (median of ${i.rawAedesRuns.length} runs: ${i.rawAedesRuns.join(', ')} batches/s)` : ''}`, '≥ 50 % of raw');
+    row(`ingest, SQLite (${i.sqlite.gateways} gateways × 10 workshops, closed loop)`, `${i.sqlite.batchesPerSecond} batches/s, ${i.sqlite.readingsPerSecond} readings/s (${pct(i.sqliteVsRaw)} of raw)${cpu(i.sqlite)}`, `raw aedes QoS 1: ${raw.batchesPerSecond} batches/s, ${raw.readingsPerSecond} readings/s${i.rawAedesRuns ? ` (median of ${i.rawAedesRuns.length} runs: ${i.rawAedesRuns.join(', ')} batches/s)` : ''}${cpu(raw)}`, '≥ 50 % of raw');
     if (typeof i.influxdb === 'object') {
-      row('ingest, InfluxDB 1.6 (acknowledged = in the durable spool)', `${i.influxdb.batchesPerSecond} batches/s, ${i.influxdb.readingsPerSecond} readings/s (${pct(i.influxdbVsRaw)} of raw); InfluxDB caught up ${i.influxdb.influxDrainMs} ms after the load`, i.influxRaw.map((x: any) => `${x.label}: ${x.pointsPerSecond} points/s`).join('; '), '≥ 50 % of raw');
+      row('ingest, InfluxDB 1.6 (acknowledged = in the durable spool)', `${i.influxdb.batchesPerSecond} batches/s, ${i.influxdb.readingsPerSecond} readings/s (${pct(i.influxdbVsRaw)} of raw); InfluxDB caught up ${i.influxdb.influxDrainMs} ms after the load${cpu(i.influxdb)}`, i.influxRaw.map((x: any) => `${x.label}: ${x.pointsPerSecond} points/s`).join('; '), '≥ 50 % of raw');
     }
   }
   const l = r.latency;
@@ -35,6 +35,13 @@ export function summarise(r: Record<string, any>): string {
   for (const [k, v] of Object.entries(r)) if (k.endsWith('Error')) row(k.slice(0, -'Error'.length), `FAILED: ${String(v).split('\n')[0]}`, '', '');
   out.push('');
   return out.join('\n');
+}
+
+/** CPU time per batch of each process in the run, when measured (since 2026-11-29T17:00). */
+function cpu(run: any): string {
+  const c = run?.cpuMicrosPerBatch as Record<string, number> | undefined;
+  if (!c) return '';
+  return `; CPU per batch: ${Object.entries(c).map(([name, us]) => `${name} ${us} µs`).join(', ')}`;
 }
 
 function pct(x: number): string {

@@ -59,6 +59,8 @@ export type Influxd = {
   stop(): Promise<void>;
   /** Starts it again on the same ports and data. */
   start(): Promise<void>;
+  /** The running influxd's process id (benchmarks read its CPU time). */
+  pid(): number | undefined;
   /** Runs InfluxQL directly against the server (the test's own view, independent of the store). */
   query(db: string, q: string): Promise<{ columns: string[]; values: unknown[][] }[]>;
 };
@@ -102,6 +104,7 @@ export async function startInfluxd(dir: string): Promise<Influxd> {
   return {
     url,
     start,
+    pid: () => proc?.pid,
     stop: async () => {
       if (proc) await stopProcess(proc);
     },
