@@ -66,6 +66,8 @@ describe('enterprise view', () => {
     await h.login(page, 'ent-admin');
     await page.click(tid('nav-enterprise'));
     await page.waitForSelector(`${tid('history-table')} ${tid(`history-${alarmId}`)}`);
+    // The enterprise's own notification totals are shown to its admin.
+    expect(await page.textContent(tid('notification-stats'))).toMatch(/^通知推送：已送达 \d+ · 待发送 \d+ · 失败 \d+$/);
     // Filters: gateway-offline finds nothing here; over-staffing finds the alarm again.
     await page.selectOption(`${tid('alarm-filters')} select[name="type"]`, 'gateway-offline');
     await page.click(tid('filters-apply'));

@@ -99,6 +99,9 @@ describe('notifications', () => {
       return x.deliveries.pending === 0 ? x : undefined;
     }, 'no delivery pending');
     expect(stats).toEqual({ deliveries: { pending: 0, delivered: 2, dead: 0 }, errors: { notifier: 0, escalation: 0, planning: 0 } });
+    // An enterprise's own totals: its deliveries; one without notifications has none.
+    expect((await getJson<{ deliveries: unknown }>(s, '/api/v1/notifications/stats?enterpriseId=ent-1')).deliveries).toEqual({ pending: 0, delivered: 2, dead: 0 });
+    expect((await getJson<{ deliveries: unknown }>(s, '/api/v1/notifications/stats?enterpriseId=ent-other')).deliveries).toEqual({ pending: 0, delivered: 0, dead: 0 });
   });
 
   it('resumes pending deliveries after a restart in the middle of retries, and never sends a delivered one again', async () => {

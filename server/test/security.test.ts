@@ -48,6 +48,10 @@ describe('security: isolation and refusals, each logged', () => {
     expect(((await as(opCookie, '/api/v1/alarms?state=all')).json() as AlarmRecord[]).some((a) => a.enterpriseId === 'ent-2')).toBe(false);
     const stats = (await as(opCookie, '/api/v1/alarms/stats')).json() as { byEnterprise: Record<string, number> };
     expect(stats.byEnterprise['ent-2']).toBeUndefined();
+    // Notification totals: its own deliveries only, without the platform's failure counters.
+    const notif = await as(opCookie, '/api/v1/notifications/stats');
+    expect(notif.statusCode).toBe(200);
+    expect(notif.json()).toEqual({ deliveries: { pending: 0, delivered: 0, dead: 0 } });
     const site = (await as(opCookie, '/api/v1/site')).json() as { site: { enterprises: { id: string }[] } };
     expect(site.site.enterprises.map((e) => e.id)).toEqual(['ent-1']);
     // …and naming the other one is refused.
@@ -57,6 +61,7 @@ describe('security: isolation and refusals, each logged', () => {
       ['/api/v1/alarms?enterpriseId=ent-2', 403],
       ['/api/v1/alarms/export.csv?enterpriseId=ent-2', 403],
       ['/api/v1/alarms/stats?enterpriseId=ent-2', 403],
+      ['/api/v1/notifications/stats?enterpriseId=ent-2', 403],
       ['/api/v1/telemetry/workshops/ws-z', 403],
       [`/api/v1/alarms/${ent2Alarm.id}`, 404],
       [`/api/v1/telemetry/alarms/${ent2Alarm.id}`, 404],

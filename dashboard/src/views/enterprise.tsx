@@ -40,7 +40,8 @@ function Enterprise({ enterpriseId, tab, enterprise, choices }: { enterpriseId: 
   const tabs = TABS.filter((x) => x.allowed(user));
   const current = tabs.find((x) => x.id === tab) ?? tabs[0]!;
   const notif = useResource(current.id === 'alarms' ? `notif|${enterpriseId}` : null, () =>
-    api.get<{ deliveries?: { pending?: number; delivered?: number; dead?: number } }>('/api/v1/notifications/stats').catch(() => null),
+    // This enterprise's own deliveries (the server narrows to what the user may see).
+    api.get<{ deliveries?: { pending?: number; delivered?: number; dead?: number } }>('/api/v1/notifications/stats', { enterpriseId }).catch(() => null),
   );
   if (access === 'loading') return <p class="loading">{t('common.loading')}</p>;
   if (access === 'forbidden') return <Forbidden what={enterpriseId} />;

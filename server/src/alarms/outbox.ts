@@ -221,6 +221,13 @@ function statements(db: Database.Database) {
     reminder: db.prepare('SELECT last_at FROM reminders WHERE alarm_id = ?'),
     setReminder: db.prepare('INSERT INTO reminders (alarm_id, last_at) VALUES (?, ?) ON CONFLICT (alarm_id) DO UPDATE SET last_at = excluded.last_at'),
     counts: db.prepare('SELECT state, COUNT(*) AS c FROM deliveries GROUP BY state'),
+    // A delivery carries the notifications of one channel, which may be of several enterprises: it counts
+    // once for each enterprise asked for that it carries any notification of.
+    countsFor: db.prepare(
+      `SELECT d.state AS state, COUNT(DISTINCT d.id) AS c FROM notifications n
+       JOIN delivery_items i ON i.notification_id = n.id JOIN deliveries d ON d.id = i.delivery_id
+       WHERE n.enterprise_id IN (SELECT value FROM json_each(?)) GROUP BY d.state`,
+    ),
   };
 }
 
@@ -333,10 +340,14 @@ export class Outbox {
     this.s.setReminder.run(alarmId, at);
   }
 
-  /** Deliveries by state, for health and tests. */
-  counts(): Record<DeliveryState, number> {
+  /**
+   * Deliveries by state: all of them, or those carrying notifications of the enterprises given (a
+   * tenant's own totals: whether its alerts reached anyone).
+   */
+  counts(enterpriseIds?: readonly string[]): Record<DeliveryState, number> {
     const out: Record<DeliveryState, number> = { pending: 0, delivered: 0, dead: 0 };
-    for (const r of this.s.counts.all() as { state: DeliveryState; c: number }[]) out[r.state] = r.c;
+    const rows = enterpriseIds === undefined ? this.s.counts.all() : enterpriseIds.length === 0 ? [] : this.s.countsFor.all(JSON.stringify(enterpriseIds));
+    for (const r of rows as { state: DeliveryState; c: number }[]) out[r.state] = r.c;
     return out;
   }
 }

@@ -11,6 +11,7 @@ import { ALARM_STATES, type AlarmListQuery, type AlarmStore } from '../storage/a
 import type { TelemetryStore } from '../storage/telemetry-store.ts';
 import { ApiError, badRequest, jsonSchema } from './schema.ts';
 import type { SecurityLog } from '../auth/security-log.ts';
+import { may } from '../auth/types.ts';
 
 export type AlarmRouteDeps = {
   alarms: AlarmStore;
@@ -87,6 +88,7 @@ const ExportQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
 });
 const StatsQuery = z.strictObject({ enterpriseId: Filters.enterpriseId, region: Filters.region, from: Filters.from, to: Filters.to });
+const NotificationStatsQuery = z.strictObject({ enterpriseId: Filters.enterpriseId, region: Filters.region });
 const IdParams = z.strictObject({ id: z.string().min(1).max(128) });
 
 const by = z.string().min(1).max(128).optional();
@@ -141,7 +143,8 @@ const AlarmDetail = z.strictObject({
 
 const NotificationStats = z.strictObject({
   deliveries: z.strictObject({ pending: z.number().int(), delivered: z.number().int(), dead: z.number().int() }),
-  errors: z.record(z.string(), z.number()),
+  /** The notifier's own failure counters: platform-wide, for those who may read operations (`ops:read`). */
+  errors: z.record(z.string(), z.number()).optional(),
 });
 
 const errors = { 400: jsonSchema(ApiError), 403: jsonSchema(ApiError), 404: jsonSchema(ApiError), 409: jsonSchema(ApiError) };
@@ -255,10 +258,19 @@ export async function registerAlarmRoutes(app: FastifyInstance, deps: AlarmRoute
     return alarmStatistics(records, deps.site(), { ...(q.data.from !== undefined ? { from: q.data.from } : {}), ...(q.data.to !== undefined ? { to: q.data.to } : {}), now: now() });
   });
 
-  app.get('/api/v1/notifications/stats', { config: { auth: 'ops:read' }, schema: { response: { 200: jsonSchema(NotificationStats) } } }, async () => ({
-    deliveries: deps.alarms.outbox.counts(),
-    errors: deps.errors?.() ?? {},
-  }));
+  // Deliveries of the enterprises asked for and visible to the caller (an operator or enterprise admin:
+  // its own, whether its alerts reached anyone; a regulator: its region's); all of them for an unscoped
+  // caller asking for none in particular.
+  app.get('/api/v1/notifications/stats', { config: { auth: 'stats:read' }, schema: { response: { 200: jsonSchema(NotificationStats), ...errors } } }, async (req, reply) => {
+    const q = NotificationStatsQuery.safeParse(req.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
+    const enterpriseIds = enterprisesFor(req, q.data);
+    return {
+      deliveries: deps.alarms.outbox.counts(enterpriseIds),
+      // (Without authentication, `authz` is null: everything is open, as before.)
+      ...(req.authz === null || may(req.authz.principal, 'ops:read') ? { errors: deps.errors?.() ?? {} } : {}),
+    };
+  });
 
   // The whole ledger as hash-chained JSON lines (as `hazwatch ledger export`); it spans every tenant.
   app.get('/api/v1/ledger', { config: { auth: 'ledger:read' } }, async (req, reply) => {

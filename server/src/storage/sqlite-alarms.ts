@@ -88,6 +88,8 @@ const SCHEMA = [
      slice TEXT NOT NULL
    );
    CREATE INDEX engine_slices_stage ON engine_slices (stage, id);`,
+  // Notification totals per enterprise (`Outbox.counts`): the notifications of the enterprises asked for.
+  `CREATE INDEX notifications_enterprise ON notifications (enterprise_id);`,
 ];
 /** Steps before the append-only triggers: events written by earlier versions get their hashes here. */
 const BEFORE_TRIGGERS = 3;
