@@ -19,22 +19,32 @@ export type IngestOptions = {
 /**
  * `cpuMicrosPerBatch`: CPU time each process took per acknowledged batch over the measured run (user +
  * system, from /proc): the processes share the machine's cores, so this says where a path's time goes
- * whatever else the machine was doing, which throughput alone cannot.
+ * whatever else the machine was doing, which throughput alone cannot. With `settle` (the InfluxDB
+ * path: until InfluxDB has caught up), `cpuMicrosPerBatchSettled` counts the server's and influxd's
+ * work until it returns too: what was acknowledged into the spool during the run is sent afterwards.
  */
-type Throughput = LoadResult & { label: string; cpuMicrosPerBatch: Record<string, number> };
+type Throughput = LoadResult & { label: string; cpuMicrosPerBatch: Record<string, number>; cpuMicrosPerBatchSettled?: Record<string, number> };
 
-async function closedLoop(url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access, processes: Record<string, number | undefined>): Promise<Throughput> {
+async function closedLoop(
+  url: string, workshops: number, seconds: number, inFlight: number, label: string, access: Access,
+  processes: Record<string, number | undefined>, settle?: () => Promise<void>,
+): Promise<Throughput> {
   const site = syntheticSite({ enterprises: Math.ceil(workshops / 100), workshopsPerEnterprise: Math.min(100, workshops) });
   const gen = await LoadGenerator.connect({ url, gateways: gatewaysOf(site), credentials: access.gateway });
   try {
     // A short warm-up (JIT, SQLite page cache) that is not counted.
     await gen.run({ durationMs: Math.min(1000, seconds * 200), inFlight });
     // The generator is this process alone (the others are its children); each of the others with its own.
-    const cpu = [['load generator', () => cpuSecondsOf(process.pid, false)] as const, ...Object.entries(processes).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, () => cpuSecondsOf(pid)] as const]))];
-    const before = cpu.map(([, seconds]) => seconds());
+    const others = Object.entries(processes).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, () => cpuSecondsOf(pid)] as const]));
+    const cpu = [['load generator', () => cpuSecondsOf(process.pid, false)] as const, ...others];
+    const before = cpu.map(([, secondsOf]) => secondsOf());
     const r = await gen.run({ durationMs: seconds * 1000, inFlight });
-    const cpuMicrosPerBatch = Object.fromEntries(cpu.map(([name, seconds], i) => [name, r.acked > 0 ? Math.round(((seconds() - before[i]!) / r.acked) * 1e7) / 10 : 0]));
-    return { label, ...r, cpuMicrosPerBatch };
+    const perBatch = (used: number) => (r.acked > 0 ? Math.round((used / r.acked) * 1e7) / 10 : 0);
+    const cpuMicrosPerBatch = Object.fromEntries(cpu.map(([name, secondsOf], i) => [name, perBatch(secondsOf() - before[i]!)]));
+    if (!settle) return { label, ...r, cpuMicrosPerBatch };
+    await settle();
+    const cpuMicrosPerBatchSettled = Object.fromEntries(others.map(([name, secondsOf], i) => [name, perBatch(secondsOf() - before[i + 1]!)]));
+    return { label, ...r, cpuMicrosPerBatch, cpuMicrosPerBatchSettled };
   } finally {
     await gen.close();
   }
@@ -60,13 +70,18 @@ export async function hazwatchIngest(o: IngestOptions, store: 'sqlite' | 'influx
     defer(() => serve.kill());
     const mqttUrl = await mqttUrlOf(serve.output);
     const access = await accessOf(tmp.dir, serve.httpUrl);
-    const r = await closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access, { server: serve.pid, ...(influx ? { influxd: influx.pid() } : {}) });
-    if (store !== 'influxdb') return r;
+    const processes = { server: serve.pid, ...(influx ? { influxd: influx.pid() } : {}) };
+    if (store !== 'influxdb') return closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access, processes);
     // Acknowledged means durable in the local spool; the copy in InfluxDB follows. How long it takes to
     // catch up tells whether InfluxDB keeps pace.
-    const t0 = performance.now();
-    await waitFor(async () => /^hazwatch_spool_depth (\d+)/m.exec(await (await fetch(`${serve.httpUrl}/metrics`, { headers: access.headers })).text())?.[1] === '0', 'the InfluxDB spool to drain', 120_000, 50);
-    return { ...r, influxDrainMs: Math.round(performance.now() - t0) };
+    let influxDrainMs = 0;
+    const drained = async () => {
+      const t0 = performance.now();
+      await waitFor(async () => /^hazwatch_spool_depth (\d+)/m.exec(await (await fetch(`${serve.httpUrl}/metrics`, { headers: access.headers })).text())?.[1] === '0', 'the InfluxDB spool to drain', 120_000, 50);
+      influxDrainMs = Math.round(performance.now() - t0);
+    };
+    const r = await closedLoop(mqttUrl, o.workshops, o.seconds, o.inFlight, `hazwatch ingest, ${store}`, access, processes, drained);
+    return { ...r, influxDrainMs };
   });
 }
 
@@ -127,8 +142,8 @@ export async function benchIngest(o: IngestOptions & { influx: boolean }) {
       const influx = await startInfluxd(tmp.dir);
       defer(() => influx.stop());
       const influxdb = await hazwatchIngest(o, 'influxdb', influx);
-      // A gateway batch (10 workshops) is 20 points (workshop + workshop_line): the request size
-      // hazwatch's spool sends when it keeps up, and a large one for InfluxDB's best case.
+      // A gateway batch of the generator (10 workshops, no split by line) is 10 points: 20 points per
+      // request is two batches, about what the spool sends when it keeps up; 5,000 is InfluxDB's best case.
       const rawSmall = await influxRaw(o, influx, 20);
       const rawLarge = await influxRaw(o, influx, 5000);
       Object.assign(out, { influxdb, influxRaw: [rawSmall, rawLarge] });

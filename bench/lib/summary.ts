@@ -41,7 +41,9 @@ export function summarise(r: Record<string, any>): string {
 function cpu(run: any): string {
   const c = run?.cpuMicrosPerBatch as Record<string, number> | undefined;
   if (!c) return '';
-  return `; CPU per batch: ${Object.entries(c).map(([name, us]) => `${name} ${us} µs`).join(', ')}`;
+  const list = (x: Record<string, number>) => Object.entries(x).map(([name, us]) => `${name} ${us} µs`).join(', ');
+  const settled = run.cpuMicrosPerBatchSettled as Record<string, number> | undefined;
+  return `; CPU per batch during the load: ${list(c)}${settled ? `; until InfluxDB caught up: ${list(settled)}` : ''}`;
 }
 
 function pct(x: number): string {

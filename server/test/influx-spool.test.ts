@@ -4,14 +4,16 @@
 // from before (one row per batch, text-keyed marks) is converted on open with nothing waiting lost.
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { pino } from 'pino';
-import type { Reading } from '@hazwatch/protocols';
+import { TelemetryBatch, type Reading } from '@hazwatch/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxTelemetryStore } from '../src/storage/influx-telemetry.ts';
 import { toLineProtocol, writeLines } from '../src/storage/influx-layout.ts';
 import type { LineWriter } from '../src/storage/line-writer.ts';
 import { SpoolFullError, TelemetrySpool } from '../src/storage/spool.ts';
 import type { BatchMeta } from '../src/storage/telemetry-store.ts';
+import { readingArbitraries } from './arbitraries.ts';
 import { tempDir } from './helpers.ts';
 import { HAVE_INFLUXD, startInfluxd, type Influxd } from './infra.ts';
 
@@ -118,6 +120,53 @@ describe('spool rows', () => {
     expect(again.failedCount).toBe(1);
     expect(again.peek(1000).map((r) => r.id)).toEqual([rows[0]!.id, rows[2]!.id, rows[3]!.id]);
     again.close();
+  });
+});
+
+describe('spool rows, byte for byte', () => {
+  // Rows are written in one reused buffer, a batch moved to the front of the next row when it does not
+  // fit: every batch must still come back as exactly its own line protocol, its place in the row
+  // (`parts`) exact, in arrival order.
+  it('give back each batch as its own line protocol, however groups fill rows and rows are split', () => {
+    const { workshop, line } = readingArbitraries();
+    let run = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.array(fc.oneof(workshop, line), { maxLength: 4 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 12 }),
+        (groups, rowPoints) => {
+          const spool = new TelemetrySpool({ dataDir: `${tmp.dir}/bytes-${run++}`, capacity: 10_000, rowPoints });
+          try {
+            const expected: string[] = [];
+            let seq = 0;
+            for (const group of groups) {
+              spool.addMany(
+                group.map((raw) => {
+                  // Only what ingest lets through reaches the store; an invalid draw is an empty batch.
+                  const parsed = TelemetryBatch.safeParse({ v: 1, gatewayId: 'gw-1', seq: 1, sentAt: T0, readings: raw });
+                  const m = meta(++seq);
+                  const b = batch(m, parsed.success ? parsed.data.readings : []);
+                  expected.push(b.body);
+                  return b;
+                }),
+              );
+            }
+            const got: string[] = [];
+            for (let first = spool.first(); first !== undefined; first = spool.first()) {
+              if (first.batches > 1) spool.split(first.id);
+              const [one] = spool.peek(1, 1);
+              got.push(one!.body.toString());
+              spool.removeThrough(one!.id);
+            }
+            expect(got).toEqual(expected);
+            expect(spool.depth).toBe(0);
+          } finally {
+            spool.close();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
