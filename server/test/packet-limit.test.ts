@@ -3,7 +3,8 @@
 // the limit, before that chunk reaches the reader.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PacketTooLarge, limitPacketSize } from '../src/broker/packet-limit.ts';
+import type { PacketTooLarge } from '../src/broker/packet-limit.ts';
+import { limitPacketSize } from '../src/broker/packet-limit.ts';
 
 /** A fixed header (type byte, remaining length as a varint) and a body of `n` bytes. */
 function packet(n: number): Buffer {
