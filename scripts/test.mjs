@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: every vitest suite, then the rule scenarios, then one line `N passed, N failed` summed
-// over both (also written to test-results/summary.txt for CI). Exit 1 when anything failed or a runner
-// broke down. Extra arguments go to vitest (`npm test -- edge-agent/test`).
+// `npm test`: lint and type-check (one check each), every vitest suite, then the rule scenarios, then
+// one line `N passed, N failed` summed over all (also written to test-results/summary.txt for CI), so
+// that CI, which runs `npm test`, checks what `npm run check` does. Exit 1 when anything failed or a
+// runner broke down. Extra arguments go to vitest (`npm test -- edge-agent/test`); lint and type-check
+// are then left out.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,23 @@ rmSync(SUMMARY, { force: true });
 let passed = 0;
 let failed = 0;
 const problems = [];
+
+const targeted = process.argv.length > 2;
+
+// 0. lint and type-check, one check each (their own output says what is wrong).
+if (!targeted) {
+  for (const [name, bin, args] of [
+    ['lint (eslint .)', 'node_modules/eslint/bin/eslint.js', ['.']],
+    ['type-check (tsc)', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit']],
+  ]) {
+    const code = await run(process.execPath, [join(ROOT, bin), ...args], { cwd: ROOT });
+    if (code === 0) passed += 1;
+    else {
+      failed += 1;
+      problems.push(`${name} failed (exit ${code})`);
+    }
+  }
+}
 
 // 1. vitest, counted from its JSON report.
 const vitestBin = join(ROOT, 'node_modules/vitest/vitest.mjs');
