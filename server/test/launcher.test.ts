@@ -1,4 +1,4 @@
-// The `hazwatch` launcher (server/bin/hazwatch): the start-time memory settings reach the Node
+// The `hazwatch` launcher (server/bin/hazwatch): the start-time memory and V8 settings reach the Node
 // process that runs hazwatch.mjs, the environment overrides them, HAZWATCH_NODE_ARGS reaches node,
 // and the launcher works through a symlink as npm's `node_modules/.bin/hazwatch` is one.
 import { execFile } from 'node:child_process';
@@ -27,8 +27,9 @@ async function probe(cmd: string, env: Record<string, string> = {}): Promise<Pro
 describe('hazwatch launcher', () => {
   it('starts hazwatch.mjs with the memory settings, HAZWATCH_NODE_ARGS and the arguments', async () => {
     const [execArgv, argv, arenaMax, trim] = await probe(LAUNCHER);
-    // HAZWATCH_NODE_ARGS's options reach node (the probe's own, here).
-    expect(execArgv[0]).toBe('-p');
+    // V8's option first, then HAZWATCH_NODE_ARGS's (the probe's own, here), so that those can undo it.
+    expect(execArgv[0]).toBe('--no-allocation-site-pretenuring');
+    expect(execArgv[1]).toBe('-p');
     expect(argv).toEqual([ENTRY, 'serve', '--demo']);
     expect([arenaMax, trim]).toEqual(['2', '1048576']);
   });
@@ -36,6 +37,11 @@ describe('hazwatch launcher', () => {
   it('leaves environment settings given by the caller as they are', async () => {
     const [, , arenaMax, trim] = await probe(LAUNCHER, { MALLOC_ARENA_MAX: '8', MALLOC_TRIM_THRESHOLD_: '131072' });
     expect([arenaMax, trim]).toEqual(['8', '131072']);
+  });
+
+  it('lets HAZWATCH_NODE_ARGS turn pretenuring back on (V8 takes the later of two opposite options)', async () => {
+    const [execArgv] = await probe(LAUNCHER, { HAZWATCH_NODE_ARGS: `--allocation-site-pretenuring ${PROBE}` });
+    expect(execArgv.indexOf('--allocation-site-pretenuring')).toBeGreaterThan(execArgv.indexOf('--no-allocation-site-pretenuring'));
   });
 
   it('finds hazwatch.mjs when run through a symlink elsewhere (npm links its bin)', async () => {
