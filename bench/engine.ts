@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SiteConfig, TelemetryBatch, type SiteConfigInput } from '@hazwatch/protocols';
 import type { EngineInput, RuleEngine as RuleEngineClass } from '../server/src/engine/index.ts';
+import { launcherNodeOptions } from './lib/procs.ts';
 
 type Ent = SiteConfigInput['enterprises'][number];
 
@@ -41,9 +42,9 @@ async function engineModule(): Promise<{ RuleEngine: typeof RuleEngineClass; for
   }
 }
 
-// As the launcher runs the server (server/bin/hazwatch says why): set before the engine's code loads,
-// so that none of its allocation sites is ever switched to the old generation.
-setFlagsFromString('--no-allocation-site-pretenuring');
+// The V8 options the launcher runs the server with (server/bin/hazwatch says why), set before the
+// engine's code loads: --no-allocation-site-pretenuring acts on what is allocated after it.
+for (const option of launcherNodeOptions()) setFlagsFromString(option);
 const { RuleEngine, form } = await engineModule();
 
 /** A full garbage collection, asked for (the flag exposes `gc` to contexts made after it is set). */

@@ -82,9 +82,20 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
   }
 }
 
-/** aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing. */
+/**
+ * The node options the launcher gives the server (its `exec node …` line, before HAZWATCH_NODE_ARGS).
+ * The raw aedes anchor and the engine benchmark run with them too, so that a figure and its anchor
+ * differ in code, not in V8's settings. Read from the launcher, so that the two cannot drift apart.
+ */
+export function launcherNodeOptions(): string[] {
+  const line = /^exec node (.*?)\$\{HAZWATCH_NODE_ARGS/m.exec(readFileSync(HAZWATCH, 'utf8'));
+  if (!line) throw new Error(`cannot find the node options in ${HAZWATCH}: its exec line has changed`);
+  return line[1]!.split(' ').filter(Boolean);
+}
+
+/** aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing; under the launcher's node options. */
 export async function startRawAedes(): Promise<Child & { url: string; received(): Promise<number> }> {
-  const child = startChild(process.execPath, ['--import', 'tsx', AEDES_CHILD], {});
+  const child = startChild(process.execPath, [...launcherNodeOptions(), '--import', 'tsx', AEDES_CHILD], {});
   const port = await waitFor(() => /^PORT (\d+)$/m.exec(child.output.stdout)?.[1], 'raw aedes to listen', 20_000, 10).catch(async (err) => {
     await child.kill('SIGKILL');
     throw err;
