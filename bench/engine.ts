@@ -42,8 +42,8 @@ async function engineModule(): Promise<{ RuleEngine: typeof RuleEngineClass; for
   }
 }
 
-// The V8 options the launcher runs the server with (server/bin/hazwatch says why), set before the
-// engine's code loads: --no-allocation-site-pretenuring acts on what is allocated after it.
+// The options the launcher runs the server with (V8 options only; server/bin/hazwatch says why), set
+// before the engine's code loads: --no-allocation-site-pretenuring acts on what is allocated after it.
 for (const option of launcherNodeOptions()) setFlagsFromString(option);
 const { RuleEngine, form } = await engineModule();
 

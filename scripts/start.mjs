@@ -99,7 +99,7 @@ try {
 
   const format = await prettyLogs();
   // --demo: demo users (printed below) and a credential for every gateway, kept in the data dir.
-  // The `hazwatch` launcher, as the image and `npx hazwatch` run it (its start-time memory settings).
+  // The `hazwatch` launcher, as the image and `npx hazwatch` run it (its start-time memory and V8 settings).
   const server = startChild('hazwatch serve', join(ROOT, 'server/bin/hazwatch'), ['serve', '--demo'], { cwd: ROOT, env, format });
   children.push(server);
   watch(server);

@@ -85,7 +85,8 @@ async function startServeOnce(env: Record<string, string>, opts: { entry?: strin
 /**
  * The node options the launcher gives the server (its `exec node …` line, before HAZWATCH_NODE_ARGS).
  * The raw aedes anchor and the engine benchmark run with them too, so that a figure and its anchor
- * differ in code, not in V8's settings. Read from the launcher, so that the two cannot drift apart.
+ * differ in code, not in V8's settings (HAZWATCH_BENCH_NODE_ARGS, for profiling, reaches the server
+ * only). Read from the launcher, so that the two cannot drift apart.
  */
 export function launcherNodeOptions(): string[] {
   const line = /^exec node (.*?)\$\{HAZWATCH_NODE_ARGS/m.exec(readFileSync(HAZWATCH, 'utf8'));

@@ -39,8 +39,10 @@ describe('hazwatch launcher', () => {
     expect([arenaMax, trim]).toEqual(['8', '131072']);
   });
 
-  it('lets HAZWATCH_NODE_ARGS turn pretenuring back on (V8 takes the later of two opposite options)', async () => {
+  it("gives HAZWATCH_NODE_ARGS's options after its own, so that they can undo them (V8 takes the later)", async () => {
     const [execArgv] = await probe(LAUNCHER, { HAZWATCH_NODE_ARGS: `--allocation-site-pretenuring ${PROBE}` });
+    expect(execArgv).toContain('--no-allocation-site-pretenuring');
+    expect(execArgv).toContain('--allocation-site-pretenuring');
     expect(execArgv.indexOf('--allocation-site-pretenuring')).toBeGreaterThan(execArgv.indexOf('--no-allocation-site-pretenuring'));
   });
 
