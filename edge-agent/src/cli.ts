@@ -1,10 +1,11 @@
 // `hazwatch-agent`: one gateway's agent from a config file, or a whole simulated site for demos.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { AgentConfigError, loadAgentConfig } from './config.ts';
 import { createAgent } from './create.ts';
+import { UsageError, readCredentials } from './cli-args.ts';
+import { runLoad } from './load-command.ts';
 import { startSimulatedSite } from './simulated-site.ts';
 
 const USAGE = `usage:
@@ -15,9 +16,15 @@ const USAGE = `usage:
                           [--violation-every SECONDS] [--heartbeat SECONDS]
       simulate a site: one agent per gateway of the site, fed by the site simulator
       defaults: examples/demo-site.yaml, mqtt://127.0.0.1:1883, ./data/agents, seed 1, 120 s, 10 s
+  hazwatch-agent load [--mqtt-url URL] [--enterprises N] [--workshops M] [--rate R] [--seconds S]
+                      [--in-flight K] [--credentials FILE] [--first-seq N] [--json]
+  hazwatch-agent load --write-site FILE [--enterprises N] [--workshops M]
+      load a platform: the synthetic site's gateways (N enterprises × M workshops, 10 per gateway) publish
+      QoS 1 batches at R readings per second per workshop (omitted: as fast as PUBACKs come back) for
+      S seconds (at most 3600); --write-site writes that site for the platform to run
+      defaults: mqtt://127.0.0.1:1883, 1 enterprise, 100 workshops, closed loop, 10 s, 8 in flight
 options: --log-level LEVEL (or HAZWATCH_LOG_LEVEL; default info), --help`;
 
-class UsageError extends Error {}
 
 function number(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,6 +61,7 @@ async function runUntilSignal(logger: Logger, stop: () => Promise<void>): Promis
 
 export async function main(argv: string[]): Promise<number> {
   let logger: Logger | undefined;
+  if (argv[0] === 'load') return runLoad(argv.slice(1), USAGE);
   try {
     const simulate = argv[0] === 'simulate';
     const { values } = parseArgs({
@@ -118,22 +126,4 @@ export async function main(argv: string[]): Promise<number> {
     else console.error(`hazwatch-agent: ${(err as Error).stack ?? String(err)}`);
     return 1;
   }
-}
-
-/**
- * The gateways' MQTT secrets for `simulate`: a JSON file with `{ "gateways": { "ENT/GW": "secret" } }`,
- * as `hazwatch serve --demo` writes it (demo-credentials.json).
- */
-function readCredentials(file: string): Record<string, string> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`--credentials ${file}: ${(err as Error).message}`);
-  }
-  const g = (doc as { gateways?: unknown } | null)?.gateways;
-  if (typeof g !== 'object' || g === null || Object.values(g).some((v) => typeof v !== 'string')) {
-    throw new UsageError(`--credentials ${file}: expected { "gateways": { "ENT/GW": "secret", … } }`);
-  }
-  return g as Record<string, string>;
 }
