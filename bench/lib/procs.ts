@@ -94,9 +94,13 @@ export function launcherNodeOptions(): string[] {
   return line[1]!.split(' ').filter(Boolean);
 }
 
-/** aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing; under the launcher's node options. */
-export async function startRawAedes(): Promise<Child & { url: string; received(): Promise<number> }> {
-  const child = startChild(process.execPath, [...launcherNodeOptions(), '--import', 'tsx', AEDES_CHILD], {});
+/**
+ * aedes alone on a free loopback port, with a QoS 1 subscriber to all telemetry that does nothing; under
+ * the launcher's node options. `concurrency`: aedes's option of that name (its default: 100).
+ */
+export async function startRawAedes(opts: { concurrency?: number } = {}): Promise<Child & { url: string; received(): Promise<number> }> {
+  const env: Record<string, string> = opts.concurrency !== undefined ? { HAZWATCH_BENCH_AEDES_CONCURRENCY: String(opts.concurrency) } : {};
+  const child = startChild(process.execPath, [...launcherNodeOptions(), '--import', 'tsx', AEDES_CHILD], env);
   const port = await waitFor(() => /^PORT (\d+)$/m.exec(child.output.stdout)?.[1], 'raw aedes to listen', 20_000, 10).catch(async (err) => {
     await child.kill('SIGKILL');
     throw err;

@@ -32,6 +32,8 @@ describe('npm run bench -- --smoke', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.ingest.sqlite.acked).toBeGreaterThan(0);
     expect(results.ingest.rawAedes.acked).toBeGreaterThan(0);
+    expect(results.ingest.rawAedesRoomy.acked).toBeGreaterThan(0);
+    expect(results.ingest.rawAedesRoomyRuns).toHaveLength(3);
     expect(results.latency.hazwatch.map((h: { level: number }) => h.level)).toEqual([0, 0.5, 0.9]);
     expect(results.latency.rawAedes).toHaveLength(3);
     expect(results.engine[0].readingsPerSecond).toBeGreaterThan(0);
