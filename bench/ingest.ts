@@ -55,13 +55,13 @@ async function closedLoop(
  * message out of aedes's queue, which has the default broker settle at either of two throughputs for
  * a whole run under this load (BENCHMARKS.md): the second anchor, "aedes with room".
  */
-export async function rawAedes(o: IngestOptions, concurrency?: number): Promise<Throughput & { subscriberReceived: number }> {
+export async function rawAedes(o: IngestOptions, concurrency?: number): Promise<Throughput & { concurrency?: number; subscriberReceived: number }> {
   return withCleanup(async (defer) => {
     const broker = await startRawAedes(concurrency !== undefined ? { concurrency } : {});
     defer(() => broker.kill());
     const label = concurrency !== undefined ? `raw aedes QoS 1 pass-through, concurrency ${concurrency}` : 'raw aedes QoS 1 pass-through';
     const r = await closedLoop(broker.url, o.workshops, o.seconds, o.inFlight, label, OPEN, { aedes: broker.pid });
-    return { ...r, subscriberReceived: await broker.received() };
+    return { ...r, ...(concurrency !== undefined ? { concurrency } : {}), subscriberReceived: await broker.received() };
   });
 }
 

@@ -16,10 +16,10 @@ export function summarise(r: Record<string, any>): string {
   const i = r.ingest;
   if (i) {
     const raw = i.rawAedes;
-    // Results before the second anchor (2026-11-29T20:00) have none.
+    // Results before the second anchor (2026-11-29T20:10Z) have none.
     const roomy = i.rawAedesRoomy;
     const vsRoomy = (v: number | undefined) => (roomy && v !== undefined ? `, ${pct(v)} of aedes with room` : '');
-    const roomyCell = roomy ? `; aedes with room (concurrency ${/concurrency (\d+)/.exec(roomy.label)?.[1] ?? '?'}): ${roomy.batchesPerSecond} batches/s (median of ${i.rawAedesRoomyRuns.length} runs: ${i.rawAedesRoomyRuns.join(', ')})${cpu(roomy)}` : '';
+    const roomyCell = roomy ? `; aedes with room (concurrency ${roomy.concurrency ?? "?"}): ${roomy.batchesPerSecond} batches/s (median of ${i.rawAedesRoomyRuns.length} runs: ${i.rawAedesRoomyRuns.join(', ')})${cpu(roomy)}` : '';
     row(`ingest, SQLite (${i.sqlite.gateways} gateways × 10 workshops, closed loop)`, `${i.sqlite.batchesPerSecond} batches/s, ${i.sqlite.readingsPerSecond} readings/s (${pct(i.sqliteVsRaw)} of raw${vsRoomy(i.sqliteVsRoomy)})${cpu(i.sqlite)}`, `raw aedes QoS 1: ${raw.batchesPerSecond} batches/s, ${raw.readingsPerSecond} readings/s${i.rawAedesRuns ? ` (median of ${i.rawAedesRuns.length} runs: ${i.rawAedesRuns.join(', ')} batches/s)` : ''}${cpu(raw)}${roomyCell}`, '≥ 50 % of raw');
     if (typeof i.influxdb === 'object') {
       row('ingest, InfluxDB 1.6 (acknowledged = in the durable spool)', `${i.influxdb.batchesPerSecond} batches/s, ${i.influxdb.readingsPerSecond} readings/s (${pct(i.influxdbVsRaw)} of raw${vsRoomy(i.influxdbVsRoomy)}); InfluxDB caught up ${i.influxdb.influxDrainMs} ms after the load${cpu(i.influxdb)}`, i.influxRaw.map((x: any) => `${x.label}: ${x.pointsPerSecond} points/s`).join('; '), '≥ 50 % of raw');

@@ -4,6 +4,13 @@ import { readFileSync } from 'node:fs';
 /** A command line that cannot run: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** A gateway's MQTT login from such secrets: user name `ENT/GW` (SPEC); undefined when it has none. */
+export function gatewayLogin(secrets: Readonly<Record<string, string>> | undefined, enterpriseId: string, gatewayId: string): { username: string; password: string } | undefined {
+  const username = `${enterpriseId}/${gatewayId}`;
+  const password = secrets?.[username];
+  return password === undefined ? undefined : { username, password };
+}
+
 /**
  * The gateways' MQTT secrets for `simulate` and `load`: a JSON file with
  * `{ "gateways": { "ENT/GW": "secret" } }`, as `hazwatch serve --demo` writes it (demo-credentials.json).

@@ -25,7 +25,6 @@ const USAGE = `usage:
       defaults: mqtt://127.0.0.1:1883, 1 enterprise, 100 workshops, closed loop, 10 s, 8 in flight
 options: --log-level LEVEL (or HAZWATCH_LOG_LEVEL; default info), --help`;
 
-
 function number(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LoadGenerator, gatewaysOf, syntheticSite, type LoadResult } from '@hazwatch/simulators';
-import { UsageError, readCredentials } from './cli-args.ts';
+import { UsageError, gatewayLogin, readCredentials } from './cli-args.ts';
 
 /** Every load is bounded (a load left running by mistake must end by itself). */
 const MAX_SECONDS = 3600;
@@ -75,7 +75,7 @@ export async function runLoad(args: string[], usage: string, out: (s: string) =>
       gateways,
       firstSeq,
       seed: values.seed ?? 'load',
-      ...(secrets ? { credentials: (g) => { const username = `${g.enterpriseId}/${g.gatewayId}`; const password = secrets[username]; return password === undefined ? undefined : { username, password }; } } : {}),
+      credentials: (g) => gatewayLogin(secrets, g.enterpriseId, g.gatewayId),
     }).catch((e: unknown) => {
       throw new Error(`cannot connect the gateways to ${url}: ${(e as Error).message}`);
     });

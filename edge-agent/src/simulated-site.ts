@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { RealtimeSimulation, SiteSimulator, readSiteFile, type Violation } from '@hazwatch/simulators';
+import { gatewayLogin } from './cli-args.ts';
 import { parseAgentConfig } from './config.ts';
 import { createAgentWith, type CreatedAgent } from './create.ts';
 import { simulatorInput } from './inputs/simulator.ts';
@@ -55,7 +56,7 @@ export async function startSimulatedSite(opts: SimulatedSiteOptions): Promise<Si
           dataDir: join(opts.dataDir, e.id, g.id),
           mqtt: {
             url: opts.mqttUrl,
-            ...(opts.credentials?.[`${e.id}/${g.id}`] !== undefined ? { username: `${e.id}/${g.id}`, password: opts.credentials[`${e.id}/${g.id}`] } : {}),
+            ...gatewayLogin(opts.credentials, e.id, g.id),
           },
           heartbeatSeconds: opts.heartbeatSeconds,
           input: { kind: 'simulator', site: opts.siteFile, seed: opts.seed, violationEverySeconds: opts.violationEverySeconds },
