@@ -8,6 +8,7 @@ export * from './site-config.ts';
 export * from './gateway-config.ts';
 export * from './alarm.ts';
 export * from './alarm-stats.ts';
+export * from './accounts.ts';
 export * from './alerting.ts';
 export * from './topics.ts';
 export * from './live.ts';

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlarmRecord, ClientToServerEvents, ServerToClientEvents, WorkshopLive } from '@hazwatch/protocols';
+import { z } from 'zod';
+import { GatewayCredentialInfo, SecurityLogEntry, TokenInfo, UserAccount, type AlarmRecord, type ClientToServerEvents, type ServerToClientEvents, type WorkshopLive } from '@hazwatch/protocols';
 import { batch, connectGateway, getJson, startTestServer, tempDir, waitFor, type TestServer } from './helpers.ts';
 
 const SITE = fileURLToPath(new URL('./fixtures/two-tenants.yaml', import.meta.url));
@@ -240,6 +241,40 @@ describe('security: isolation and refusals, each logged', () => {
     expect(logged.find((e) => e.action === 'auth.login-locked')).toMatchObject({ actor: 'victim', outcome: 'denied' });
     expect(logged.filter((e) => e.action === 'auth.login-throttled')).toHaveLength(5);
     expect(logged.filter((e) => e.action === 'auth.login' && e.actor === 'op1')).toHaveLength(1);
+  });
+
+  it('an administrator sees a lockout and lifts it; the account answers carry the contract\'s fields and no more', async () => {
+    const m = await mark();
+    await server.loginAs('locked1', 'operator');
+    const login = (password: string) =>
+      server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'locked1', password }, remoteAddress: '10.0.1.1', headers: { authorization: '' } });
+    for (let i = 0; i < 5; i++) expect((await login(`guess-${i}`)).statusCode).toBe(401);
+    expect((await login('password-locked1')).statusCode).toBe(429);
+
+    // Strict schemas: a field the contract does not name (a password hash) would fail the parse.
+    const users = z.array(UserAccount).parse(await getJson(server, '/api/v1/users'));
+    const locked = users.find((u) => u.username === 'locked1')!;
+    expect(locked).toMatchObject({ role: 'operator', disabled: false });
+    expect(Date.parse(locked.lockedUntil!)).toBeGreaterThan(Date.now());
+    expect(users.find((u) => u.username === 'op1')).toMatchObject({ lockedUntil: null, disabled: false, enterpriseId: 'ent-1' });
+
+    const lift = await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { unlock: true } });
+    expect(lift.statusCode).toBe(200);
+    expect(UserAccount.parse(lift.json<{ user: unknown }>().user).lockedUntil).toBeNull();
+    expect((await login('password-locked1')).statusCode).toBe(200);
+    expect((await logSince(m, 'user.unlocked'))[0]).toMatchObject({ target: 'locked1', outcome: 'ok' });
+
+    const off = await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { disabled: true } });
+    expect(UserAccount.parse(off.json<{ user: unknown }>().user).disabled).toBe(true);
+    expect((await login('password-locked1')).statusCode).toBe(401);
+    expect((await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { unlock: false } })).statusCode).toBe(400);
+
+    const issued = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'contract-check', role: 'operator', enterpriseId: 'ent-1' } });
+    expect(issued.statusCode).toBe(201);
+    expect(issued.json<{ token: string }>().token.length).toBeGreaterThan(20);
+    z.array(TokenInfo).parse(await getJson(server, '/api/v1/tokens'));
+    z.array(GatewayCredentialInfo).parse(await getJson(server, '/api/v1/gateways/credentials'));
+    z.array(SecurityLogEntry).parse(await getJson(server, '/api/v1/security/log?limit=1000'));
   });
 
   it('the contract: login sets an httpOnly SameSite=Strict cookie; me; unauthenticated 401; security headers; CORS off', async () => {

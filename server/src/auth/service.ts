@@ -2,7 +2,7 @@
 // policy.ts and http/authz.ts). Every outcome that matters to security is written to the security log.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Id } from '@hazwatch/protocols';
+import { Id, type UserAccount } from '@hazwatch/protocols';
 import { dummyHash, hashPassword, mosquittoHash, randomSecret, sha256, verifyMosquittoHash, verifyPassword } from './password.ts';
 import { SecurityLog } from './security-log.ts';
 import type { AuthStore, TokenRow, UserRow } from './store.ts';
@@ -58,6 +58,14 @@ const ADDRESS_WINDOW_MS = 15 * 60_000;
 
 export const publicUser = (u: UserRow): User => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, enterpriseId: u.enterpriseId, region: u.region });
 
+/** A user as administrators see it (`/api/v1/users`); a lockout that has run out is no lockout. */
+export const userAccount = (u: UserRow, now: number): UserAccount => ({
+  ...publicUser(u),
+  disabled: u.disabled,
+  lockedUntil: u.lockedUntil !== null && u.lockedUntil > now ? new Date(u.lockedUntil).toISOString() : null,
+  createdAt: new Date(u.createdAt).toISOString(),
+});
+
 export class AuthService {
   readonly log: SecurityLog;
   private readonly failuresByAddress = new Map<string, number[]>();
@@ -92,8 +100,21 @@ export class AuthService {
     return publicUser({ ...row, disabled: false, failedLogins: 0, lockedUntil: null });
   }
 
-  /** Role, scope, name, password or disabled: a role or scope change ends the user's sessions. */
-  async updateUser(id: string, patch: { displayName?: string; role?: Role; enterpriseId?: string | null; region?: string | null; password?: string; disabled?: boolean }, by: string): Promise<User> {
+  /** A user as administrators see it, by id. */
+  account(id: string): UserAccount | undefined {
+    const u = this.store.userById(id);
+    return u && userAccount(u, this.now());
+  }
+
+  /**
+   * Role, scope, name, password, disabled or a lockout lifted: a role or scope change ends the user's
+   * sessions. A new password lifts a lockout too (the lock guards against guessing the old one).
+   */
+  async updateUser(
+    id: string,
+    patch: { displayName?: string; role?: Role; enterpriseId?: string | null; region?: string | null; password?: string; disabled?: boolean; unlock?: true },
+    by: string,
+  ): Promise<User> {
     const before = this.store.userById(id);
     if (!before) throw new AuthError('not-found', `no user ${id}`);
     const role = patch.role ?? before.role;
@@ -123,6 +144,9 @@ export class AuthService {
     }
     if (patch.password !== undefined) this.log.record({ action: 'user.password-changed', outcome: 'ok', actor: by, enterpriseId, target: before.username });
     if (patch.disabled !== undefined) this.log.record({ action: patch.disabled ? 'user.disabled' : 'user.enabled', outcome: 'ok', actor: by, enterpriseId, target: before.username });
+    const locked = before.lockedUntil !== null && before.lockedUntil > this.now();
+    if (patch.unlock || patch.password !== undefined) this.store.clearLoginFailures(id);
+    if (locked && (patch.unlock || patch.password !== undefined)) this.log.record({ action: 'user.unlocked', outcome: 'ok', actor: by, enterpriseId, target: before.username });
     return publicUser(this.store.userById(id)!);
   }
 

@@ -1,17 +1,9 @@
 // The vocabulary of authentication and authorisation (issue 6), shared by the HTTP layer, socket.io,
 // the broker and the CLI. The wire shape of `User` is the auth contract the dashboard codes against.
-export const ROLES = ['operator', 'enterprise-admin', 'regulator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role, User } from '@hazwatch/protocols';
 
-/** As the API returns it (`/api/v1/auth/me`, login). */
-export type User = {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  enterpriseId: string | null;
-  region: string | null;
-};
+// `User` (what `/api/v1/auth/me` and login return) and the roles are the wire contract, in protocols.
+export { ROLES, type Role, type User } from '@hazwatch/protocols';
 
 /**
  * Who is asking, however they proved it: a user by session cookie, or an integration by API token

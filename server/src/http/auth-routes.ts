@@ -3,11 +3,11 @@
 // enforced by http/authz.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Id, type SiteConfig } from '@hazwatch/protocols';
-import { AuthError, NewUser, Password, publicUser, Region, tokenInfo, type AuthService } from '../auth/service.ts';
-import { ROLES, type Principal, type Role, type User } from '../auth/types.ts';
+import { GatewayCredentialInfo, Id, IssuedGatewayCredential, IssuedToken, SecurityLogEntry, TokenInfo, User, UserAccount, type SiteConfig } from '@hazwatch/protocols';
+import { AuthError, NewUser, Password, Region, tokenInfo, userAccount, type AuthService } from '../auth/service.ts';
+import { ROLES, type Principal, type Role } from '../auth/types.ts';
 import { SESSION_COOKIE, scopeFilter } from './authz.ts';
-import { badRequest } from './schema.ts';
+import { ApiError, badRequest, jsonSchema } from './schema.ts';
 
 export type AuthRouteDeps = { auth: AuthService; site: () => SiteConfig; tls: boolean; now?: () => number };
 
@@ -19,6 +19,8 @@ const UserPatch = z.strictObject({
   region: Region.nullable().optional(),
   password: Password.optional(),
   disabled: z.boolean().optional(),
+  /** Lifts a lockout after failed logins (a new password lifts it too). */
+  unlock: z.literal(true).optional(),
 });
 const NewToken = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -35,6 +37,13 @@ const LogQuery = z.strictObject({
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
+
+// Every answer has a schema: Fastify serialises with it, so a field it does not name (a hash) never leaves.
+const error = jsonSchema(ApiError);
+const errors = { 400: error, 403: error, 404: error, 409: error };
+const UserAnswer = z.strictObject({ user: User });
+const AccountAnswer = z.strictObject({ user: UserAccount });
+const empty = { 204: { type: 'null' } };
 
 /** A token's or a session's view of itself, as the contract's `User`. */
 const meOf = (p: Principal): User => p.user ?? { id: p.id, username: p.name, displayName: p.name, role: p.role, enterpriseId: p.enterpriseId, region: p.region };
@@ -53,7 +62,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     throw err;
   };
 
-  app.post('/api/v1/auth/login', { config: { auth: 'public' }, bodyLimit: 16 * 1024 }, async (req, reply) => {
+  app.post('/api/v1/auth/login', { config: { auth: 'public' }, bodyLimit: 16 * 1024, schema: { response: { 200: jsonSchema(UserAnswer), 400: error, 401: error, 429: error } } }, async (req, reply) => {
     const b = Login.safeParse(req.body);
     if (!b.success) return reply.code(400).send(badRequest(b.error, 'body'));
     const r = await auth.login(b.data.username, b.data.password, req.ip);
@@ -62,32 +71,34 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     return { user: r.user };
   });
 
-  app.post('/api/v1/auth/logout', { config: { auth: 'authenticated' } }, async (req, reply) => {
+  app.post('/api/v1/auth/logout', { config: { auth: 'authenticated' }, schema: { response: empty } }, async (req, reply) => {
     auth.logout(principal(req), req.ip);
     reply.header('set-cookie', cookie('', 0));
     return reply.code(204).send();
   });
 
-  app.get('/api/v1/auth/me', { config: { auth: 'authenticated' } }, async (req) => ({ user: meOf(principal(req)) }));
+  app.get('/api/v1/auth/me', { config: { auth: 'authenticated' }, schema: { response: { 200: jsonSchema(UserAnswer) } } }, async (req) => ({ user: meOf(principal(req)) }));
 
-  app.get('/api/v1/users', { config: { auth: 'users:manage' } }, async (req) => {
+  app.get('/api/v1/users', { config: { auth: 'users:manage' }, schema: { response: { 200: jsonSchema(z.array(UserAccount)), ...errors } } }, async (req) => {
     const scope = scopeFilter(req);
-    return auth.store.users().filter((u) => scope === undefined || (u.enterpriseId !== null && scope.includes(u.enterpriseId) && u.role !== 'regulator')).map(publicUser);
+    const now = (deps.now ?? Date.now)();
+    return auth.store.users().filter((u) => scope === undefined || (u.enterpriseId !== null && scope.includes(u.enterpriseId) && u.role !== 'regulator')).map((u) => userAccount(u, now));
   });
 
-  app.post('/api/v1/users', { config: { auth: 'users:manage' }, bodyLimit: 16 * 1024 }, async (req, reply) => {
+  app.post('/api/v1/users', { config: { auth: 'users:manage' }, bodyLimit: 16 * 1024, schema: { response: { 201: jsonSchema(AccountAnswer), ...errors } } }, async (req, reply) => {
     const b = NewUser.safeParse(req.body);
     if (!b.success) return reply.code(400).send(badRequest(b.error, 'body'));
     const p = principal(req);
     if (!mayManage(p, b.data.role, b.data.enterpriseId)) return req.authz!.deny(reply, `a ${p.role} may not create a ${b.data.role}${b.data.enterpriseId ? ` of ${b.data.enterpriseId}` : ''}`, { enterpriseId: b.data.enterpriseId ?? null });
     try {
-      return reply.code(201).send({ user: await auth.createUser(b.data, p.name) });
+      const user = await auth.createUser(b.data, p.name);
+      return reply.code(201).send({ user: auth.account(user.id) });
     } catch (err) {
       return failed(reply, err);
     }
   });
 
-  app.patch('/api/v1/users/:id', { config: { auth: 'users:manage' }, bodyLimit: 16 * 1024 }, async (req, reply) => {
+  app.patch('/api/v1/users/:id', { config: { auth: 'users:manage' }, bodyLimit: 16 * 1024, schema: { response: { 200: jsonSchema(AccountAnswer), ...errors } } }, async (req, reply) => {
     const id = IdParams.safeParse(req.params);
     if (!id.success) return reply.code(400).send(badRequest(id.error, 'params'));
     const b = UserPatch.safeParse(req.body);
@@ -99,18 +110,19 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     if (!mayManage(p, after.role, after.enterpriseId)) return req.authz!.deny(reply, `a ${p.role} may not make a ${after.role}${after.enterpriseId ? ` of ${after.enterpriseId}` : ''}`);
     try {
       const patch = Object.fromEntries(Object.entries(b.data).filter(([, v]) => v !== undefined));
-      return { user: await auth.updateUser(id.data.id, patch, p.name) };
+      await auth.updateUser(id.data.id, patch, p.name);
+      return { user: auth.account(id.data.id) };
     } catch (err) {
       return failed(reply, err);
     }
   });
 
-  app.get('/api/v1/tokens', { config: { auth: 'tokens:manage' } }, async (req) => {
+  app.get('/api/v1/tokens', { config: { auth: 'tokens:manage' }, schema: { response: { 200: jsonSchema(z.array(TokenInfo)), ...errors } } }, async (req) => {
     const scope = scopeFilter(req);
     return auth.store.tokens().filter((t) => scope === undefined || (t.enterpriseId !== null && scope.includes(t.enterpriseId))).map(tokenInfo);
   });
 
-  app.post('/api/v1/tokens', { config: { auth: 'tokens:manage' }, bodyLimit: 16 * 1024 }, async (req, reply) => {
+  app.post('/api/v1/tokens', { config: { auth: 'tokens:manage' }, bodyLimit: 16 * 1024, schema: { response: { 201: jsonSchema(IssuedToken), ...errors } } }, async (req, reply) => {
     const b = NewToken.safeParse(req.body);
     if (!b.success) return reply.code(400).send(badRequest(b.error, 'body'));
     const p = principal(req);
@@ -127,7 +139,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     }
   });
 
-  app.delete('/api/v1/tokens/:id', { config: { auth: 'tokens:manage' } }, async (req, reply) => {
+  app.delete('/api/v1/tokens/:id', { config: { auth: 'tokens:manage' }, schema: { response: { ...empty, ...errors } } }, async (req, reply) => {
     const id = IdParams.safeParse(req.params);
     if (!id.success) return reply.code(400).send(badRequest(id.error, 'params'));
     const t = auth.store.token(id.data.id);
@@ -137,7 +149,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     return reply.code(204).send();
   });
 
-  app.get('/api/v1/gateways/credentials', { config: { auth: 'gateways:manage' } }, async (req) => {
+  app.get('/api/v1/gateways/credentials', { config: { auth: 'gateways:manage' }, schema: { response: { 200: jsonSchema(z.array(GatewayCredentialInfo)), ...errors } } }, async (req) => {
     const scope = scopeFilter(req);
     return auth.store
       .gatewayCredentials()
@@ -148,7 +160,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
   // Issue (or, with /rotate, replace) a gateway's MQTT secret: shown once, stored hashed.
   for (const path of ['/api/v1/gateways/:enterpriseId/:gatewayId/credentials', '/api/v1/gateways/:enterpriseId/:gatewayId/credentials/rotate']) {
     const rotate = path.endsWith('/rotate');
-    app.post(path, { config: { auth: 'gateways:manage' } }, async (req, reply) => {
+    app.post(path, { config: { auth: 'gateways:manage' }, schema: { response: { [rotate ? 200 : 201]: jsonSchema(IssuedGatewayCredential), ...errors } } }, async (req, reply) => {
       const g = GatewayParams.safeParse(req.params);
       if (!g.success) return reply.code(400).send(badRequest(g.error, 'params'));
       const ent = deps.site().enterprises.find((e) => e.id === g.data.enterpriseId);
@@ -162,7 +174,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     });
   }
 
-  app.get('/api/v1/security/log', { config: { auth: 'security-log:read' } }, async (req, reply) => {
+  app.get('/api/v1/security/log', { config: { auth: 'security-log:read' }, schema: { response: { 200: jsonSchema(z.array(SecurityLogEntry)), ...errors } } }, async (req, reply) => {
     const q = LogQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
