@@ -11,7 +11,8 @@ import { CONFIG_VARIABLES, resolveConfig } from '@hazwatch/server';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 type Service = { image?: string; build?: unknown; environment?: Record<string, string>; command?: string[]; volumes?: string[] };
-const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+// Compose reads `<<` merge keys (the shared x-platform environment).
+const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const { server, influxdb, simulator, mosquitto } = compose.services as Record<string, Service>;
 
 /** Compose's `${NAME:-default}` as it reads with NAME unset. */
@@ -23,6 +24,7 @@ describe('docker-compose.yml', () => {
   it('gives the server only variables its configuration schema knows', () => {
     const keys = Object.keys(server!.environment ?? {}).filter((k) => k.startsWith('HAZWATCH_'));
     expect(keys.length).toBeGreaterThan(5);
+    expect(keys).toEqual(expect.arrayContaining(['HAZWATCH_SITE', 'HAZWATCH_DATA_DIR', 'HAZWATCH_MQTT_USERNAME', 'HAZWATCH_MQTT_PASSWORD']));
     for (const k of keys) expect(CONFIG_VARIABLES, k).toContain(k);
   });
 

@@ -2,7 +2,7 @@
 // and `hazwatch mosquitto-auth`, then a real Mosquitto with the written password file and ACL: the
 // platform and the gateways sign in, a gateway may publish only under its own prefix.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
@@ -92,5 +92,40 @@ describe('hazwatch mosquitto-auth against a real Mosquitto', () => {
     await gw.subscribeAsync('hazwatch/v1/ent-1/gw-1/config', { qos: 1 });
     await waitFor(() => configs.includes('hazwatch/v1/ent-1/gw-1/config'), 'its own retained config');
     expect(configs).toEqual(['hazwatch/v1/ent-1/gw-1/config']);
+  });
+
+  it('gateway-credentials ensure: issues what is missing, keeps what signs in, rotates what the file lost, refuses a damaged file', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const configFile = join(tmp.dir, 'hazwatch.yaml');
+    writeFileSync(configFile, `HAZWATCH_SITE: ${FIXTURE_SITE}\nHAZWATCH_DATA_DIR: ${join(tmp.dir, 'data')}\n`);
+    const file = join(tmp.dir, 'secrets.json');
+    const ensure = async () => {
+      const c = capture();
+      const code = await runGatewayCredentials(['ensure', '--credentials-file', file, '--json', '--config', configFile], c.io);
+      return { code, done: code === 0 ? (JSON.parse(c.out()) as Record<string, string[]>) : undefined, err: c.err() };
+    };
+    const secrets = () => (JSON.parse(readFileSync(file, 'utf8')) as { gateways: Record<string, string> }).gateways;
+
+    expect(await ensure()).toMatchObject({ code: 0, done: { issued: ['ent-1/gw-1', 'ent-1/gw-2'], kept: [], rotated: [] } });
+    const first = secrets();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await ensure()).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1', 'ent-1/gw-2'], issued: [], rotated: [] } });
+    expect(secrets()).toEqual(first);
+
+    // Rotated elsewhere (the file's secret no longer signs in), and a gateway the site no longer has.
+    expect(await runGatewayCredentials(['rotate', 'ent-1/gw-2', '--config', configFile], capture().io)).toBe(0);
+    writeFileSync(file, JSON.stringify({ gateways: { ...first, 'ent-9/gw-old': 'x' } }));
+    expect(await ensure()).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1'], rotated: ['ent-1/gw-2'], dropped: ['ent-9/gw-old'] } });
+    expect(secrets()['ent-1/gw-1']).toBe(first['ent-1/gw-1']);
+    expect(secrets()['ent-1/gw-2']).not.toBe(first['ent-1/gw-2']);
+    expect(Object.keys(secrets())).toEqual(['ent-1/gw-1', 'ent-1/gw-2']);
+
+    // A damaged file may hold the only copy of its secrets: refused, left as it is.
+    writeFileSync(file, '{"gateways": {');
+    const bad = await ensure();
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--credentials-file');
+    expect(readFileSync(file, 'utf8')).toBe('{"gateways": {');
   });
 });

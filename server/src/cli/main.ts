@@ -16,6 +16,8 @@ Commands:
   user add --role ROLE USERNAME  create a user (the first admin of a new installation)
   gateway-credentials issue|rotate ENT/GW
                                  a gateway's MQTT secret (shown once, stored hashed)
+  gateway-credentials ensure --credentials-file F
+                                 a secret for every gateway of the site, kept in F (simulated gateways)
   mosquitto-auth --password-file F --acl-file F
                                  Mosquitto's password file and ACL from the configuration
 

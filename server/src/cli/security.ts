@@ -1,6 +1,6 @@
 // `hazwatch user add`, `hazwatch gateway-credentials issue|rotate` and `hazwatch mosquitto-auth`
 // (issue 6). They work on the data dir's auth.sqlite directly (WAL: beside a running platform too).
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -116,12 +116,18 @@ export function runUser(args: string[], io: Out, input: Input = defaultInput): P
 }
 
 const GATEWAY_USAGE = `Usage: hazwatch gateway-credentials issue|rotate ENTERPRISE/GATEWAY [--json] [--config FILE]
-  Prints the gateway's MQTT user name and a new secret, once; only its hash is kept.
+       hazwatch gateway-credentials ensure --credentials-file FILE [--json] [--config FILE]
+  issue, rotate: prints the gateway's MQTT user name and a new secret, once; only its hash is kept.
+  ensure: gives every gateway of the site a secret kept in FILE ({"gateways": {"ENT/GW": secret}},
+  what hazwatch-agent --credentials reads): a secret in FILE that still signs in is kept, any other
+  gateway gets one issued, or rotated when FILE lacks its current secret. Only for gateways that take
+  their secret from FILE (simulated ones, or a provisioning step): a rotation locks out the old secret.
 `;
 
 export function runGatewayCredentials(args: string[], io: Out): Promise<number> {
   return run(io, GATEWAY_USAGE, async () => {
     const [action, ...rest] = args;
+    if (action === 'ensure') return ensureGatewayCredentials(rest, io);
     if (action !== 'issue' && action !== 'rotate') throw new UsageError(`unknown subcommand "${action ?? ''}"`);
     const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
     const g = positionals.length === 1 ? parseGatewayUsername(positionals[0]!) : undefined;
@@ -142,6 +148,60 @@ export function runGatewayCredentials(args: string[], io: Out): Promise<number> 
       io.out(values.json ? `${JSON.stringify({ username: c.username, password: c.password })}\n` : `username ${c.username}\npassword ${c.password}\n`);
       return 0;
     });
+  });
+}
+
+/** `gateway-credentials ensure`: every gateway of the site signs in with a secret kept in one file. */
+async function ensureGatewayCredentials(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { 'credentials-file': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const file = values['credentials-file'];
+  if (file === undefined) throw new UsageError('--credentials-file is required');
+  if (positionals.length) throw new UsageError(`unexpected ${positionals.join(' ')}`);
+  // A file that is there but unreadable is refused, not replaced: its secrets may be the only copy.
+  let kept: Record<string, string> = {};
+  if (existsSync(file)) {
+    const doc = (() => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      } catch (err) {
+        throw new UsageError(`--credentials-file ${file}: ${(err as Error).message}`);
+      }
+    })();
+    const g = (doc as { gateways?: unknown } | null)?.gateways;
+    if (typeof g !== 'object' || g === null || Object.values(g).some((v) => typeof v !== 'string')) throw new UsageError(`--credentials-file ${file}: expected { "gateways": { "ENT/GW": "secret", … } }`);
+    kept = g as Record<string, string>;
+  }
+  const cfg = config(values.config);
+  const s = await site(cfg);
+  return withAuth(cfg, async (auth) => {
+    const gateways: Record<string, string> = {};
+    const done = { kept: [] as string[], issued: [] as string[], rotated: [] as string[], dropped: Object.keys(kept) };
+    for (const e of s.enterprises) {
+      for (const g of e.gateways) {
+        const key = `${e.id}/${g.id}`;
+        done.dropped = done.dropped.filter((k) => k !== key);
+        const old = kept[key];
+        if (old !== undefined && auth.verifyGateway(key, old)) {
+          gateways[key] = old;
+          done.kept.push(key);
+          continue;
+        }
+        const existed = auth.store.gatewayCredential(e.id, g.id) !== undefined;
+        gateways[key] = auth.gatewayCredential(e.id, g.id, 'cli').password;
+        (existed ? done.rotated : done.issued).push(key);
+      }
+    }
+    // Written whole and renamed into place: a crash leaves the old file or the new, never half of one.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ gateways }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+    if (values.json) io.out(`${JSON.stringify(done)}\n`);
+    else {
+      io.out(`wrote ${file}: ${Object.keys(gateways).length} gateways (${done.kept.length} kept, ${done.issued.length} issued, ${done.rotated.length} rotated)\n`);
+      if (done.rotated.length) io.err(`rotated (the file lacked their current secret): ${done.rotated.join(', ')}\n`);
+      if (done.dropped.length) io.err(`dropped (no longer in the site): ${done.dropped.join(', ')}\n`);
+    }
+    return 0;
   });
 }
 
