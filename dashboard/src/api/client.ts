@@ -27,7 +27,7 @@ export function withQuery(path: string, q: Query = {}): string {
 
 export interface Api {
   get<T = unknown>(path: string, q?: Query): Promise<T>;
-  send<T = unknown>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<T>;
+  send<T = unknown>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, contentType?: string): Promise<T>;
 }
 
 /**

@@ -2,15 +2,17 @@
 // page only hides what would be refused, and shows a refusal for a link followed by hand.
 import type { Role, User } from './session.ts';
 
-export type Action = 'acknowledge' | 'comment' | 'assign' | 'close' | 'shelve' | 'request-rectification' | 'edit-config';
+export type Action = 'acknowledge' | 'comment' | 'assign' | 'close' | 'shelve' | 'request-rectification' | 'edit-config' | 'manage-access' | 'manage-gateways';
 export type NavItem = 'control-room' | 'enterprise' | 'regulator';
 
 const ACTIONS: Record<Role, readonly Action[]> = {
   // Operators handle their enterprise's alarms end to end (the server's role matrix: alarms:handle).
   operator: ['acknowledge', 'comment'],
-  'enterprise-admin': ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config'],
+  // 'manage-access' stands for users:manage, tokens:manage and security-log:read, 'manage-gateways' for
+  // gateways:manage: an enterprise admin holds them for its own enterprise, the admin everywhere.
+  'enterprise-admin': ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'manage-access', 'manage-gateways'],
   regulator: ['comment', 'request-rectification'],
-  admin: ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'request-rectification'],
+  admin: ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'request-rectification', 'manage-access', 'manage-gateways'],
 };
 
 export function can(user: User, action: Action): boolean {

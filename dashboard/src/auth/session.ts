@@ -14,7 +14,7 @@ export type Session =
 
 export const LOCAL_ADMIN: User = { id: 'local', username: 'local', displayName: 'local', role: 'admin', enterpriseId: null, region: null };
 
-const ROLES: readonly Role[] = ['operator', 'enterprise-admin', 'regulator', 'admin'];
+export const ROLES: readonly Role[] = ['operator', 'enterprise-admin', 'regulator', 'admin'];
 
 /** Boundary check of the contract's `User`. */
 export function checkUser(x: unknown): User | null {

@@ -1,38 +1,66 @@
+import { useState } from 'preact/hooks';
+import { can } from '../auth/permissions.ts';
 import { formatAge } from '../format.ts';
-import { useI18n, useLiveState, useNow } from '../hooks.ts';
+import { useI18n, useLiveState, useNow, useUser } from '../hooks.ts';
 import { gatewayViews } from '../model/gateways.ts';
 import type { SiteEnterprise } from '../api/shapes.ts';
+import { LoadError } from './forbidden.tsx';
+import { CredentialCells, GatewaySecretBox, useGatewayCredentials, type GatewaySecret } from './gateway-credentials.tsx';
 
-/** 网关: each configured gateway with its status, live from the workshops and alarms it feeds. */
+/**
+ * 网关: each configured gateway with its status, live from the workshops and alarms it feeds; for
+ * those who manage gateways, also its MQTT credential, issued and rotated here.
+ */
 export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
   const { t } = useI18n();
   const live = useLiveState();
   const now = useNow() + live.serverOffsetMs;
+  const manage = can(useUser(), 'manage-gateways');
+  const creds = useGatewayCredentials(manage ? enterprise.id : null);
+  const [secret, setSecret] = useState<GatewaySecret | null>(null);
   const views = gatewayViews(enterprise.id, enterprise.gateways, live.workshops.values(), live.alarms.values());
   const name = (id: string) => enterprise.workshops.find((w) => w.id === id)?.name ?? id;
   if (views.length === 0) return <p class="empty">{t('gateways.none')}</p>;
   return (
-    <table class="data-table" data-testid="gateways">
-      <thead>
-        <tr>
-          <th>{t('gateways.id')}</th>
-          <th>{t('history.col.state')}</th>
-          <th>{t('gateways.lastHeard')}</th>
-          <th>{t('gateways.workshops')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {views.map((g) => (
-          <tr key={g.id} data-testid={`gateway-${g.id}`} data-status={g.status}>
-            <td>{g.id}</td>
-            <td>
-              <span class={`gw-badge gw-${g.status}`}>{t(`gateways.${g.status}`)}</span>
-            </td>
-            <td>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
-            <td>{g.workshops.map(name).join('、')}</td>
+    <>
+      {secret && <GatewaySecretBox secret={secret} onDismiss={() => setSecret(null)} />}
+      {creds.error && <LoadError error={creds.error} />}
+      <table class="data-table" data-testid="gateways">
+        <thead>
+          <tr>
+            <th>{t('gateways.id')}</th>
+            <th>{t('history.col.state')}</th>
+            <th>{t('gateways.lastHeard')}</th>
+            <th>{t('gateways.workshops')}</th>
+            {manage && <th>{t('gateways.credential')}</th>}
+            {manage && <th>{t('common.actions')}</th>}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {views.map((g) => (
+            <tr key={g.id} data-testid={`gateway-${g.id}`} data-status={g.status}>
+              <td>{g.id}</td>
+              <td>
+                <span class={`gw-badge gw-${g.status}`}>{t(`gateways.${g.status}`)}</span>
+              </td>
+              <td>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
+              <td>{g.workshops.map(name).join('、')}</td>
+              {manage && (
+                <CredentialCells
+                  enterpriseId={enterprise.id}
+                  gatewayId={g.id}
+                  credential={creds.data?.find((c) => c.gatewayId === g.id)}
+                  loaded={creds.data !== undefined}
+                  onIssued={(s) => {
+                    setSecret(s);
+                    creds.reload();
+                  }}
+                />
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

@@ -2,6 +2,7 @@ import type { SiteEnterprise } from '../api/shapes.ts';
 import { useEnterpriseAccess } from '../auth/access.ts';
 import { can, maySee } from '../auth/permissions.ts';
 import type { User } from '../auth/session.ts';
+import { AccessAdmin } from '../components/access-admin.tsx';
 import { AlarmHistory } from '../components/alarm-history.tsx';
 import { Findings } from '../components/findings.tsx';
 import { Forbidden, LoadError } from '../components/forbidden.tsx';
@@ -18,6 +19,7 @@ const TABS: Tab[] = [
   { id: 'gateways', label: 'ent.tab.gateways', allowed: () => true },
   { id: 'config', label: 'ent.tab.config', allowed: (u) => can(u, 'edit-config') || u.role === 'regulator' },
   { id: 'audit', label: 'ent.tab.audit', allowed: (u) => u.role !== 'operator' },
+  { id: 'access', label: 'ent.tab.access', allowed: (u) => can(u, 'manage-access') },
 ];
 
 /** 企业: alarms and their handling, notifications, gateways, site configuration and compliance of one enterprise. */
@@ -38,13 +40,16 @@ function Enterprise({ enterpriseId, tab, enterprise, choices }: { enterpriseId: 
   const { api } = useServices();
   const access = useEnterpriseAccess(enterpriseId);
   const tabs = TABS.filter((x) => x.allowed(user));
+  // A tab the role may not open, followed by hand, is refused rather than quietly swapped for another.
+  const refused = TABS.find((x) => x.id === tab && !tabs.includes(x));
   const current = tabs.find((x) => x.id === tab) ?? tabs[0]!;
-  const notif = useResource(current.id === 'alarms' ? `notif|${enterpriseId}` : null, () =>
+  const notif = useResource(current.id === 'alarms' && !refused ? `notif|${enterpriseId}` : null, () =>
     // This enterprise's own deliveries (the server narrows to what the user may see).
     api.get<{ deliveries?: { pending?: number; delivered?: number; dead?: number } }>('/api/v1/notifications/stats', { enterpriseId }).catch(() => null),
   );
   if (access === 'loading') return <p class="loading">{t('common.loading')}</p>;
   if (access === 'forbidden') return <Forbidden what={enterpriseId} />;
+  if (refused) return <Forbidden what={`${enterprise?.name ?? enterpriseId} · ${t(refused.label)}`} />;
   const base = `/enterprise/${encodeURIComponent(enterpriseId)}`;
   const d = notif.data?.deliveries;
 
@@ -73,9 +78,11 @@ function Enterprise({ enterpriseId, tab, enterprise, choices }: { enterpriseId: 
           <AlarmHistory scope={{ enterpriseId }} />
         </>
       )}
-      {current.id === 'gateways' && (enterprise ? <GatewayList enterprise={enterprise} /> : <p class="loading">{t('common.loading')}</p>)}
+      {current.id === 'gateways' && (enterprise ? <GatewayList key={enterprise.id} enterprise={enterprise} /> : <p class="loading">{t('common.loading')}</p>)}
       {current.id === 'config' && <SiteConfig />}
       {current.id === 'audit' && <Findings scope={{ enterpriseId }} />}
+      {/* Keyed: a one-time secret shown for one enterprise must not survive a switch to another. */}
+      {current.id === 'access' && <AccessAdmin key={enterpriseId} enterpriseId={enterpriseId} />}
     </div>
   );
 }

@@ -1,0 +1,252 @@
+import { useState } from 'preact/hooks';
+import type { UserAccount } from '@hazwatch/protocols';
+import { checkAccountAnswer, checkAccounts } from '../api/access-shapes.ts';
+import type { Role } from '../auth/session.ts';
+import { formatTime } from '../format.ts';
+import { useI18n, useResource, useServices, useUser } from '../hooks.ts';
+import { ApiErrorNote } from './api-error.tsx';
+import { LoadError } from './forbidden.tsx';
+
+/** The roles an enterprise's accounts may have (the server refuses to make a regulator or admin here). */
+const ROLES: readonly Role[] = ['operator', 'enterprise-admin'];
+
+/** 用户: the enterprise's accounts, a form to add one, and per account its role, password, lockout and disabling. */
+export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
+  const { t } = useI18n();
+  const { api } = useServices();
+  const me = useUser();
+  const r = useResource(`users|${enterpriseId}`, () => api.get('/api/v1/users').then((b) => checkAccounts(b, 'users')));
+  // An admin is given every account; this screen is one enterprise's.
+  const users = (r.data ?? []).filter((u) => u.enterpriseId === enterpriseId);
+  // Reloaded in place (same key), so the rows keep their state while the new list comes.
+  const reload = r.reload;
+
+  return (
+    <section class="panel" data-testid="users-admin">
+      <h3 class="panel-title">{t('access.users')}</h3>
+      {r.error && <LoadError error={r.error} />}
+      {r.loading && !r.data ? (
+        <p class="loading">{t('common.loading')}</p>
+      ) : users.length === 0 ? (
+        <p class="empty">{t('users.none')}</p>
+      ) : (
+        <table class="data-table" data-testid="users">
+          <thead>
+            <tr>
+              <th>{t('users.username')}</th>
+              <th>{t('users.displayName')}</th>
+              <th>{t('users.role')}</th>
+              <th>{t('users.state')}</th>
+              <th>{t('users.createdAt')}</th>
+              <th>{t('common.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <UserRow key={u.id} user={u} self={u.id === me.id} onChanged={reload} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <CreateUser enterpriseId={enterpriseId} onCreated={reload} />
+    </section>
+  );
+}
+
+type Edit = 'role' | 'password' | 'disable';
+
+function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; onChanged: () => void }) {
+  const { lang, t } = useI18n();
+  const { api } = useServices();
+  const [edit, setEdit] = useState<Edit | null>(null);
+  const [role, setRole] = useState<Role>(user.role);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const now = Date.now();
+  const open = (e: Edit | null) => {
+    setEdit(e);
+    setError(null);
+    setSaved(false);
+    setRole(user.role);
+    setPassword('');
+  };
+  const patch = async (body: { role?: Role; password?: string; disabled?: boolean; unlock?: true }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      checkAccountAnswer(await api.send('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, body), 'answer');
+      setEdit(null);
+      setPassword('');
+      setSaved(true);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (edit === 'role') void patch({ role });
+    else if (edit === 'password') void patch({ password });
+    else if (edit === 'disable') void patch({ disabled: true });
+  };
+
+  return (
+    <>
+      <tr data-testid={`user-${user.username}`} data-role={user.role} data-disabled={String(user.disabled)} data-locked={String(user.lockedUntil !== null)}>
+        <td>
+          {user.username} {self && <span class="tag">{t('users.self')}</span>}
+        </td>
+        <td>{user.displayName}</td>
+        <td>{t(`role.${user.role}`)}</td>
+        <td>
+          {user.disabled ? (
+            <span class="state-badge user-disabled">{t('users.disabled')}</span>
+          ) : user.lockedUntil ? (
+            <span class="state-badge user-locked">{t('users.locked', { time: formatTime(user.lockedUntil, lang, now) })}</span>
+          ) : (
+            <span class="state-badge user-active">{t('users.active')}</span>
+          )}
+        </td>
+        <td>{formatTime(user.createdAt, lang, now)}</td>
+        <td>
+          {/* Not on one's own account: a slip would lock the only admin out of the enterprise. */}
+          {!self && (
+            <span class="row-actions">
+              <button type="button" class={edit === 'role' ? 'current' : ''} data-testid="user-change-role" onClick={() => open(edit === 'role' ? null : 'role')}>
+                {t('users.changeRole')}
+              </button>
+              <button type="button" class={edit === 'password' ? 'current' : ''} data-testid="user-reset-password" onClick={() => open(edit === 'password' ? null : 'password')}>
+                {t('users.resetPassword')}
+              </button>
+              {user.lockedUntil && (
+                <button type="button" disabled={busy} data-testid="user-unlock" onClick={() => { open(null); void patch({ unlock: true }); }}>
+                  {t('users.unlock')}
+                </button>
+              )}
+              {!user.disabled ? (
+                <button type="button" class={edit === 'disable' ? 'current' : ''} data-testid="user-disable" onClick={() => open(edit === 'disable' ? null : 'disable')}>
+                  {t('users.disable')}
+                </button>
+              ) : (
+                <button type="button" disabled={busy} data-testid="user-enable" onClick={() => { open(null); void patch({ disabled: false }); }}>
+                  {t('users.enable')}
+                </button>
+              )}
+            </span>
+          )}
+          {saved && <span class="form-ok" role="status" data-testid="user-saved"> {t('users.saved', { name: user.username })}</span>}
+        </td>
+      </tr>
+      {(edit !== null || error !== null) && (
+        <tr class="row-form" data-testid={`user-form-${user.username}`}>
+          <td colSpan={6}>
+            {edit !== null && (
+              <form class="inline-form" data-testid={`user-form-${edit}`} onSubmit={submit}>
+                {edit === 'role' && (
+                  <label>
+                    {t('users.role')}
+                    <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>{t(`role.${r}`)}</option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+                {edit === 'password' && (
+                  <label>
+                    {t('users.newPassword')}
+                    <input name="password" type="password" autoComplete="new-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+                  </label>
+                )}
+                {edit === 'disable' && <p class="confirm-text">{t('users.confirmDisable', { name: user.displayName })}</p>}
+                {edit !== 'disable' && <p class="muted">{t('users.reloginNote')}</p>}
+                <div class="form-buttons">
+                  <button type="submit" class="primary" disabled={busy || (edit === 'role' && role === user.role)} data-testid="user-form-submit">
+                    {t(edit === 'role' ? 'users.saveRole' : edit === 'password' ? 'users.savePassword' : 'users.disable')}
+                  </button>
+                  <button type="button" class="link" onClick={() => open(null)}>
+                    {t('common.cancel')}
+                  </button>
+                </div>
+              </form>
+            )}
+            {error !== null && <ApiErrorNote error={error} testId="user-error" fields={{ password: t('users.newPassword'), role: t('users.role') }} />}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function CreateUser({ enterpriseId, onCreated }: { enterpriseId: string; onCreated: () => void }) {
+  const { t } = useI18n();
+  const { api } = useServices();
+  const empty = { username: '', displayName: '', role: 'operator' as Role, password: '' };
+  const [form, setForm] = useState(empty);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<string | null>(null);
+  const set = (k: keyof typeof empty) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCreated(null);
+    try {
+      const displayName = form.displayName.trim();
+      const u = checkAccountAnswer(
+        await api.send('POST', '/api/v1/users', { username: form.username.trim(), role: form.role, enterpriseId, password: form.password, ...(displayName ? { displayName } : {}) }),
+        'answer',
+      );
+      setCreated(u.username);
+      setForm(empty);
+      onCreated();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="filters create-form" data-testid="user-create" onSubmit={(e) => void submit(e)}>
+      <h4 class="form-title">{t('users.create')}</h4>
+      <label>
+        {t('users.username')}
+        <input name="username" required autoComplete="off" value={form.username} onInput={set('username')} />
+      </label>
+      <label>
+        {t('users.displayName')}
+        <input name="displayName" value={form.displayName} onInput={set('displayName')} />
+      </label>
+      <label>
+        {t('users.role')}
+        <select name="role" value={form.role} onChange={set('role')}>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>{t(`role.${r}`)}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('users.password')}
+        <input name="password" type="password" autoComplete="new-password" required value={form.password} onInput={set('password')} />
+      </label>
+      <button type="submit" class="primary" disabled={busy} data-testid="user-create-submit">
+        {t('users.createSubmit')}
+      </button>
+      {created && (
+        <p class="form-ok" role="status" data-testid="user-created">
+          {t('users.created', { username: created })}
+        </p>
+      )}
+      {error !== null && (
+        <ApiErrorNote error={error} testId="user-create-error" fields={{ username: t('users.username'), displayName: t('users.displayName'), password: t('users.password'), role: t('users.role') }} />
+      )}
+    </form>
+  );
+}
