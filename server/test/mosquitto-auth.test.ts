@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuthService } from '../src/auth/service.ts';
+import { AuthStore } from '../src/auth/store.ts';
 import { runGatewayCredentials, runMosquittoAuth, runUser } from '../src/cli/security.ts';
 import { FIXTURE_SITE, batch, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
 import { HAVE_MOSQUITTO, MOSQUITTO, freePort } from './infra.ts';
@@ -57,6 +59,7 @@ describe('hazwatch mosquitto-auth against a real Mosquitto', () => {
     expect(m.err()).toContain('ent-1/gw-2');
     expect(readFileSync(passwd, 'utf8')).not.toContain(rotated.json!.password);
     expect(readFileSync(acl, 'utf8')).toContain('user ent-1/gw-1\ntopic write hazwatch/v1/ent-1/gw-1/telemetry');
+    for (const f of [passwd, acl]) expect(statSync(f).mode & 0o777, f).toBe(0o600);
 
     const port = await freePort();
     const conf = join(tmp.dir, 'mosquitto.conf');
@@ -94,15 +97,15 @@ describe('hazwatch mosquitto-auth against a real Mosquitto', () => {
     expect(configs).toEqual(['hazwatch/v1/ent-1/gw-1/config']);
   });
 
-  it('gateway-credentials ensure: issues what is missing, keeps what signs in, rotates what the file lost, refuses a damaged file', async () => {
+  it('gateway-credentials ensure: issues what is missing, keeps what signs in, leaves a secret rotated elsewhere (--reissue rotates it), refuses a damaged file', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
     const configFile = join(tmp.dir, 'hazwatch.yaml');
     writeFileSync(configFile, `HAZWATCH_SITE: ${FIXTURE_SITE}\nHAZWATCH_DATA_DIR: ${join(tmp.dir, 'data')}\n`);
     const file = join(tmp.dir, 'secrets.json');
-    const ensure = async () => {
+    const ensure = async (...more: string[]) => {
       const c = capture();
-      const code = await runGatewayCredentials(['ensure', '--credentials-file', file, '--json', '--config', configFile], c.io);
+      const code = await runGatewayCredentials(['ensure', '--credentials-file', file, '--json', '--config', configFile, ...more], c.io);
       return { code, done: code === 0 ? (JSON.parse(c.out()) as Record<string, string[]>) : undefined, err: c.err() };
     };
     const secrets = () => (JSON.parse(readFileSync(file, 'utf8')) as { gateways: Record<string, string> }).gateways;
@@ -113,13 +116,22 @@ describe('hazwatch mosquitto-auth against a real Mosquitto', () => {
     expect(await ensure()).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1', 'ent-1/gw-2'], issued: [], rotated: [] } });
     expect(secrets()).toEqual(first);
 
-    // Rotated elsewhere (the file's secret no longer signs in), and a gateway the site no longer has.
-    expect(await runGatewayCredentials(['rotate', 'ent-1/gw-2', '--config', configFile], capture().io)).toBe(0);
+    // Rotated elsewhere (as the dashboard does: the file's secret no longer signs in), and a gateway
+    // the site no longer has. The rotated secret, held by whoever was shown it, must keep working.
+    const c = capture();
+    expect(await runGatewayCredentials(['rotate', 'ent-1/gw-2', '--json', '--config', configFile], c.io)).toBe(0);
+    const rotated = (JSON.parse(c.out()) as { password: string }).password;
     writeFileSync(file, JSON.stringify({ gateways: { ...first, 'ent-9/gw-old': 'x' } }));
-    expect(await ensure()).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1'], rotated: ['ent-1/gw-2'], dropped: ['ent-9/gw-old'] } });
+    expect(await ensure()).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1'], unproven: ['ent-1/gw-2'], rotated: [], dropped: ['ent-9/gw-old'] } });
+    expect(secrets()).toEqual(first);
+    const store = new AuthStore({ dataDir: join(tmp.dir, 'data') });
+    const auth = new AuthService(store, { sessionHours: 1, loginMaxFailures: 5, loginLockMinutes: 1 });
+    expect(auth.verifyGateway('ent-1/gw-2', rotated)).toBeDefined();
+    store.close();
+    // --reissue: the file's gateways are simulated ones, so the file's secret is made the current one.
+    expect(await ensure('--reissue')).toMatchObject({ code: 0, done: { kept: ['ent-1/gw-1'], rotated: ['ent-1/gw-2'], unproven: [] } });
     expect(secrets()['ent-1/gw-1']).toBe(first['ent-1/gw-1']);
     expect(secrets()['ent-1/gw-2']).not.toBe(first['ent-1/gw-2']);
-    expect(Object.keys(secrets())).toEqual(['ent-1/gw-1', 'ent-1/gw-2']);
 
     // A damaged file may hold the only copy of its secrets: refused, left as it is.
     writeFileSync(file, '{"gateways": {');

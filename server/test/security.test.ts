@@ -251,8 +251,10 @@ describe('security: isolation and refusals, each logged', () => {
     for (let i = 0; i < 5; i++) expect((await login(`guess-${i}`)).statusCode).toBe(401);
     expect((await login('password-locked1')).statusCode).toBe(429);
 
-    // Strict schemas: a field the contract does not name (a password hash) would fail the parse.
-    const users = z.array(UserAccount).parse(await getJson(server, '/api/v1/users'));
+    // The answer as sent: no hash in any form, and exactly the contract's fields.
+    const raw = await server.app.inject({ url: '/api/v1/users' });
+    expect(raw.body).not.toMatch(/hash|scrypt|\$7\$|\$6\$/i);
+    const users = z.array(UserAccount).parse(raw.json());
     const locked = users.find((u) => u.username === 'locked1')!;
     expect(locked).toMatchObject({ role: 'operator', disabled: false });
     expect(Date.parse(locked.lockedUntil!)).toBeGreaterThan(Date.now());
@@ -264,9 +266,20 @@ describe('security: isolation and refusals, each logged', () => {
     expect((await login('password-locked1')).statusCode).toBe(200);
     expect((await logSince(m, 'user.unlocked'))[0]).toMatchObject({ target: 'locked1', outcome: 'ok' });
 
+    // A new password lifts a lockout too; an enterprise admin of another enterprise may not lift one.
+    for (let i = 0; i < 5; i++) await login(`again-${i}`);
+    expect((await login('password-locked1')).statusCode).toBe(429);
+    const otherAdmin = await server.loginAs('admin-ent2', 'enterprise-admin', { enterpriseId: 'ent-2' });
+    const foreign = await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { unlock: true }, headers: { cookie: otherAdmin } });
+    expect(foreign.statusCode).toBe(404);
+    expect((await login('password-locked1')).statusCode).toBe(429);
+    const reset = await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { password: 'a-new-password-1' } });
+    expect(UserAccount.parse(reset.json<{ user: unknown }>().user).lockedUntil).toBeNull();
+    expect((await login('a-new-password-1')).statusCode).toBe(200);
+
     const off = await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { disabled: true } });
     expect(UserAccount.parse(off.json<{ user: unknown }>().user).disabled).toBe(true);
-    expect((await login('password-locked1')).statusCode).toBe(401);
+    expect((await login('a-new-password-1')).statusCode).toBe(401);
     expect((await server.app.inject({ method: 'PATCH', url: `/api/v1/users/${locked.id}`, payload: { unlock: false } })).statusCode).toBe(400);
 
     const issued = await server.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'contract-check', role: 'operator', enterpriseId: 'ent-1' } });

@@ -1,6 +1,6 @@
 // `hazwatch user add`, `hazwatch gateway-credentials issue|rotate` and `hazwatch mosquitto-auth`
 // (issue 6). They work on the data dir's auth.sqlite directly (WAL: beside a running platform too).
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -116,12 +116,13 @@ export function runUser(args: string[], io: Out, input: Input = defaultInput): P
 }
 
 const GATEWAY_USAGE = `Usage: hazwatch gateway-credentials issue|rotate ENTERPRISE/GATEWAY [--json] [--config FILE]
-       hazwatch gateway-credentials ensure --credentials-file FILE [--json] [--config FILE]
+       hazwatch gateway-credentials ensure --credentials-file FILE [--reissue] [--json] [--config FILE]
   issue, rotate: prints the gateway's MQTT user name and a new secret, once; only its hash is kept.
-  ensure: gives every gateway of the site a secret kept in FILE ({"gateways": {"ENT/GW": secret}},
-  what hazwatch-agent --credentials reads): a secret in FILE that still signs in is kept, any other
-  gateway gets one issued, or rotated when FILE lacks its current secret. Only for gateways that take
-  their secret from FILE (simulated ones, or a provisioning step): a rotation locks out the old secret.
+  ensure: keeps in FILE ({"gateways": {"ENT/GW": secret}}, what hazwatch-agent --credentials reads) a
+  secret for every gateway of the site that has none yet, issuing it; secrets in FILE that still sign
+  in are kept. A gateway whose current secret FILE lacks (rotated elsewhere) is left as it is and
+  named, unless --reissue rotates it too: only for gateways that take their secret from FILE
+  (simulated ones), since a rotation locks out the secret a real gateway holds.
 `;
 
 export function runGatewayCredentials(args: string[], io: Out): Promise<number> {
@@ -151,9 +152,20 @@ export function runGatewayCredentials(args: string[], io: Out): Promise<number> 
   });
 }
 
+/**
+ * Written whole and renamed into place, mode 0600 whether the file existed or not: a crash leaves the
+ * old file or the new, never half of one, and a reader (a broker reloading) never sees a partial one.
+ */
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
 /** `gateway-credentials ensure`: every gateway of the site signs in with a secret kept in one file. */
 async function ensureGatewayCredentials(args: string[], io: Out): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { 'credentials-file': { type: 'string' }, json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { 'credentials-file': { type: 'string' }, reissue: { type: 'boolean' }, json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
   const file = values['credentials-file'];
   if (file === undefined) throw new UsageError('--credentials-file is required');
   if (positionals.length) throw new UsageError(`unexpected ${positionals.join(' ')}`);
@@ -175,7 +187,7 @@ async function ensureGatewayCredentials(args: string[], io: Out): Promise<number
   const s = await site(cfg);
   return withAuth(cfg, async (auth) => {
     const gateways: Record<string, string> = {};
-    const done = { kept: [] as string[], issued: [] as string[], rotated: [] as string[], dropped: Object.keys(kept) };
+    const done = { kept: [] as string[], issued: [] as string[], rotated: [] as string[], unproven: [] as string[], dropped: Object.keys(kept) };
     for (const e of s.enterprises) {
       for (const g of e.gateways) {
         const key = `${e.id}/${g.id}`;
@@ -187,18 +199,23 @@ async function ensureGatewayCredentials(args: string[], io: Out): Promise<number
           continue;
         }
         const existed = auth.store.gatewayCredential(e.id, g.id) !== undefined;
+        if (existed && !values.reissue) {
+          // Issued or rotated elsewhere (the dashboard, the API): whoever holds that secret keeps it,
+          // and the file keeps what it had.
+          if (old !== undefined) gateways[key] = old;
+          done.unproven.push(key);
+          continue;
+        }
         gateways[key] = auth.gatewayCredential(e.id, g.id, 'cli').password;
         (existed ? done.rotated : done.issued).push(key);
       }
     }
-    // Written whole and renamed into place: a crash leaves the old file or the new, never half of one.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ gateways }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+    writePrivate(file, `${JSON.stringify({ gateways }, null, 2)}\n`);
     if (values.json) io.out(`${JSON.stringify(done)}\n`);
     else {
       io.out(`wrote ${file}: ${Object.keys(gateways).length} gateways (${done.kept.length} kept, ${done.issued.length} issued, ${done.rotated.length} rotated)\n`);
       if (done.rotated.length) io.err(`rotated (the file lacked their current secret): ${done.rotated.join(', ')}\n`);
+      if (done.unproven.length) io.err(`left as they are (their current secret is not in the file; --reissue rotates them): ${done.unproven.join(', ')}\n`);
       if (done.dropped.length) io.err(`dropped (no longer in the site): ${done.dropped.join(', ')}\n`);
     }
     return 0;
@@ -241,8 +258,9 @@ export function runMosquittoAuth(args: string[], io: Out): Promise<number> {
       const creds = auth.store.gatewayCredentials().filter((c) => inSite.has(`${c.enterpriseId}/${c.gatewayId}`));
       const missing = [...inSite].filter((k) => !creds.some((c) => `${c.enterpriseId}/${c.gatewayId}` === k));
       const passwd = [`${username}:${mosquittoHash(password)}`, ...creds.map((c) => `${c.enterpriseId}/${c.gatewayId}:${c.hash}`)].join('\n');
-      writeFileSync(values['password-file']!, `${passwd}\n`, { mode: 0o600 });
-      writeFileSync(values['acl-file']!, mosquittoAcl(username, creds), { mode: 0o644 });
+      // Both private to the broker's user (Mosquitto 2 warns of, and later versions refuse, readable ones).
+      writePrivate(values['password-file']!, `${passwd}\n`);
+      writePrivate(values['acl-file']!, mosquittoAcl(username, creds));
       auth.log.record({ action: 'mqtt.mosquitto-auth-written', outcome: 'ok', actor: 'cli', detail: { gateways: creds.length, missing } });
       io.out(`wrote ${values['password-file']} (${creds.length + 1} users) and ${values['acl-file']}\n`);
       if (missing.length) io.err(`gateways without a credential (they cannot connect): ${missing.join(', ')}; issue with: hazwatch gateway-credentials issue ENT/GW\n`);
