@@ -46,6 +46,7 @@ session.subscribe((s) => {
       onAlarm: (kind, level) => {
         if (kind === 'raised' || kind === 'escalated') services.sound.play(level);
       },
+      onUnauthenticated: () => session.expired(),
     });
   } else if (s.kind === 'signed-out' && live) {
     live.close();

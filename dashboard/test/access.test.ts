@@ -144,9 +144,16 @@ describe('users', () => {
     expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
   });
 
-  it('lets the admin disable a user, whose login is then refused and whose session ends', async () => {
+  it('lets the admin disable a user, whose login is then refused and whose session ends, open dashboard too', async () => {
     const session = await apiLogin(NEW_USER, RESET_PASSWORD);
     expect((await me({ cookie: session.cookie })).status).toBe(200);
+    // The user's dashboard, open and live in another browser context.
+    const theirs = await h.newPage();
+    await theirs.goto(h.server.httpUrl);
+    await theirs.fill('input[name="username"]', NEW_USER);
+    await theirs.fill('input[name="password"]', RESET_PASSWORD);
+    await theirs.click(tid('login-submit'));
+    await theirs.waitForSelector(`${tid('user')}[data-role="operator"]`);
     await switchTo('admin');
     await go('/enterprise/ent-1/access');
     const row = tid(`user-${NEW_USER}`);
@@ -163,6 +170,9 @@ describe('users', () => {
     await page.screenshot({ path: join(h.shotDir, 'access-user-disabled.png'), fullPage: true });
     expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(401);
     expect((await me({ cookie: session.cookie })).status).toBe(401);
+    // The server closed its live connection; the page, refused on reconnecting, asks for a login.
+    await theirs.waitForSelector(tid('login-form'), { timeout: 15_000 });
+    await theirs.close();
 
     await page.click(`${row} ${tid('user-enable')}`);
     await page.waitForSelector(`${row}[data-disabled="false"]`);
@@ -266,6 +276,17 @@ describe('gateway credentials', () => {
     await page.click(tid('tab-gateways'));
     await page.waitForSelector(`${tid('credential-gw-3')}[data-issued="true"]`);
     expect(await page.locator(tid('secret-once')).count()).toBe(0);
+
+    // Withdrawn (a gateway out of service), after a confirmation: its open connection is closed.
+    const open = await mqtt.connectAsync(h.server.mqttUrl, { clientId: 'access-test-gw-3', username, password: second, reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => open.once('close', () => resolve()));
+    await page.click(tid('credential-revoke-gw-3'));
+    expect(await page.textContent(tid('credential-confirm-gw-3'))).toContain('确认撤销');
+    await page.click(tid('credential-revoke-confirm-gw-3'));
+    await page.waitForSelector(`${tid('credential-gw-3')}[data-issued="false"]`);
+    await closed;
+    expect(await mqttConnects(username, second)).toBe(false);
+    await open.endAsync(true);
   });
 });
 

@@ -69,6 +69,12 @@ export type StartOptions = {
   scrypt?: { N: number; r: number; p: number };
   /** How long gateways' wills wait around a lost broker connection (mqtt/will-grace.ts; tests shorten it). */
   willGrace?: Partial<WillGraceTiming>;
+  /**
+   * How often open socket.io and MQTT connections are authenticated again (default 30 s): a session
+   * expired, or a credential changed by another process (the CLI). Changes made through this server
+   * close the connections at once. Tests shorten it.
+   */
+  authRecheckMs?: number;
 };
 
 export type RunningServer = {
@@ -244,17 +250,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       rules,
       activeAlarms: (enterpriseId) => alarms.list({ state: 'active', limit: 1000, ...(enterpriseId !== undefined ? { enterpriseId } : {}) }),
       log,
-      authenticate: ({ headers, token, address }) => {
+      authenticate: ({ headers, token, address }, recheck) => {
         const h = { cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined, authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined };
         const { via, result } = authenticateRequest(auth, h, token);
         if (!result.ok) {
-          auth.log.record({ action: 'socket.handshake-refused', outcome: 'denied', ip: address, detail: { via, reason: result.reason } });
+          // A recheck that fails closes the connection and is logged as that (onClosed).
+          if (!recheck) auth.log.record({ action: 'socket.handshake-refused', outcome: 'denied', ip: address, detail: { via, reason: result.reason } });
           return undefined;
         }
         const p = result.principal;
-        return { name: p.name, visible: () => visibleEnterprises(p, rules.site) };
+        return { name: p.name, key: [p.kind, p.id, p.sessionId ?? '', p.role, p.enterpriseId ?? '', p.region ?? ''].join('|'), visible: () => visibleEnterprises(p, rules.site) };
       },
       onRefused: (viewer, enterpriseId) => auth.log.record({ action: 'socket.subscribe-refused', outcome: 'denied', actor: viewer.name, enterpriseId, target: `ent:${enterpriseId}` }),
+      authChanges: (listener) => auth.onChange(listener),
+      ...(opts.authRecheckMs !== undefined ? { recheckMs: opts.authRecheckMs } : {}),
+      onClosed: (viewer, reason) => auth.log.record({ action: 'socket.closed', outcome: 'ok', actor: viewer.name, detail: { reason } }),
     });
     stops.push(() => realtime.close());
 
@@ -281,6 +291,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         host: config.mqtt.host, port: config.mqtt.port, log, ingest: ingest.group, accepts: isIngestTopic,
         access: mqttAccess({ auth, site: () => rules.site, platformPassword, allowAnonymous: config.security.mqttAllowAnonymous }),
         maxPacketBytes: config.security.mqttMaxPacketBytes,
+        authChanges: (listener) => auth.onChange(listener),
+        ...(opts.authRecheckMs !== undefined ? { recheckMs: opts.authRecheckMs } : {}),
+        onClosed: (who, clientId) =>
+          auth.log.record({
+            action: 'mqtt.disconnected',
+            outcome: 'ok',
+            actor: who.kind === 'gateway' ? `${who.enterpriseId}/${who.gatewayId}` : who.kind === 'reader' ? who.principal.name : who.kind,
+            enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
+            target: clientId,
+            detail: { reason: 'credential rotated, withdrawn, revoked or expired' },
+          }),
         ...(mqttTls ? { tls: { cert: readPem(mqttTls.cert, 'broker certificate (HAZWATCH_MQTT_TLS_CERT)'), key: readPem(mqttTls.key, 'broker key (HAZWATCH_MQTT_TLS_KEY)') } } : {}),
       });
       stops.push(() => broker?.close());

@@ -35,30 +35,49 @@ export function GatewaySecretBox({ secret, onDismiss }: { secret: GatewaySecret;
   );
 }
 
-/** A gateway's credential state and its issue or rotate button, as two cells of the gateway's row. */
-export function CredentialCells(props: { enterpriseId: string; gatewayId: string; credential: GatewayCredentialInfo | undefined; loaded: boolean; onIssued: (s: GatewaySecret) => void }) {
-  const { enterpriseId, gatewayId, credential, loaded, onIssued } = props;
+/**
+ * A gateway's credential state and its buttons (issue; or rotate and withdraw, each confirmed first),
+ * as two cells of the gateway's row.
+ */
+export function CredentialCells(props: {
+  enterpriseId: string;
+  gatewayId: string;
+  credential: GatewayCredentialInfo | undefined;
+  loaded: boolean;
+  onIssued: (s: GatewaySecret) => void;
+  onRevoked: () => void;
+}) {
+  const { enterpriseId, gatewayId, credential, loaded, onIssued, onRevoked } = props;
   const { lang, t } = useI18n();
   const { api } = useServices();
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'rotate' | 'revoke' | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const rotate = credential !== undefined;
+  const path = `/api/v1/gateways/${encodeURIComponent(enterpriseId)}/${encodeURIComponent(gatewayId)}/credentials`;
 
-  const send = async () => {
+  const run = async (call: () => Promise<void>) => {
     setBusy(true);
     setError(null);
     try {
-      const path = `/api/v1/gateways/${encodeURIComponent(enterpriseId)}/${encodeURIComponent(gatewayId)}/credentials${rotate ? '/rotate' : ''}`;
-      const s = checkGatewaySecret(await api.send('POST', path), 'answer');
-      setConfirming(false);
-      onIssued({ gatewayId, ...s });
+      await call();
+      setConfirming(null);
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
+  const send = () =>
+    run(async () => {
+      const s = checkGatewaySecret(await api.send('POST', `${path}${rotate ? '/rotate' : ''}`), 'answer');
+      onIssued({ gatewayId, ...s });
+    });
+  const revoke = () =>
+    run(async () => {
+      await api.send('DELETE', path);
+      onRevoked();
+    });
 
   return (
     <>
@@ -83,18 +102,29 @@ export function CredentialCells(props: { enterpriseId: string; gatewayId: string
               </button>
             ) : confirming ? (
               <span class="confirm" data-testid={`credential-confirm-${gatewayId}`}>
-                <span class="confirm-text">{t('gateways.confirmRotate')}</span>
-                <button type="button" class="danger" disabled={busy} data-testid={`credential-rotate-confirm-${gatewayId}`} onClick={() => void send()}>
-                  {t('gateways.rotate')}
+                <span class="confirm-text">{t(confirming === 'rotate' ? 'gateways.confirmRotate' : 'gateways.confirmRevoke')}</span>
+                <button
+                  type="button"
+                  class="danger"
+                  disabled={busy}
+                  data-testid={`credential-${confirming}-confirm-${gatewayId}`}
+                  onClick={() => void (confirming === 'rotate' ? send() : revoke())}
+                >
+                  {t(confirming === 'rotate' ? 'gateways.rotate' : 'gateways.revoke')}
                 </button>
-                <button type="button" class="link" onClick={() => setConfirming(false)}>
+                <button type="button" class="link" onClick={() => setConfirming(null)}>
                   {t('common.cancel')}
                 </button>
               </span>
             ) : (
-              <button type="button" data-testid={`credential-rotate-${gatewayId}`} onClick={() => { setConfirming(true); setError(null); }}>
-                {t('gateways.rotate')}
-              </button>
+              <>
+                <button type="button" data-testid={`credential-rotate-${gatewayId}`} onClick={() => { setConfirming('rotate'); setError(null); }}>
+                  {t('gateways.rotate')}
+                </button>
+                <button type="button" data-testid={`credential-revoke-${gatewayId}`} onClick={() => { setConfirming('revoke'); setError(null); }}>
+                  {t('gateways.revoke')}
+                </button>
+              </>
             )}
             {error !== null && <ApiErrorNote error={error} testId={`credential-error-${gatewayId}`} />}
           </div>

@@ -55,6 +55,11 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
                     setSecret(s);
                     creds.reload();
                   }}
+                  onRevoked={() => {
+                    // A secret still on screen for this gateway no longer signs in.
+                    if (secret?.gatewayId === g.id) setSecret(null);
+                    creds.reload();
+                  }}
                 />
               )}
             </tr>

@@ -22,6 +22,12 @@ export type ConnectionDeps = {
   onAlarm?: (kind: AlarmEvent['kind'], level: 'warning' | 'alarm') => void;
   /** Delay before retrying a failed snapshot while the socket stays up (ms). */
   retryMs?: number;
+  /**
+   * The server refused the handshake as unauthenticated: the session ended (logged out elsewhere,
+   * expired, the user disabled or moved; the server also closes open connections then). Retrying
+   * cannot help; the page should ask for a login.
+   */
+  onUnauthenticated?: () => void;
 };
 
 export const API = {
@@ -122,7 +128,10 @@ export function connectLive(deps: ConnectionDeps): { close(): void } {
     // or shutdown closes sockets that way); a control room must come back on its own.
     if (reason === 'io server disconnect' && !closed) retry = setTimeout(() => socket.connect(), retryMs);
   });
-  socket.on('connect_error', () => store.setConnection('disconnected'));
+  socket.on('connect_error', (err) => {
+    store.setConnection('disconnected');
+    if ((err as { message?: unknown } | undefined)?.message === 'unauthenticated' && !closed) deps.onUnauthenticated?.();
+  });
   for (const event of ['workshop', 'line', 'alarm', 'heartbeat']) socket.on(event, receive(event));
   socket.connect();
 

@@ -2,7 +2,7 @@
 // policy.ts and http/authz.ts). Every outcome that matters to security is written to the security log.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Id, type UserAccount } from '@hazwatch/protocols';
+import { Id, type TokenInfo, type UserAccount } from '@hazwatch/protocols';
 import { dummyHash, hashPassword, mosquittoHash, randomSecret, sha256, verifyMosquittoHash, verifyPassword } from './password.ts';
 import { SecurityLog } from './security-log.ts';
 import type { AuthStore, TokenRow, UserRow } from './store.ts';
@@ -66,9 +66,22 @@ export const userAccount = (u: UserRow, now: number): UserAccount => ({
   createdAt: new Date(u.createdAt).toISOString(),
 });
 
+/**
+ * A credential stopped working, or now grants something else: the sessions of a user (disabled, new
+ * password, new role or scope), one session (logout), an API token (revoked), a gateway's secret
+ * (rotated or withdrawn). Connections that proved themselves with it (socket.io, MQTT) are closed by
+ * those that hold them: a credential withdrawn must not keep working on a connection already open.
+ */
+export type AuthChange =
+  | { kind: 'user'; userId: string }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'token'; tokenId: string }
+  | { kind: 'gateway'; enterpriseId: string; gatewayId: string };
+
 export class AuthService {
   readonly log: SecurityLog;
   private readonly failuresByAddress = new Map<string, number[]>();
+  private readonly changeListeners = new Set<(c: AuthChange) => void>();
 
   constructor(
     readonly store: AuthStore,
@@ -76,6 +89,23 @@ export class AuthService {
     private readonly now: () => number = Date.now,
   ) {
     this.log = new SecurityLog(store, now);
+  }
+
+  /** Told of every AuthChange made through this service (another process's changes: see the periodic rechecks). */
+  onChange(listener: (c: AuthChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(c: AuthChange): void {
+    // The change is stored and logged by now; a listener that fails must not make it look undone.
+    for (const l of this.changeListeners) {
+      try {
+        l(c);
+      } catch {
+        // (Listeners catch and log their own failures; this only keeps the others running.)
+      }
+    }
   }
 
   hasUsers(): boolean {
@@ -132,6 +162,8 @@ export class AuthService {
     });
     const scopeChanged = role !== before.role || enterpriseId !== before.enterpriseId || region !== before.region;
     if (scopeChanged || patch.password !== undefined || patch.disabled === true) this.store.revokeUserSessions(id, this.now());
+    // A role or scope change leaves its API tokens as they were, but the open connections of its sessions must go.
+    if (scopeChanged || patch.password !== undefined || patch.disabled === true) this.changed({ kind: 'user', userId: id });
     if (scopeChanged) {
       this.log.record({
         action: 'user.role-changed',
@@ -190,6 +222,7 @@ export class AuthService {
   logout(principal: Principal, ip: string | null): void {
     if (principal.sessionId) this.store.revokeSession(principal.sessionId, this.now());
     this.log.record({ action: 'auth.logout', outcome: 'ok', actor: principal.name, enterpriseId: principal.enterpriseId, ip });
+    if (principal.sessionId) this.changed({ kind: 'session', sessionId: principal.sessionId });
   }
 
   session(cookieValue: string | undefined): Authenticated {
@@ -214,6 +247,12 @@ export class AuthService {
     return { ok: true, principal: { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role, enterpriseId: t.enterpriseId, region: t.region } };
   }
 
+  /** Whether the API token `id` is still good (not revoked, not expired): for connections opened with it. */
+  tokenValid(id: string): boolean {
+    const t = this.store.token(id);
+    return t !== undefined && t.revokedAt === null && (t.expiresAt === null || t.expiresAt > this.now());
+  }
+
   /** A new API token, shown once: `hzt_<id>_<secret>`; only the secret's hash is kept. */
   issueToken(input: { name: string; role: Role; enterpriseId: string | null; region: string | null; expiresAt: number | null }, by: string): { token: string; info: TokenInfo } {
     const problems = scopeProblems(input.role, input.enterpriseId, input.region);
@@ -230,6 +269,7 @@ export class AuthService {
     const t = this.store.token(id);
     const done = this.store.revokeToken(id, this.now());
     if (done) this.log.record({ action: 'token.revoked', outcome: 'ok', actor: by, enterpriseId: t?.enterpriseId ?? null, target: id, detail: { name: t?.name } });
+    if (done) this.changed({ kind: 'token', tokenId: id });
     return done;
   }
 
@@ -241,7 +281,17 @@ export class AuthService {
     const rotated = this.store.gatewayCredential(enterpriseId, gatewayId) !== undefined;
     this.store.putGatewayCredential({ enterpriseId, gatewayId, hash: mosquittoHash(secret), issuedAt: this.now(), issuedBy: by });
     this.log.record({ action: rotated ? 'gateway.credential-rotated' : 'gateway.credential-issued', outcome: 'ok', actor: by, enterpriseId, target: `${enterpriseId}/${gatewayId}` });
+    if (rotated) this.changed({ kind: 'gateway', enterpriseId, gatewayId });
     return { username: gatewayUsername(enterpriseId, gatewayId), password: secret, rotated };
+  }
+
+  /** Withdraws a gateway's MQTT secret (a gateway taken out of service): it can no longer sign in. */
+  revokeGatewayCredential(enterpriseId: string, gatewayId: string, by: string): boolean {
+    const done = this.store.deleteGatewayCredential(enterpriseId, gatewayId);
+    if (!done) return false;
+    this.log.record({ action: 'gateway.credential-revoked', outcome: 'ok', actor: by, enterpriseId, target: `${enterpriseId}/${gatewayId}` });
+    this.changed({ kind: 'gateway', enterpriseId, gatewayId });
+    return true;
   }
 
   verifyGateway(username: string, password: string): { enterpriseId: string; gatewayId: string } | undefined {
@@ -251,7 +301,6 @@ export class AuthService {
   }
 }
 
-export type TokenInfo = { id: string; name: string; role: Role; enterpriseId: string | null; region: string | null; createdBy: string; createdAt: string; expiresAt: string | null; revokedAt: string | null };
 export const tokenInfo = (t: TokenRow): TokenInfo => ({
   id: t.id,
   name: t.name,

@@ -192,6 +192,10 @@ export class AuthStore {
       .run(c.enterpriseId, c.gatewayId, c.hash, c.issuedAt, c.issuedBy);
   }
 
+  deleteGatewayCredential(enterpriseId: string, gatewayId: string): boolean {
+    return this.db.prepare('DELETE FROM gateway_credentials WHERE enterprise_id = ? AND gateway_id = ?').run(enterpriseId, gatewayId).changes > 0;
+  }
+
   // Security log
   log(e: Omit<SecurityEntry, 'id'>): void {
     this.db

@@ -8,12 +8,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SiteConfig } from '@hazwatch/protocols';
 import { visibleEnterprises } from '../auth/policy.ts';
-import type { AuthService } from '../auth/service.ts';
+import { parseGatewayUsername, type AuthService } from '../auth/service.ts';
 import type { Principal } from '../auth/types.ts';
 
 export type MqttIdentity =
   | { kind: 'platform' }
-  | { kind: 'gateway'; enterpriseId: string; gatewayId: string }
+  | { kind: 'gateway'; enterpriseId: string; gatewayId: string; /** the credential's hash it signed in with */ hash: string }
   | { kind: 'reader'; principal: Principal }
   | { kind: 'anonymous' };
 
@@ -21,6 +21,11 @@ export type MqttAccess = {
   authenticate(clientId: string, username: string | undefined, password: Buffer | undefined, ip: string | null): MqttIdentity | undefined;
   mayPublish(who: MqttIdentity, topic: string, clientId: string): boolean;
   maySubscribe(who: MqttIdentity, filter: string, clientId: string): boolean;
+  /**
+   * Whether the credential a connection signed in with still holds: a gateway's secret not rotated or
+   * withdrawn since, an API token not revoked or expired. The broker closes those that do not.
+   */
+  stillValid(who: MqttIdentity): boolean;
 };
 
 export const PLATFORM_MQTT_USER = 'hazwatch-platform';
@@ -52,7 +57,11 @@ export function mqttAccess(deps: {
     authenticate(clientId, username, password, ip) {
       const secret = password?.toString('utf8') ?? '';
       const refuse = (reason: string): undefined => {
-        log.record({ action: 'mqtt.connect-refused', outcome: 'denied', actor: username ?? null, ip, target: clientId, detail: { reason } });
+        // A name of one of the site's gateways puts the refusal in that enterprise's log: its admins
+        // see a gateway still trying a rotated-away secret.
+        const named = username !== undefined ? parseGatewayUsername(username) : undefined;
+        const enterpriseId = named && deps.site().enterprises.some((e) => e.id === named.enterpriseId) ? named.enterpriseId : null;
+        log.record({ action: 'mqtt.connect-refused', outcome: 'denied', actor: username ?? null, enterpriseId, ip, target: clientId, detail: { reason } });
         return undefined;
       };
       if (username === undefined) return deps.allowAnonymous ? { kind: 'anonymous' } : refuse('no credentials');
@@ -65,7 +74,14 @@ export function mqttAccess(deps: {
         return r.ok ? { kind: 'reader', principal: r.principal } : refuse(`API token ${r.reason}`);
       }
       const g = deps.auth.verifyGateway(username, secret);
-      return g ? { kind: 'gateway', ...g } : refuse('wrong gateway credentials');
+      const hash = g && deps.auth.store.gatewayCredential(g.enterpriseId, g.gatewayId)?.hash;
+      return g && hash !== undefined ? { kind: 'gateway', ...g, hash } : refuse('wrong gateway credentials');
+    },
+
+    stillValid(who) {
+      if (who.kind === 'gateway') return deps.auth.store.gatewayCredential(who.enterpriseId, who.gatewayId)?.hash === who.hash;
+      if (who.kind === 'reader') return deps.auth.tokenValid(who.principal.id);
+      return true;
     },
 
     mayPublish(who, topic, clientId) {

@@ -37,6 +37,14 @@ export type EmbeddedBrokerOptions = {
   maxPacketBytes?: number;
   /** PEM certificate and key: the broker speaks MQTT over TLS (mqtts://). */
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * With `access`: open connections are checked again (MqttAccess.stillValid) when this says a
+   * credential changed, and every `recheckMs` (default 30 s: token expiry, and changes made by another
+   * process); one whose credential no longer holds is closed, and `onClosed` told.
+   */
+  authChanges?: (listener: () => void) => () => void;
+  recheckMs?: number;
+  onClosed?: (who: MqttIdentity, clientId: string) => void;
 };
 
 /**
@@ -161,6 +169,30 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   log.info({ host: opts.host, port }, 'embedded MQTT broker listening');
+  // A secret rotated or withdrawn, a token revoked: the connections that signed in with it go too.
+  const recheck = () => {
+    if (!access || stopping) return;
+    // (aedes keeps its connected clients by id; its types do not declare the map.)
+    const connected = (aedes as unknown as { clients: Record<string, Client> }).clients;
+    for (const client of Object.values(connected)) {
+      const who = identities.get(client);
+      if (!who) continue;
+      let valid: boolean;
+      try {
+        valid = access.stillValid(who);
+      } catch (err) {
+        log.warn({ err, clientId: client.id }, 'rechecking a connection failed; it stays until the next recheck');
+        continue;
+      }
+      if (valid) continue;
+      identities.delete(client);
+      client.close();
+      opts.onClosed?.(who, client.id);
+    }
+  };
+  const recheckTimer = access ? setInterval(recheck, opts.recheckMs ?? 30_000) : undefined;
+  recheckTimer?.unref();
+  const offChanges = access ? opts.authChanges?.(recheck) : undefined;
   let closing: Promise<void> | undefined;
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://${urlHost(opts.host)}:${port}`,
@@ -168,6 +200,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     close: () =>
       (closing ??= (async () => {
         stopping = true;
+        clearInterval(recheckTimer);
+        offChanges?.();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const s of sockets) s.destroy();
         // Messages taken before stopping are handled before the stores behind them close.

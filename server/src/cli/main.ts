@@ -14,8 +14,8 @@ Commands:
                                  check a period report against an exported ledger
   ledger export | verify FILE    the hash-chained alarm ledger as JSON lines, and its offline check
   user add --role ROLE USERNAME  create a user (the first admin of a new installation)
-  gateway-credentials issue|rotate ENT/GW
-                                 a gateway's MQTT secret (shown once, stored hashed)
+  gateway-credentials issue|rotate|revoke ENT/GW
+                                 a gateway's MQTT secret (shown once, stored hashed), or withdrawn
   gateway-credentials ensure --credentials-file F
                                  a secret for every gateway of the site, kept in F (simulated gateways)
   mosquitto-auth --password-file F --acl-file F

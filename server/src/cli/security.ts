@@ -115,9 +115,10 @@ export function runUser(args: string[], io: Out, input: Input = defaultInput): P
   });
 }
 
-const GATEWAY_USAGE = `Usage: hazwatch gateway-credentials issue|rotate ENTERPRISE/GATEWAY [--json] [--config FILE]
+const GATEWAY_USAGE = `Usage: hazwatch gateway-credentials issue|rotate|revoke ENTERPRISE/GATEWAY [--json] [--config FILE]
        hazwatch gateway-credentials ensure --credentials-file FILE [--reissue] [--json] [--config FILE]
   issue, rotate: prints the gateway's MQTT user name and a new secret, once; only its hash is kept.
+  revoke: withdraws the gateway's secret (a gateway taken out of service).
   ensure: keeps in FILE ({"gateways": {"ENT/GW": secret}}, what hazwatch-agent --credentials reads) a
   secret for every gateway of the site that has none yet, issuing it; secrets in FILE that still sign
   in are kept. A gateway whose current secret FILE lacks (rotated elsewhere) is left as it is and
@@ -129,7 +130,7 @@ export function runGatewayCredentials(args: string[], io: Out): Promise<number> 
   return run(io, GATEWAY_USAGE, async () => {
     const [action, ...rest] = args;
     if (action === 'ensure') return ensureGatewayCredentials(rest, io);
-    if (action !== 'issue' && action !== 'rotate') throw new UsageError(`unknown subcommand "${action ?? ''}"`);
+    if (action !== 'issue' && action !== 'rotate' && action !== 'revoke') throw new UsageError(`unknown subcommand "${action ?? ''}"`);
     const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, config: { type: 'string' } }, allowPositionals: true, strict: true });
     const g = positionals.length === 1 ? parseGatewayUsername(positionals[0]!) : undefined;
     if (!g) throw new UsageError('give the gateway as ENTERPRISE/GATEWAY');
@@ -140,6 +141,14 @@ export function runGatewayCredentials(args: string[], io: Out): Promise<number> 
       return 1;
     }
     return withAuth(cfg, async (auth) => {
+      if (action === 'revoke') {
+        if (!auth.revokeGatewayCredential(g.enterpriseId, g.gatewayId, 'cli')) {
+          io.err(`${g.enterpriseId}/${g.gatewayId} has no credential\n`);
+          return 1;
+        }
+        io.out(`${g.enterpriseId}/${g.gatewayId}: credential withdrawn (a running platform closes its connections within its recheck interval)\n`);
+        return 0;
+      }
       const exists = auth.store.gatewayCredential(g.enterpriseId, g.gatewayId) !== undefined;
       if (exists !== (action === 'rotate')) {
         io.err(exists ? `${g.enterpriseId}/${g.gatewayId} has a credential: use rotate\n` : `${g.enterpriseId}/${g.gatewayId} has no credential to rotate: use issue\n`);

@@ -32,6 +32,8 @@ const NewToken = z.strictObject({
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const GatewayParams = z.strictObject({ enterpriseId: Id, gatewayId: Id });
 const LogQuery = z.strictObject({
+  /** One enterprise's entries (of those the caller may see: authz refuses another). */
+  enterpriseId: Id.optional(),
   action: z.string().max(64).optional(),
   outcome: z.enum(['ok', 'denied', 'failed']).optional(),
   before: z.coerce.number().int().min(1).optional(),
@@ -174,12 +176,24 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     });
   }
 
+  // Withdraw a gateway's MQTT secret (a gateway taken out of service): its connections are closed.
+  app.delete('/api/v1/gateways/:enterpriseId/:gatewayId/credentials', { config: { auth: 'gateways:manage' }, schema: { response: { ...empty, ...errors } } }, async (req, reply) => {
+    const g = GatewayParams.safeParse(req.params);
+    if (!g.success) return reply.code(400).send(badRequest(g.error, 'params'));
+    if (!auth.revokeGatewayCredential(g.data.enterpriseId, g.data.gatewayId, principal(req).name)) {
+      return reply.code(404).send({ error: 'not-found', message: `gateway ${g.data.enterpriseId}/${g.data.gatewayId} has no credential` });
+    }
+    return reply.code(204).send();
+  });
+
   app.get('/api/v1/security/log', { config: { auth: 'security-log:read' }, schema: { response: { 200: jsonSchema(z.array(SecurityLogEntry)), ...errors } } }, async (req, reply) => {
     const q = LogQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
+    const one = q.data.enterpriseId;
+    const enterpriseIds = one !== undefined ? [one] : scope;
     return auth.store
-      .entries({ limit: q.data.limit, ...(q.data.action !== undefined ? { action: q.data.action } : {}), ...(q.data.outcome !== undefined ? { outcome: q.data.outcome } : {}), ...(q.data.before !== undefined ? { before: q.data.before } : {}), ...(scope !== undefined ? { enterpriseIds: scope } : {}) })
+      .entries({ limit: q.data.limit, ...(q.data.action !== undefined ? { action: q.data.action } : {}), ...(q.data.outcome !== undefined ? { outcome: q.data.outcome } : {}), ...(q.data.before !== undefined ? { before: q.data.before } : {}), ...(enterpriseIds !== undefined ? { enterpriseIds } : {}) })
       .map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
   });
 }

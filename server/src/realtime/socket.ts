@@ -19,12 +19,23 @@ export type RealtimeDeps = {
    * they may see; undefined refuses the connection. Unset: everyone sees everything (tests of this
    * module alone).
    */
-  authenticate?: (handshake: { headers: Record<string, string | string[] | undefined>; token: string | undefined; address: string }) => Viewer | undefined;
+  authenticate?: (handshake: Handshake, recheck: boolean) => Viewer | undefined;
   /** Told of a refused subscription (the security log). */
   onRefused?: (viewer: Viewer, enterpriseId: string) => void;
+  /**
+   * Open connections are authenticated again with their handshake's credentials when this says a
+   * credential changed, and every `recheckMs` (default 30 s: expiry, and changes made by another
+   * process). One that no longer passes, or now passes as someone else, is closed.
+   */
+  authChanges?: (listener: () => void) => () => void;
+  recheckMs?: number;
+  /** Told of a connection closed by a recheck (the security log). */
+  onClosed?: (viewer: Viewer, reason: 'credentials-withdrawn' | 'scope-changed') => void;
 };
 
-export type Viewer = { name: string; visible: () => 'all' | readonly string[] };
+export type Handshake = { headers: Record<string, string | string[] | undefined>; token: string | undefined; address: string };
+/** `key`: who, through which credential, with which scope; a recheck that finds another key closes the connection. */
+export type Viewer = { name: string; key?: string; visible: () => 'all' | readonly string[] };
 
 const ALL = 'all';
 /** Live views (workshop, line) are pushed at most this often, each in its latest state (ms). */
@@ -50,15 +61,44 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
   const everyone: Viewer = { name: '(unauthenticated)', visible: () => 'all' };
   const viewerOf = (socket: TypedSocket) => viewers.get(socket) ?? everyone;
 
+  const handshakeOf = (socket: TypedSocket): Handshake => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    return { headers: socket.handshake.headers, token: typeof token === 'string' ? token : undefined, address: socket.handshake.address };
+  };
+  let recheck = () => {};
+  let stopRechecks = () => {};
   if (deps.authenticate) {
     const authenticate = deps.authenticate;
     io.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const viewer = authenticate({ headers: socket.handshake.headers, token: typeof token === 'string' ? token : undefined, address: socket.handshake.address });
+      const viewer = authenticate(handshakeOf(socket), false);
       if (!viewer) return next(new Error('unauthenticated'));
       viewers.set(socket, viewer);
       next();
     });
+    recheck = () => {
+      for (const socket of io.of('/').sockets.values()) {
+        const was = viewers.get(socket);
+        if (!was) continue;
+        let now: Viewer | undefined;
+        try {
+          now = authenticate(handshakeOf(socket), true);
+        } catch (err) {
+          log.warn({ err }, 'rechecking a connection failed; it stays until the next recheck');
+          continue;
+        }
+        if (now && now.key === was.key) continue;
+        viewers.delete(socket);
+        socket.disconnect(true);
+        deps.onClosed?.(was, now ? 'scope-changed' : 'credentials-withdrawn');
+      }
+    };
+    const timer = setInterval(recheck, deps.recheckMs ?? 30_000);
+    timer.unref();
+    const off = deps.authChanges?.(recheck);
+    stopRechecks = () => {
+      clearInterval(timer);
+      off?.();
+    };
   }
 
   const sendState = async (socket: TypedSocket, enterpriseId?: string) => {
@@ -148,6 +188,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
+        stopRechecks();
         clearTimeout(viewTimer);
         deps.rules.viewsFor(undefined);
         for (const f of off) f();
