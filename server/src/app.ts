@@ -21,6 +21,7 @@ import { attachRealtime } from './realtime/socket.ts';
 import { orphanedAlarms } from './rules/orphaned-alarms.ts';
 import { RulesService } from './rules/rules.ts';
 import { loadSiteFile } from './site/load.ts';
+import { startupChoice } from './site/in-force.ts';
 import type { AlarmStore } from './storage/alarm-store.ts';
 import { SqliteAlarmStore } from './storage/sqlite-alarms.ts';
 import { SqliteConfigStore } from './storage/sqlite-config.ts';
@@ -149,12 +150,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
     const configs = new SqliteConfigStore({ dataDir: config.dataDir });
     stops.push(() => configs.close());
-    // The file is the configuration at start; it becomes a new revision only when it differs from the last one.
-    const last = configs.latest();
+    // The file becomes a new revision when it was changed since it was last loaded; an unchanged file
+    // leaves a revision made since through the API in force (site/in-force.ts).
+    const choice = startupChoice(configs, site);
     const current =
-      last && JSON.stringify(last.site) === JSON.stringify(site)
-        ? last
+      choice.use === 'latest'
+        ? choice.latest
         : configs.add({ site, text: siteText, source: opts.site ? 'startup' : `file:${config.site}`, changedBy: 'startup', changedAt: iso(startedAt) });
+    if (choice.use === 'latest' && choice.keptOverFile) {
+      log.info({ revision: current.revision, source: current.source, changedBy: current.changedBy, changedAt: current.changedAt }, 'the site file is unchanged since it was last loaded: the later revision stays in force');
+    } else if (choice.use === 'file' && choice.overrides) {
+      const o = choice.overrides;
+      log.warn({ revision: current.revision, replaces: o.revision, source: o.source, changedBy: o.changedBy, changedAt: o.changedAt }, 'the site file was changed since it was last loaded: it replaces a later revision');
+    }
     const revision = current.revision;
     // Issue 9: every revision is audited against its regulation profile when it is accepted.
     const audits = new AuditService({ configs, now, log: log.child({ component: 'audit' }) });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmRecord, WorkshopLive } from '@hazwatch/protocols';
 import type { RunningServer } from '../src/app.ts';
+import { runMosquittoAuth } from '../src/cli/security.ts';
 import { FIXTURE_SITE, batch, connectGateway, getJson, startTestServer, tempDir, waitFor } from './helpers.ts';
 
 const topic = 'hazwatch/v1/ent-1/gw-1/telemetry';
@@ -102,6 +103,47 @@ describe('configuration revisions at run time', () => {
       await gw.endAsync();
     } finally {
       await server.close();
+      tmp.remove();
+    }
+  });
+
+  it('keeps a revision made through the API across a restart with the file unchanged; a file edited since wins', async () => {
+    const tmp = tempDir();
+    const siteFile = join(tmp.dir, 'site.yaml');
+    const text = await readFile(FIXTURE_SITE, 'utf8');
+    await writeFile(siteFile, text);
+    const limit = async (s: RunningServer) => (await getJson<WorkshopLive[]>(s, '/api/v1/workshops')).find((w) => w.workshopId === 'ws-a')!.staffingLimit;
+    const sources = async (s: RunningServer) => (await getJson<{ revision: number; source: string }[]>(s, '/api/v1/site/revisions')).map((r) => `${r.revision}:${r.source}`);
+    try {
+      let server = await startTestServer(tmp.dir, { site: siteFile });
+      // Lowered in the dashboard (an API revision), and a gateway added there.
+      const lowered = text.replace('staffingLimit: 2', 'staffingLimit: 1').replace('      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n', '      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n      - { id: gw-3, workshops: [], lines: [] }\n');
+      expect((await server.app.inject({ method: 'PUT', url: '/api/v1/site', payload: lowered, headers: { 'content-type': 'application/yaml' } })).json()).toEqual({ revision: 2 });
+      server.auth.gatewayCredential('ent-1', 'gw-3', 'test');
+      expect(await limit(server)).toBe(1);
+      await server.close();
+
+      // Restarted with the file as it was: the lowered limit stays, no revision is added.
+      server = await startTestServer(tmp.dir, { site: siteFile });
+      expect(await limit(server)).toBe(1);
+      expect(await sources(server)).toEqual(['2:api', `1:file:${siteFile}`]);
+      await server.close();
+
+      // The CLI works from the same site: gw-3, added through the API, is in Mosquitto's files.
+      const configFile = join(tmp.dir, 'cli.yaml');
+      await writeFile(configFile, `HAZWATCH_SITE: ${siteFile}\nHAZWATCH_DATA_DIR: ${tmp.dir}\nHAZWATCH_MQTT_USERNAME: platform\nHAZWATCH_MQTT_PASSWORD: platform-secret-1\n`);
+      const out: string[] = [];
+      const io = { out: (x: string) => out.push(x), err: (x: string) => out.push(x) };
+      expect(await runMosquittoAuth(['--password-file', join(tmp.dir, 'passwd'), '--acl-file', join(tmp.dir, 'acl'), '--config', configFile], io)).toBe(0);
+      expect(await readFile(join(tmp.dir, 'acl'), 'utf8')).toContain('user ent-1/gw-3');
+
+      // The file edited since it was last loaded: it wins, as a new revision.
+      await writeFile(siteFile, text.replace('staffingLimit: 2', 'staffingLimit: 4'));
+      server = await startTestServer(tmp.dir, { site: siteFile });
+      expect(await limit(server)).toBe(4);
+      expect(await sources(server)).toEqual([`3:file:${siteFile}`, '2:api', `1:file:${siteFile}`]);
+      await server.close();
+    } finally {
       tmp.remove();
     }
   });

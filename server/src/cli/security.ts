@@ -11,6 +11,8 @@ import { AuthError, AuthService, parseGatewayUsername } from '../auth/service.ts
 import { AuthStore } from '../auth/store.ts';
 import { ROLES, type Role } from '../auth/types.ts';
 import { loadSiteFile } from '../site/load.ts';
+import { startupChoice } from '../site/in-force.ts';
+import { SqliteConfigStore } from '../storage/sqlite-config.ts';
 import { z } from 'zod';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
@@ -28,10 +30,17 @@ function withAuth<T>(cfg: Config, run: (auth: AuthService) => Promise<T>): Promi
   return run(auth).finally(() => store.close());
 }
 
+/** The site the platform runs (or will run at its next start): the file, or a later revision it keeps. */
 async function site(cfg: Config): Promise<SiteConfig> {
   const loaded = await loadSiteFile(cfg.site);
   if (!loaded.ok) throw new UsageError(`the site configuration ${cfg.site} has problems:\n${formatProblems(loaded.problems)}`);
-  return loaded.site;
+  const configs = new SqliteConfigStore({ dataDir: cfg.dataDir });
+  try {
+    const choice = startupChoice(configs, loaded.site);
+    return choice.use === 'latest' ? choice.latest.site : loaded.site;
+  } finally {
+    configs.close();
+  }
 }
 
 class UsageError extends Error {}
