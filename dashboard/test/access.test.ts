@@ -100,6 +100,7 @@ describe('users', () => {
     await page.waitForSelector(tid('user-created'));
     await page.waitForSelector(`${tid(`user-${NEW_USER}`)}[data-role="operator"]`);
     expect(await page.locator(tid('user-create-error')).count()).toBe(0);
+    expect(await page.textContent(`${tid(`user-${NEW_USER}`)} ${tid('user-last-login')}`)).toBe('从未登录');
     // The form is cleared, so a second click cannot create the same account twice; a name taken is a 409.
     expect(await page.inputValue(`${form} input[name="password"]`)).toBe('');
     await page.fill(`${form} input[name="username"]`, NEW_USER);
@@ -121,6 +122,10 @@ describe('users', () => {
       await other.close();
     }
     expect((await apiLogin(NEW_USER, NEW_PASSWORD)).status).toBe(200);
+    // Its last login is shown once the list is loaded again.
+    await page.click(tid('tab-alarms'));
+    await page.click(tid('tab-access'));
+    await page.waitForFunction((sel) => !(document.querySelector(sel)?.textContent ?? '从未登录').includes('从未登录'), `[data-testid="user-${NEW_USER}"] [data-testid="user-last-login"]`);
   });
 
   it('lets an enterprise admin change a role and reset a password', async () => {

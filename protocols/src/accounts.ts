@@ -28,6 +28,8 @@ export const UserAccount = User.extend({
   /** Locked out after repeated failed logins until then; null when not locked (or the lock has run out). */
   lockedUntil: z.string().nullable(),
   createdAt: z.string(),
+  /** The last successful login; null if never. */
+  lastLoginAt: z.string().nullable(),
 });
 export type UserAccount = z.infer<typeof UserAccount>;
 

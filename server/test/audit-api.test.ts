@@ -73,9 +73,14 @@ describe('compliance audit over HTTP, on every revision', () => {
     const restored = await getJson<AuditView>(again.server, '/api/v1/site/revisions/1/audit');
     expect(restored).toEqual(first);
     expect(restored.auditedAt).toBe(auditedAt);
-    // The file differs from revision 3, so starting made revision 4 and audited it.
-    expect((await getJson<AuditView>(again.server, '/api/v1/site/revisions/4/audit')).counts.violation).toBe(1);
-    expect((await again.server.app.inject('/api/v1/site/revisions/99/audit')).statusCode).toBe(404);
+    // The file is unchanged since revision 1 was loaded from it: revision 3, made since, stays in force.
+    expect((await getJson<{ revision: number }>(again.server, '/api/v1/site')).revision).toBe(3);
+    expect((await again.server.app.inject('/api/v1/site/revisions/4/audit')).statusCode).toBe(404);
+    // Edited since, the file wins at the next start: revision 4, audited then.
+    await again.server.close();
+    const edited = await start(TWO_REGIONS.replace('北京样例', '北京样例（更名）'), dir);
+    expect((await getJson<AuditView>(edited.server, '/api/v1/site/revisions/4/audit')).counts.violation).toBe(1);
+    expect((await edited.server.app.inject('/api/v1/site/revisions/99/audit')).statusCode).toBe(404);
   });
 
   it('filters findings for an enterprise view and a regulator\'s region', async () => {

@@ -265,6 +265,8 @@ describe('security: isolation and refusals, each logged', () => {
     expect(UserAccount.parse(lift.json<{ user: unknown }>().user).lockedUntil).toBeNull();
     expect((await login('password-locked1')).statusCode).toBe(200);
     expect((await logSince(m, 'user.unlocked'))[0]).toMatchObject({ target: 'locked1', outcome: 'ok' });
+    const after = z.array(UserAccount).parse(await getJson(server, '/api/v1/users')).find((u) => u.username === 'locked1')!;
+    expect(Date.now() - Date.parse(after.lastLoginAt!)).toBeLessThan(60_000);
 
     // A new password lifts a lockout too; an enterprise admin of another enterprise may not lift one.
     for (let i = 0; i < 5; i++) await login(`again-${i}`);

@@ -17,6 +17,7 @@ const checkAccount: Check<UserAccount> = (x, p) => {
     disabled: bool(u.disabled, `${p}.disabled`),
     lockedUntil: optionalNull(time)(u.lockedUntil, `${p}.lockedUntil`),
     createdAt: time(u.createdAt, `${p}.createdAt`),
+    lastLoginAt: optionalNull(time)(u.lastLoginAt, `${p}.lastLoginAt`),
   };
 };
 export const checkAccounts: Check<UserAccount[]> = array(checkAccount);

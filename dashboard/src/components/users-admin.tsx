@@ -38,6 +38,7 @@ export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
               <th>{t('users.role')}</th>
               <th>{t('users.state')}</th>
               <th>{t('users.createdAt')}</th>
+              <th>{t('users.lastLogin')}</th>
               <th>{t('common.actions')}</th>
             </tr>
           </thead>
@@ -112,6 +113,7 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
           )}
         </td>
         <td>{formatTime(user.createdAt, lang, now)}</td>
+        <td data-testid="user-last-login">{user.lastLoginAt ? formatTime(user.lastLoginAt, lang, now) : <span class="muted">{t('users.neverLoggedIn')}</span>}</td>
         <td>
           {/* Not on one's own account: a slip would lock the only admin out of the enterprise. */}
           {!self && (

@@ -64,6 +64,7 @@ export const userAccount = (u: UserRow, now: number): UserAccount => ({
   disabled: u.disabled,
   lockedUntil: u.lockedUntil !== null && u.lockedUntil > now ? new Date(u.lockedUntil).toISOString() : null,
   createdAt: new Date(u.createdAt).toISOString(),
+  lastLoginAt: u.lastLoginAt === null ? null : new Date(u.lastLoginAt).toISOString(),
 });
 
 /**
@@ -127,7 +128,7 @@ export class AuthService {
     };
     this.store.addUser(row);
     this.log.record({ action: 'user.created', outcome: 'ok', actor: by, enterpriseId: row.enterpriseId, target: row.username, detail: { role: row.role, region: row.region } });
-    return publicUser({ ...row, disabled: false, failedLogins: 0, lockedUntil: null });
+    return publicUser({ ...row, disabled: false, failedLogins: 0, lockedUntil: null, lastLoginAt: null });
   }
 
   /** A user as administrators see it, by id. */
@@ -210,7 +211,7 @@ export class AuthService {
       return fail({ reason: 'wrong-password' });
     }
     if (u.disabled) return fail({ reason: 'disabled' });
-    this.store.clearLoginFailures(u.id);
+    this.store.recordLogin(u.id, at);
     const sessionToken = randomSecret();
     const expiresAt = at + this.opts.sessionHours * 3_600_000;
     this.store.addSession({ id: sha256(sessionToken), userId: u.id, createdAt: at, expiresAt });

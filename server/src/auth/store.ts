@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { migrate, openSqlite } from '../storage/sqlite.ts';
 import type { Role, User } from './types.ts';
 
-export type UserRow = User & { passwordHash: string; disabled: boolean; failedLogins: number; lockedUntil: number | null; createdAt: number };
+export type UserRow = User & { passwordHash: string; disabled: boolean; failedLogins: number; lockedUntil: number | null; createdAt: number; lastLoginAt: number | null };
 export type SessionRow = { id: string; userId: string; createdAt: number; expiresAt: number; revokedAt: number | null };
 export type TokenRow = {
   id: string;
@@ -54,6 +54,8 @@ const STEPS = [
    -- The security log is evidence: appended, never edited.
    CREATE TRIGGER security_log_no_update BEFORE UPDATE ON security_log BEGIN SELECT RAISE(ABORT, 'the security log is append-only'); END;
    CREATE TRIGGER security_log_no_delete BEFORE DELETE ON security_log BEGIN SELECT RAISE(ABORT, 'the security log is append-only'); END;`,
+  // When each user last signed in (sessions are pruned a week after they end; this stays).
+  `ALTER TABLE users ADD COLUMN last_login_at INTEGER;`,
 ];
 
 type Row = Record<string, unknown>;
@@ -69,6 +71,7 @@ const user = (r: Row): UserRow => ({
   failedLogins: r.failed_logins as number,
   lockedUntil: (r.locked_until as number | null) ?? null,
   createdAt: r.created_at as number,
+  lastLoginAt: (r.last_login_at as number | null) ?? null,
 });
 const token = (r: Row): TokenRow => ({
   id: r.id as string,
@@ -96,7 +99,7 @@ export class AuthStore {
   }
 
   // Users
-  addUser(u: Omit<UserRow, 'failedLogins' | 'lockedUntil' | 'disabled'>): void {
+  addUser(u: Omit<UserRow, 'failedLogins' | 'lockedUntil' | 'disabled' | 'lastLoginAt'>): void {
     this.db
       .prepare('INSERT INTO users (id, username, display_name, role, enterprise_id, region, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(u.id, u.username, u.displayName, u.role, u.enterpriseId, u.region, u.passwordHash, u.createdAt);
@@ -130,6 +133,10 @@ export class AuthStore {
   }
   clearLoginFailures(id: string): void {
     this.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(id);
+  }
+  /** A successful login: failures forgotten, the time kept. */
+  recordLogin(id: string, at: number): void {
+    this.db.prepare('UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?').run(at, id);
   }
 
   // Sessions (the id is the SHA-256 of the cookie value)

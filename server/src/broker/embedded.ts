@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { urlHost } from '../util/url-host.ts';
+import type { AuthChange } from '../auth/service.ts';
 import type { MqttAccess, MqttIdentity } from './access.ts';
 import { limitPacketSize } from './packet-limit.ts';
 
@@ -42,7 +43,7 @@ export type EmbeddedBrokerOptions = {
    * credential changed, and every `recheckMs` (default 30 s: token expiry, and changes made by another
    * process); one whose credential no longer holds is closed, and `onClosed` told.
    */
-  authChanges?: (listener: () => void) => () => void;
+  authChanges?: (listener: (c: AuthChange) => void) => () => void;
   recheckMs?: number;
   onClosed?: (who: MqttIdentity, clientId: string) => void;
 };
@@ -170,13 +171,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const port = typeof address === 'object' && address ? address.port : opts.port;
   log.info({ host: opts.host, port }, 'embedded MQTT broker listening');
   // A secret rotated or withdrawn, a token revoked: the connections that signed in with it go too.
-  const recheck = () => {
+  const recheck = (concerned: (who: MqttIdentity) => boolean = () => true) => {
     if (!access || stopping) return;
     // (aedes keeps its connected clients by id; its types do not declare the map.)
     const connected = (aedes as unknown as { clients: Record<string, Client> }).clients;
     for (const client of Object.values(connected)) {
       const who = identities.get(client);
-      if (!who) continue;
+      if (!who || !concerned(who)) continue;
       let valid: boolean;
       try {
         valid = access.stillValid(who);
@@ -190,9 +191,15 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       opts.onClosed?.(who, client.id);
     }
   };
-  const recheckTimer = access ? setInterval(recheck, opts.recheckMs ?? 30_000) : undefined;
+  const recheckTimer = access ? setInterval(() => recheck(), opts.recheckMs ?? 30_000) : undefined;
   recheckTimer?.unref();
-  const offChanges = access ? opts.authChanges?.(recheck) : undefined;
+  // Only the connections a change can concern are looked at (users' sessions never sign in here).
+  const offChanges = access
+    ? opts.authChanges?.((c) => {
+        if (c.kind === 'gateway') recheck((who) => who.kind === 'gateway' && who.enterpriseId === c.enterpriseId && who.gatewayId === c.gatewayId);
+        else if (c.kind === 'token') recheck((who) => who.kind === 'reader' && who.principal.id === c.tokenId);
+      })
+    : undefined;
   let closing: Promise<void> | undefined;
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://${urlHost(opts.host)}:${port}`,

@@ -27,7 +27,7 @@ export type RealtimeDeps = {
    * credential changed, and every `recheckMs` (default 30 s: expiry, and changes made by another
    * process). One that no longer passes, or now passes as someone else, is closed.
    */
-  authChanges?: (listener: () => void) => () => void;
+  authChanges?: (listener: (c: { kind: string }) => void) => () => void;
   recheckMs?: number;
   /** Told of a connection closed by a recheck (the security log). */
   onClosed?: (viewer: Viewer, reason: 'credentials-withdrawn' | 'scope-changed') => void;
@@ -94,7 +94,10 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     };
     const timer = setInterval(recheck, deps.recheckMs ?? 30_000);
     timer.unref();
-    const off = deps.authChanges?.(recheck);
+    // (A gateway's secret never opened a socket.)
+    const off = deps.authChanges?.((c) => {
+      if (c.kind !== 'gateway') recheck();
+    });
     stopRechecks = () => {
       clearInterval(timer);
       off?.();
