@@ -268,7 +268,7 @@ describe('gateway credentials', () => {
 
     // Rotating asks first: the old secret stops working.
     await page.click(tid('credential-rotate-gw-3'));
-    expect(await page.textContent(tid('credential-confirm-gw-3'))).toContain('旧密钥立即失效');
+    expect(await page.textContent(tid('credential-confirm-gw-3'))).toContain('旧密钥失效');
     await page.click(tid('credential-rotate-confirm-gw-3'));
     await page.waitForSelector(tid('secret-once'));
     const second = await page.inputValue(tid('secret-password'));

@@ -43,7 +43,7 @@ import { registerReportRoutes } from './http/report-routes.ts';
 import { chromiumPdfRenderer } from './reports/pdf.ts';
 import { readFileSync } from 'node:fs';
 import { AuthStore } from './auth/store.ts';
-import { AuthService } from './auth/service.ts';
+import { AuthService, type AuthChange } from './auth/service.ts';
 import { actorOf as principalActor, visibleEnterprises } from './auth/policy.ts';
 import { randomSecret } from './auth/password.ts';
 import { seedDemo, type DemoCredentials } from './auth/demo.ts';
@@ -152,16 +152,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stops.push(() => configs.close());
     // The file becomes a new revision when it was changed since it was last loaded; an unchanged file
     // leaves a revision made since through the API in force (site/in-force.ts).
-    const choice = startupChoice(configs, site);
+    const choice = startupChoice(configs, { site, text: siteText });
     const current =
       choice.use === 'latest'
         ? choice.latest
         : configs.add({ site, text: siteText, source: opts.site ? 'startup' : `file:${config.site}`, changedBy: 'startup', changedAt: iso(startedAt) });
-    if (choice.use === 'latest' && choice.keptOverFile) {
-      log.info({ revision: current.revision, source: current.source, changedBy: current.changedBy, changedAt: current.changedAt }, 'the site file is unchanged since it was last loaded: the later revision stays in force');
-    } else if (choice.use === 'file' && choice.overrides) {
+    if (choice.use === 'latest') {
+      // What runs from here on (the engine, ingest's bindings, the gateways' configs, the demo) is the
+      // revision in force, as this version's schema reads it.
+      site = choice.site;
+      if (choice.keptOverFile) log.info({ revision: current.revision, source: current.source, changedBy: current.changedBy, changedAt: current.changedAt }, 'the site file is unchanged since it was last loaded: the later revision stays in force');
+    } else if (choice.overrides) {
       const o = choice.overrides;
       log.warn({ revision: current.revision, replaces: o.revision, source: o.source, changedBy: o.changedBy, changedAt: o.changedAt }, 'the site file was changed since it was last loaded: it replaces a later revision');
+    } else if (choice.unreadable) {
+      log.warn({ revision: current.revision, replaces: choice.unreadable.revision }, 'the latest revision does not validate under this version; the site file replaces it');
     }
     const revision = current.revision;
     // Issue 9: every revision is audited against its regulation profile when it is accepted.
@@ -267,12 +272,25 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           return undefined;
         }
         const p = result.principal;
-        return { name: p.name, key: [p.kind, p.id, p.sessionId ?? '', p.role, p.enterpriseId ?? '', p.region ?? ''].join('|'), visible: () => visibleEnterprises(p, rules.site) };
+        return {
+          name: p.name,
+          key: [p.kind, p.id, p.sessionId ?? '', p.role, p.enterpriseId ?? '', p.region ?? ''].join('|'),
+          enterpriseId: p.enterpriseId,
+          // The changes that can end this connection's credential (a gateway's never opened one).
+          concerns: (raw) => {
+            const c = raw as AuthChange;
+            if (c.kind === 'user') return p.kind === 'session' && p.id === c.userId;
+            if (c.kind === 'session') return p.sessionId === c.sessionId;
+            if (c.kind === 'token') return p.kind === 'token' && p.id === c.tokenId;
+            return false;
+          },
+          visible: () => visibleEnterprises(p, rules.site),
+        };
       },
       onRefused: (viewer, enterpriseId) => auth.log.record({ action: 'socket.subscribe-refused', outcome: 'denied', actor: viewer.name, enterpriseId, target: `ent:${enterpriseId}` }),
       authChanges: (listener) => auth.onChange(listener),
       ...(opts.authRecheckMs !== undefined ? { recheckMs: opts.authRecheckMs } : {}),
-      onClosed: (viewer, reason) => auth.log.record({ action: 'socket.closed', outcome: 'ok', actor: viewer.name, detail: { reason } }),
+      onClosed: (viewer, reason) => auth.log.record({ action: 'socket.closed', outcome: 'ok', actor: viewer.name, enterpriseId: viewer.enterpriseId ?? null, detail: { reason } }),
     });
     stops.push(() => realtime.close());
 
@@ -306,7 +324,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
             action: 'mqtt.disconnected',
             outcome: 'ok',
             actor: who.kind === 'gateway' ? `${who.enterpriseId}/${who.gatewayId}` : who.kind === 'reader' ? who.principal.name : who.kind,
-            enterpriseId: who.kind === 'gateway' ? who.enterpriseId : null,
+            enterpriseId: who.kind === 'gateway' ? who.enterpriseId : who.kind === 'reader' ? who.principal.enterpriseId : null,
             target: clientId,
             detail: { reason: 'credential rotated, withdrawn, revoked or expired' },
           }),
@@ -377,6 +395,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         audits.record(rev);
         bindings.set(bindingsOf(next));
         await rules.reconfigure(next, rev.revision);
+        // Who sees which enterprise can change with it (a region, an enterprise added): live connections follow.
+        bus.emit('site', { revision: rev.revision });
         await publishGatewayConfigs(client, next, rev.revision, now(), log);
         log.info({ revision: rev.revision, source: meta.source, changedBy: meta.changedBy }, 'site configuration applied');
         return rev.revision;

@@ -6,6 +6,8 @@ export type BusEvents = {
   alarm: AlarmEvent;
   workshop: WorkshopLive;
   line: LineLive;
+  /** A new site configuration revision is in force (who may see which enterprise can change). */
+  site: { revision: number };
 };
 
 type Listener<T> = (payload: T) => void;
@@ -19,6 +21,7 @@ export class EventBus {
     alarm: new Set(),
     workshop: new Set(),
     line: new Set(),
+    site: new Set(),
   };
 
   constructor(private readonly log?: Logger) {}

@@ -1,4 +1,5 @@
 // Restart without amnesia, and configuration revisions at run time, through the real server.
+import { readdirSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,17 +117,33 @@ describe('configuration revisions at run time', () => {
     const sources = async (s: RunningServer) => (await getJson<{ revision: number; source: string }[]>(s, '/api/v1/site/revisions')).map((r) => `${r.revision}:${r.source}`);
     try {
       let server = await startTestServer(tmp.dir, { site: siteFile });
-      // Lowered in the dashboard (an API revision), and a gateway added there.
-      const lowered = text.replace('staffingLimit: 2', 'staffingLimit: 1').replace('      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n', '      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n      - { id: gw-3, workshops: [], lines: [] }\n');
+      // Lowered in the dashboard (an API revision), and a workshop with its gateway added there.
+      const lowered = text
+        .replace('staffingLimit: 2', 'staffingLimit: 1')
+        .replace('        staffingLimit: 3\n', '        staffingLimit: 3\n      - id: ws-c\n        name: 新工房\n        hazardClass: "1.1"\n        lines: [line-2]\n        staffingLimit: 2\n')
+        .replace('      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n', '      - { id: gw-2, workshops: [ws-b], lines: [line-2] }\n      - { id: gw-3, workshops: [ws-c], lines: [] }\n');
       expect((await server.app.inject({ method: 'PUT', url: '/api/v1/site', payload: lowered, headers: { 'content-type': 'application/yaml' } })).json()).toEqual({ revision: 2 });
       server.auth.gatewayCredential('ent-1', 'gw-3', 'test');
       expect(await limit(server)).toBe(1);
       await server.close();
 
-      // Restarted with the file as it was: the lowered limit stays, no revision is added.
+      // Restarted with the file as it was: the lowered limit stays, no revision is added. Not only
+      // in the engine: ingest takes gw-3's readings, and gw-1's retained config carries the limit.
+      // (Without the engine's saved state too: the engine is built from the revision in force.)
+      for (const f of readdirSync(tmp.dir)) if (f.startsWith('alarms.sqlite')) rmSync(join(tmp.dir, f));
       server = await startTestServer(tmp.dir, { site: siteFile });
       expect(await limit(server)).toBe(1);
       expect(await sources(server)).toEqual(['2:api', `1:file:${siteFile}`]);
+      const gw3 = await connectGateway(server.mqttUrl, 'gw-3');
+      await gw3.publishAsync('hazwatch/v1/ent-1/gw-3/telemetry', JSON.stringify(batch(1, [{ workshopId: 'ws-c', ts: Date.now(), headcount: { total: 1 } }], 'gw-3')), { qos: 1 });
+      await waitFor(async () => (await server.telemetry.query({ enterpriseId: 'ent-1', workshopId: 'ws-c', limit: 1 })).length === 1, 'gw-3 batch stored');
+      expect((await getJson<{ rejectedTotal: number }>(server, '/api/v1/ingest/stats')).rejectedTotal).toBe(0);
+      await gw3.endAsync();
+      const gw1 = await connectGateway(server.mqttUrl, 'gw-1');
+      const config = new Promise<{ revision: number; workshops: { id: string; staffingLimit: number | null }[] }>((resolve) => gw1.once('message', (_t, p) => resolve(JSON.parse(p.toString()))));
+      await gw1.subscribeAsync('hazwatch/v1/ent-1/gw-1/config', { qos: 1 });
+      expect(await config).toMatchObject({ revision: 2, workshops: [{ id: 'ws-a', staffingLimit: 1 }] });
+      await gw1.endAsync();
       await server.close();
 
       // The CLI works from the same site: gw-3, added through the API, is in Mosquitto's files.
@@ -136,6 +153,14 @@ describe('configuration revisions at run time', () => {
       const io = { out: (x: string) => out.push(x), err: (x: string) => out.push(x) };
       expect(await runMosquittoAuth(['--password-file', join(tmp.dir, 'passwd'), '--acl-file', join(tmp.dir, 'acl'), '--config', configFile], io)).toBe(0);
       expect(await readFile(join(tmp.dir, 'acl'), 'utf8')).toContain('user ent-1/gw-3');
+
+      // A comment added to the file changes nothing: the API revision stays, no revision is made.
+      await writeFile(siteFile, `# reviewed\n${text}`);
+      server = await startTestServer(tmp.dir, { site: siteFile });
+      expect(await limit(server)).toBe(1);
+      expect((await sources(server)).length).toBe(2);
+      await server.close();
+      await writeFile(siteFile, text);
 
       // The file edited since it was last loaded: it wins, as a new revision.
       await writeFile(siteFile, text.replace('staffingLimit: 2', 'staffingLimit: 4'));

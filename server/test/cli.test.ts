@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
+import { parseSiteText } from '../src/site/load.ts';
+import { SqliteConfigStore } from '../src/storage/sqlite-config.ts';
 import { FIXTURE_SITE, tempDir, waitFor } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/hazwatch.mjs', import.meta.url));
@@ -61,6 +63,44 @@ describe('hazwatch command line', () => {
     expect(run.output.stdout).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker\)/);
     const health = await fetch(`${url}/api/v1/health`);
     expect(await health.json()).toMatchObject({ status: 'ok' });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('serve: SIGHUP applies the site file when it was edited, and leaves a later API revision alone when it was not', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    const site = join(tmp.dir, 'site.yaml');
+    const text = readFileSync(FIXTURE_SITE, 'utf8');
+    writeFileSync(site, text);
+    const dataDir = join(tmp.dir, 'data');
+    const run = hazwatch(['serve'], {
+      HAZWATCH_SITE: site,
+      HAZWATCH_DATA_DIR: dataDir,
+      HAZWATCH_HTTP_HOST: '127.0.0.1',
+      HAZWATCH_HTTP_PORT: '0',
+      HAZWATCH_MQTT_HOST: '127.0.0.1',
+      HAZWATCH_MQTT_PORT: '0',
+      HAZWATCH_LOG_LEVEL: 'info',
+    });
+    cleanups.push(() => run.child.kill('SIGKILL'));
+    await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
+    const configs = new SqliteConfigStore({ dataDir });
+    cleanups.push(() => configs.close());
+    // A revision made since through the API (written to the same store as the API would).
+    const api = parseSiteText(text.replace('staffingLimit: 2', 'staffingLimit: 1'));
+    if (!api.ok) throw new Error('fixture');
+    configs.add({ site: api.site, text: api.text, source: 'api', changedBy: 'someone', changedAt: new Date().toISOString() });
+
+    // A stray SIGHUP (log rotation sends one): the file is as it was loaded, the API revision stays.
+    run.child.kill('SIGHUP');
+    await waitFor(() => run.output.stdout.includes('site file unchanged since it was last loaded'), 'the reload to be refused as unchanged');
+    expect(configs.list().map((r) => r.source)).toEqual(['api', `file:${site}`]);
+    // Edited, then SIGHUP: the file is applied as a new revision.
+    writeFileSync(site, text.replace('staffingLimit: 2', 'staffingLimit: 4'));
+    run.child.kill('SIGHUP');
+    await waitFor(() => (configs.list().length === 3 ? true : undefined), 'the edited file applied as revision 3');
+    expect(configs.list()[0]).toMatchObject({ revision: 3, source: `file:${site}`, changedBy: 'SIGHUP' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });

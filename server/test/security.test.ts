@@ -288,6 +288,15 @@ describe('security: isolation and refusals, each logged', () => {
     expect(issued.statusCode).toBe(201);
     expect(issued.json<{ token: string }>().token.length).toBeGreaterThan(20);
     z.array(TokenInfo).parse(await getJson(server, '/api/v1/tokens'));
+    // One enterprise's accounts, tokens and credentials; another's refused to an enterprise admin.
+    expect(z.array(TokenInfo).parse(await getJson(server, '/api/v1/tokens?enterpriseId=ent-1')).map((t) => t.name)).toContain('contract-check');
+    expect(await getJson(server, '/api/v1/tokens?enterpriseId=ent-2')).toEqual([]);
+    expect(new Set(z.array(UserAccount).parse(await getJson(server, '/api/v1/users?enterpriseId=ent-2')).map((u) => u.enterpriseId))).toEqual(new Set(['ent-2']));
+    expect(new Set(z.array(GatewayCredentialInfo).parse(await getJson(server, '/api/v1/gateways/credentials?enterpriseId=ent-2')).map((c) => c.gatewayId))).toEqual(new Set(['gw-9']));
+    for (const url of ['/api/v1/users?enterpriseId=ent-1', '/api/v1/tokens?enterpriseId=ent-1', '/api/v1/gateways/credentials?enterpriseId=ent-1', '/api/v1/security/log?enterpriseId=ent-1']) {
+      expect((await server.app.inject({ url, headers: { cookie: otherAdmin } })).statusCode, url).toBe(403);
+    }
+    expect((await server.app.inject({ url: '/api/v1/users?frob=1' })).statusCode).toBe(400);
     z.array(GatewayCredentialInfo).parse(await getJson(server, '/api/v1/gateways/credentials'));
     z.array(SecurityLogEntry).parse(await getJson(server, '/api/v1/security/log?limit=1000'));
   });

@@ -1,11 +1,12 @@
 // Who is looking at the page (AUTH CONTRACT: /api/v1/auth/{login,logout,me}). A server without the
 // auth routes (404 on /me: a test or a development build with authentication off) is run as a local
 // administrator, so the screens stay usable there; with auth on, nothing shows before a login.
+import type { Role, User } from '@hazwatch/protocols';
 import type { Api } from '../api/client.ts';
 import { ApiError } from '../api/client.ts';
 
-export type Role = 'operator' | 'enterprise-admin' | 'regulator' | 'admin';
-export type User = { id: string; username: string; displayName: string; role: Role; enterpriseId: string | null; region: string | null };
+// The contract's types (type-only: the page does not bundle the schemas behind them).
+export type { Role, User };
 
 export type Session =
   | { kind: 'loading' }
@@ -14,7 +15,9 @@ export type Session =
 
 export const LOCAL_ADMIN: User = { id: 'local', username: 'local', displayName: 'local', role: 'admin', enterpriseId: null, region: null };
 
-export const ROLES: readonly Role[] = ['operator', 'enterprise-admin', 'regulator', 'admin'];
+// Every role once: a role added to the contract fails to compile here until it is listed.
+const EVERY_ROLE: Record<Role, true> = { operator: true, 'enterprise-admin': true, regulator: true, admin: true };
+export const ROLES = Object.keys(EVERY_ROLE) as readonly Role[];
 
 /** Boundary check of the contract's `User`. */
 export function checkUser(x: unknown): User | null {

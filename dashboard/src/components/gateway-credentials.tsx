@@ -15,7 +15,7 @@ export type GatewaySecret = { gatewayId: string; username: string; password: str
 export function useGatewayCredentials(enterpriseId: string | null): Resource<GatewayCredentialInfo[]> {
   const { api } = useServices();
   return useResource(enterpriseId === null ? null : `gw-credentials|${enterpriseId}`, () =>
-    api.get('/api/v1/gateways/credentials').then((b) => checkGatewayCredentials(b, 'credentials').filter((c) => c.enterpriseId === enterpriseId)),
+    api.get('/api/v1/gateways/credentials', { enterpriseId }).then((b) => checkGatewayCredentials(b, 'credentials')),
   );
 }
 

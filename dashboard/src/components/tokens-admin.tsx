@@ -16,10 +16,10 @@ const stateOf = (tok: TokenInfo, now: number) => (tok.revokedAt ? 'revoked' : to
 export function TokensAdmin({ enterpriseId }: { enterpriseId: string }) {
   const { lang, t } = useI18n();
   const { api } = useServices();
-  const r = useResource(`tokens|${enterpriseId}`, () => api.get('/api/v1/tokens').then((b) => checkTokens(b, 'tokens')));
+  const r = useResource(`tokens|${enterpriseId}`, () => api.get('/api/v1/tokens', { enterpriseId }).then((b) => checkTokens(b, 'tokens')));
   const [issued, setIssued] = useState<{ name: string; token: string } | null>(null);
   const now = Date.now();
-  const tokens = (r.data ?? []).filter((x) => x.enterpriseId === enterpriseId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const tokens = (r.data ?? []).slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 
   return (
     <section class="panel" data-testid="tokens-admin">

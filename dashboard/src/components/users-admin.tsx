@@ -15,9 +15,8 @@ export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
   const { t } = useI18n();
   const { api } = useServices();
   const me = useUser();
-  const r = useResource(`users|${enterpriseId}`, () => api.get('/api/v1/users').then((b) => checkAccounts(b, 'users')));
-  // An admin is given every account; this screen is one enterprise's.
-  const users = (r.data ?? []).filter((u) => u.enterpriseId === enterpriseId);
+  const r = useResource(`users|${enterpriseId}`, () => api.get('/api/v1/users', { enterpriseId }).then((b) => checkAccounts(b, 'users')));
+  const users = r.data ?? [];
   // Reloaded in place (same key), so the rows keep their state while the new list comes.
   const reload = r.reload;
 

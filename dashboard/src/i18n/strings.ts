@@ -262,9 +262,9 @@ export const zh = {
   'gateways.credRotations': '已轮换 {n} 次',
   'gateways.issue': '签发密钥',
   'gateways.rotate': '轮换密钥',
-  'gateways.confirmRotate': '轮换后旧密钥立即失效，网关须换用新密钥才能重新接入。确认轮换？',
+  'gateways.confirmRotate': '轮换后旧密钥失效（内置代理立即断开其连接；使用 Mosquitto 时须重新生成认证文件并重启后生效），网关须换用新密钥才能重新接入。确认轮换？',
   'gateways.revoke': '撤销密钥',
-  'gateways.confirmRevoke': '撤销后该网关立即断开且无法再接入，适用于停用的网关。确认撤销？',
+  'gateways.confirmRevoke': '撤销后该网关无法再接入（内置代理立即断开其连接；使用 Mosquitto 时须重新生成认证文件并重启后生效），适用于停用的网关。确认撤销？',
   'gateways.secretTitle': '网关 {id} 的接入密钥',
 
   'access.users': '用户',
@@ -683,9 +683,9 @@ export const en = {
   'gateways.credRotations': 'rotated {n} times',
   'gateways.issue': 'Issue credential',
   'gateways.rotate': 'Rotate credential',
-  'gateways.confirmRotate': 'The old secret stops working at once; the gateway must be given the new one to reconnect. Rotate?',
+  'gateways.confirmRotate': 'The old secret stops working (the embedded broker closes its connections at once; with Mosquitto once its files are written again and it restarts); the gateway must be given the new one to reconnect. Rotate?',
   'gateways.revoke': 'Withdraw credential',
-  'gateways.confirmRevoke': 'The gateway is disconnected at once and can no longer sign in: for a gateway taken out of service. Withdraw?',
+  'gateways.confirmRevoke': 'The gateway can no longer sign in (the embedded broker closes its connections at once; with Mosquitto once its files are written again and it restarts): for a gateway taken out of service. Withdraw?',
   'gateways.secretTitle': 'Credential of gateway {id}',
 
   'access.users': 'Users',

@@ -99,12 +99,14 @@ export class AuthService {
   }
 
   private changed(c: AuthChange): void {
-    // The change is stored and logged by now; a listener that fails must not make it look undone.
+    // The change is stored and logged by now; a listener that fails must not make it look undone, nor
+    // keep the others from hearing of it. (The listeners log what fails for each connection; a
+    // connection missed here is found by their periodic recheck.)
     for (const l of this.changeListeners) {
       try {
         l(c);
       } catch {
-        // (Listeners catch and log their own failures; this only keeps the others running.)
+        continue;
       }
     }
   }

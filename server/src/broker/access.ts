@@ -22,10 +22,12 @@ export type MqttAccess = {
   mayPublish(who: MqttIdentity, topic: string, clientId: string): boolean;
   maySubscribe(who: MqttIdentity, filter: string, clientId: string): boolean;
   /**
-   * Whether the credential a connection signed in with still holds: a gateway's secret not rotated or
-   * withdrawn since, an API token not revoked or expired. The broker closes those that do not.
+   * A check, for one pass over the connections, of whether the credential each signed in with still
+   * holds: a gateway's secret not rotated or withdrawn since, an API token not revoked or expired.
+   * The broker closes those that do not. (Every gateway's hash is read once per pass, not once per
+   * connection: thousands of gateways are rechecked on the ingest thread.)
    */
-  stillValid(who: MqttIdentity): boolean;
+  validity(): (who: MqttIdentity) => boolean;
 };
 
 export const PLATFORM_MQTT_USER = 'hazwatch-platform';
@@ -60,7 +62,8 @@ export function mqttAccess(deps: {
         // A name of one of the site's gateways puts the refusal in that enterprise's log: its admins
         // see a gateway still trying a rotated-away secret.
         const named = username !== undefined ? parseGatewayUsername(username) : undefined;
-        const enterpriseId = named && deps.site().enterprises.some((e) => e.id === named.enterpriseId) ? named.enterpriseId : null;
+        const known = named && deps.site().enterprises.find((e) => e.id === named.enterpriseId)?.gateways.some((g) => g.id === named.gatewayId);
+        const enterpriseId = known ? named!.enterpriseId : null;
         log.record({ action: 'mqtt.connect-refused', outcome: 'denied', actor: username ?? null, enterpriseId, ip, target: clientId, detail: { reason } });
         return undefined;
       };
@@ -78,10 +81,21 @@ export function mqttAccess(deps: {
       return g && hash !== undefined ? { kind: 'gateway', ...g, hash } : refuse('wrong gateway credentials');
     },
 
-    stillValid(who) {
-      if (who.kind === 'gateway') return deps.auth.store.gatewayCredential(who.enterpriseId, who.gatewayId)?.hash === who.hash;
-      if (who.kind === 'reader') return deps.auth.tokenValid(who.principal.id);
-      return true;
+    validity() {
+      let hashes: Map<string, string> | undefined;
+      const tokens = new Map<string, boolean>();
+      return (who) => {
+        if (who.kind === 'gateway') {
+          hashes ??= new Map(deps.auth.store.gatewayCredentials().map((c) => [`${c.enterpriseId}/${c.gatewayId}`, c.hash]));
+          return hashes.get(`${who.enterpriseId}/${who.gatewayId}`) === who.hash;
+        }
+        if (who.kind === 'reader') {
+          const id = who.principal.id;
+          if (!tokens.has(id)) tokens.set(id, deps.auth.tokenValid(id));
+          return tokens.get(id)!;
+        }
+        return true;
+      };
     },
 
     mayPublish(who, topic, clientId) {

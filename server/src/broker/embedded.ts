@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { urlHost } from '../util/url-host.ts';
 import type { AuthChange } from '../auth/service.ts';
 import type { MqttAccess, MqttIdentity } from './access.ts';
+import { watchRevocations } from './revocation.ts';
 import { limitPacketSize } from './packet-limit.ts';
 
 export type Broker = {
@@ -114,6 +115,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       const who = access.authenticate(client.id, username, password, remoteAddress(client));
       if (!who) return callback(Object.assign(new Error('not authorized'), { returnCode: 5 }), false);
       identities.set(client, who);
+      revocation?.signedIn(client);
       callback(null, true);
     },
     authorizeSubscribe: (client, sub, callback) => {
@@ -140,6 +142,29 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       draining ??= drain();
     },
   });
+  // A secret rotated or withdrawn, a token revoked: the connections that signed in with it go too.
+  const revocation = access
+    ? watchRevocations({
+        aedes,
+        access,
+        identities,
+        log,
+        ...(opts.authChanges ? { authChanges: opts.authChanges } : {}),
+        ...(opts.recheckMs !== undefined ? { recheckMs: opts.recheckMs } : {}),
+        ...(opts.onClosed ? { onClosed: opts.onClosed } : {}),
+        onGatewayCut: (enterpriseId, gatewayId) => {
+          // In the gateway's stead, as if its will had come: its workshops are unverifiable from now,
+          // not only once its silence reaches offlineAfterSeconds.
+          if (!opts.ingest || stopping) return;
+          const topic = `hazwatch/v1/${enterpriseId}/${gatewayId}/status`;
+          if (!(opts.accepts?.(topic) ?? true)) return;
+          const payload = Buffer.from(JSON.stringify({ v: 1, state: 'offline', ts: Date.now(), agent: 'hazwatch-platform: credential withdrawn' }));
+          waiting.push({ topic, payload, clientId: undefined, callback: (err) => err && log.warn({ err: err.message, topic }, 'reporting a cut-off gateway offline failed') });
+          draining ??= drain();
+        },
+      })
+    : undefined;
+  if (revocation) aedes.on('client', (client) => revocation.registered(client));
   aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'));
   const sockets = new Set<Socket>();
@@ -170,36 +195,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   log.info({ host: opts.host, port }, 'embedded MQTT broker listening');
-  // A secret rotated or withdrawn, a token revoked: the connections that signed in with it go too.
-  const recheck = (concerned: (who: MqttIdentity) => boolean = () => true) => {
-    if (!access || stopping) return;
-    // (aedes keeps its connected clients by id; its types do not declare the map.)
-    const connected = (aedes as unknown as { clients: Record<string, Client> }).clients;
-    for (const client of Object.values(connected)) {
-      const who = identities.get(client);
-      if (!who || !concerned(who)) continue;
-      let valid: boolean;
-      try {
-        valid = access.stillValid(who);
-      } catch (err) {
-        log.warn({ err, clientId: client.id }, 'rechecking a connection failed; it stays until the next recheck');
-        continue;
-      }
-      if (valid) continue;
-      identities.delete(client);
-      client.close();
-      opts.onClosed?.(who, client.id);
-    }
-  };
-  const recheckTimer = access ? setInterval(() => recheck(), opts.recheckMs ?? 30_000) : undefined;
-  recheckTimer?.unref();
-  // Only the connections a change can concern are looked at (users' sessions never sign in here).
-  const offChanges = access
-    ? opts.authChanges?.((c) => {
-        if (c.kind === 'gateway') recheck((who) => who.kind === 'gateway' && who.enterpriseId === c.enterpriseId && who.gatewayId === c.gatewayId);
-        else if (c.kind === 'token') recheck((who) => who.kind === 'reader' && who.principal.id === c.tokenId);
-      })
-    : undefined;
   let closing: Promise<void> | undefined;
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://${urlHost(opts.host)}:${port}`,
@@ -207,8 +202,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        clearInterval(recheckTimer);
-        offChanges?.();
+        revocation?.stop();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const s of sockets) s.destroy();
         // Messages taken before stopping are handled before the stores behind them close.

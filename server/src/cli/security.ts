@@ -36,8 +36,8 @@ async function site(cfg: Config): Promise<SiteConfig> {
   if (!loaded.ok) throw new UsageError(`the site configuration ${cfg.site} has problems:\n${formatProblems(loaded.problems)}`);
   const configs = new SqliteConfigStore({ dataDir: cfg.dataDir });
   try {
-    const choice = startupChoice(configs, loaded.site);
-    return choice.use === 'latest' ? choice.latest.site : loaded.site;
+    const choice = startupChoice(configs, loaded);
+    return choice.use === 'latest' ? choice.site : loaded.site;
   } finally {
     configs.close();
   }
@@ -155,7 +155,7 @@ export function runGatewayCredentials(args: string[], io: Out): Promise<number> 
           io.err(`${g.enterpriseId}/${g.gatewayId} has no credential\n`);
           return 1;
         }
-        io.out(`${g.enterpriseId}/${g.gatewayId}: credential withdrawn (a running platform closes its connections within its recheck interval)\n`);
+        io.out(`${g.enterpriseId}/${g.gatewayId}: credential withdrawn; a platform on its embedded broker closes the gateway's connections within 30 s; with Mosquitto run mosquitto-auth and restart it\n`);
         return 0;
       }
       const exists = auth.store.gatewayCredential(g.enterpriseId, g.gatewayId) !== undefined;

@@ -3,6 +3,7 @@ import { SiteLoadError, startServer } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { loadSiteFile } from '../site/load.ts';
+import { startupChoice } from '../site/in-force.ts';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
@@ -79,8 +80,10 @@ export async function runServe(args: string[], io: Out): Promise<number> {
       log.error({ file: config.site, problems: next.problems }, 'site configuration refused; the running revision stays');
       return;
     }
-    if (JSON.stringify(next.site) === JSON.stringify(running.configs.latest()?.site)) {
-      log.info({ file: config.site }, 'site configuration unchanged');
+    // As at a start: a file not changed since it was last loaded (a stray SIGHUP, log rotation's) does
+    // not undo a revision made since through the API (site/in-force.ts).
+    if (startupChoice(running.configs, next).use === 'latest') {
+      log.info({ file: config.site, revision: running.configs.latest()?.revision }, 'site file unchanged since it was last loaded; the running revision stays');
       return;
     }
     await running.applySite(next.site, next.text, { source: `file:${config.site}`, changedBy: 'SIGHUP' });

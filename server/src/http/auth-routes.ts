@@ -31,6 +31,8 @@ const NewToken = z.strictObject({
 });
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const GatewayParams = z.strictObject({ enterpriseId: Id, gatewayId: Id });
+/** One enterprise's (of those the caller may see: authz refuses another). */
+const EnterpriseQuery = z.strictObject({ enterpriseId: Id.optional() });
 const LogQuery = z.strictObject({
   /** One enterprise's entries (of those the caller may see: authz refuses another). */
   enterpriseId: Id.optional(),
@@ -81,10 +83,16 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
 
   app.get('/api/v1/auth/me', { config: { auth: 'authenticated' }, schema: { response: { 200: jsonSchema(UserAnswer) } } }, async (req) => ({ user: meOf(principal(req)) }));
 
-  app.get('/api/v1/users', { config: { auth: 'users:manage' }, schema: { response: { 200: jsonSchema(z.array(UserAccount)), ...errors } } }, async (req) => {
+  app.get('/api/v1/users', { config: { auth: 'users:manage' }, schema: { response: { 200: jsonSchema(z.array(UserAccount)), ...errors } } }, async (req, reply) => {
+    const q = EnterpriseQuery.safeParse(req.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
     const now = (deps.now ?? Date.now)();
-    return auth.store.users().filter((u) => scope === undefined || (u.enterpriseId !== null && scope.includes(u.enterpriseId) && u.role !== 'regulator')).map((u) => userAccount(u, now));
+    return auth.store
+      .users()
+      .filter((u) => scope === undefined || (u.enterpriseId !== null && scope.includes(u.enterpriseId) && u.role !== 'regulator'))
+      .filter((u) => q.data.enterpriseId === undefined || u.enterpriseId === q.data.enterpriseId)
+      .map((u) => userAccount(u, now));
   });
 
   app.post('/api/v1/users', { config: { auth: 'users:manage' }, bodyLimit: 16 * 1024, schema: { response: { 201: jsonSchema(AccountAnswer), ...errors } } }, async (req, reply) => {
@@ -119,9 +127,15 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     }
   });
 
-  app.get('/api/v1/tokens', { config: { auth: 'tokens:manage' }, schema: { response: { 200: jsonSchema(z.array(TokenInfo)), ...errors } } }, async (req) => {
+  app.get('/api/v1/tokens', { config: { auth: 'tokens:manage' }, schema: { response: { 200: jsonSchema(z.array(TokenInfo)), ...errors } } }, async (req, reply) => {
+    const q = EnterpriseQuery.safeParse(req.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
-    return auth.store.tokens().filter((t) => scope === undefined || (t.enterpriseId !== null && scope.includes(t.enterpriseId))).map(tokenInfo);
+    return auth.store
+      .tokens()
+      .filter((t) => scope === undefined || (t.enterpriseId !== null && scope.includes(t.enterpriseId)))
+      .filter((t) => q.data.enterpriseId === undefined || t.enterpriseId === q.data.enterpriseId)
+      .map(tokenInfo);
   });
 
   app.post('/api/v1/tokens', { config: { auth: 'tokens:manage' }, bodyLimit: 16 * 1024, schema: { response: { 201: jsonSchema(IssuedToken), ...errors } } }, async (req, reply) => {
@@ -151,11 +165,13 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     return reply.code(204).send();
   });
 
-  app.get('/api/v1/gateways/credentials', { config: { auth: 'gateways:manage' }, schema: { response: { 200: jsonSchema(z.array(GatewayCredentialInfo)), ...errors } } }, async (req) => {
+  app.get('/api/v1/gateways/credentials', { config: { auth: 'gateways:manage' }, schema: { response: { 200: jsonSchema(z.array(GatewayCredentialInfo)), ...errors } } }, async (req, reply) => {
+    const q = EnterpriseQuery.safeParse(req.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
     return auth.store
       .gatewayCredentials()
-      .filter((c) => scope === undefined || scope.includes(c.enterpriseId))
+      .filter((c) => (scope === undefined || scope.includes(c.enterpriseId)) && (q.data.enterpriseId === undefined || c.enterpriseId === q.data.enterpriseId))
       .map((c) => ({ enterpriseId: c.enterpriseId, gatewayId: c.gatewayId, username: `${c.enterpriseId}/${c.gatewayId}`, issuedAt: new Date(c.issuedAt).toISOString(), issuedBy: c.issuedBy, rotations: c.rotations }));
   });
 

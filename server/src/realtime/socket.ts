@@ -5,6 +5,7 @@ import { Id, type AlarmEvent, type AlarmRecord, type ClientToServerEvents, type 
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.ts';
 import type { RulesService } from '../rules/rules.ts';
+import { handshakeOf, watchSockets, type Handshake, type Rechecks, type Viewer } from './recheck.ts';
 
 export type RealtimeDeps = {
   httpServer: HttpServer;
@@ -24,18 +25,17 @@ export type RealtimeDeps = {
   onRefused?: (viewer: Viewer, enterpriseId: string) => void;
   /**
    * Open connections are authenticated again with their handshake's credentials when this says a
-   * credential changed, and every `recheckMs` (default 30 s: expiry, and changes made by another
-   * process). One that no longer passes, or now passes as someone else, is closed.
+   * credential changed (those a change concerns, Viewer.concerns), and every `recheckMs` (default
+   * 30 s: expiry, and changes made by another process). One that no longer passes, or now passes as
+   * someone else, is closed (realtime/recheck.ts).
    */
-  authChanges?: (listener: (c: { kind: string }) => void) => () => void;
+  authChanges?: (listener: (c: unknown) => void) => () => void;
   recheckMs?: number;
   /** Told of a connection closed by a recheck (the security log). */
   onClosed?: (viewer: Viewer, reason: 'credentials-withdrawn' | 'scope-changed') => void;
 };
 
-export type Handshake = { headers: Record<string, string | string[] | undefined>; token: string | undefined; address: string };
-/** `key`: who, through which credential, with which scope; a recheck that finds another key closes the connection. */
-export type Viewer = { name: string; key?: string; visible: () => 'all' | readonly string[] };
+export type { Handshake, Viewer };
 
 const ALL = 'all';
 /** Live views (workshop, line) are pushed at most this often, each in its latest state (ms). */
@@ -55,53 +55,31 @@ type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): Promise<void> } {
   const log = deps.log.child({ component: 'realtime' });
   const io: TypedServer = new Server(deps.httpServer, { serveClient: false });
-  const enterprises = new Set(deps.rules.site.enterprises.map((e) => e.id));
-
   const viewers = new WeakMap<TypedSocket, Viewer>();
   const everyone: Viewer = { name: '(unauthenticated)', visible: () => 'all' };
   const viewerOf = (socket: TypedSocket) => viewers.get(socket) ?? everyone;
+  /** The enterprise a socket narrowed itself to with `subscribe`; absent: all it may see. */
+  const narrowed = new WeakMap<TypedSocket, string>();
 
-  const handshakeOf = (socket: TypedSocket): Handshake => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    return { headers: socket.handshake.headers, token: typeof token === 'string' ? token : undefined, address: socket.handshake.address };
-  };
-  let recheck = () => {};
-  let stopRechecks = () => {};
+  let rechecks: Rechecks | undefined;
   if (deps.authenticate) {
     const authenticate = deps.authenticate;
     io.use((socket, next) => {
       const viewer = authenticate(handshakeOf(socket), false);
       if (!viewer) return next(new Error('unauthenticated'));
       viewers.set(socket, viewer);
+      rechecks?.authenticated(socket);
       next();
     });
-    recheck = () => {
-      for (const socket of io.of('/').sockets.values()) {
-        const was = viewers.get(socket);
-        if (!was) continue;
-        let now: Viewer | undefined;
-        try {
-          now = authenticate(handshakeOf(socket), true);
-        } catch (err) {
-          log.warn({ err }, 'rechecking a connection failed; it stays until the next recheck');
-          continue;
-        }
-        if (now && now.key === was.key) continue;
-        viewers.delete(socket);
-        socket.disconnect(true);
-        deps.onClosed?.(was, now ? 'scope-changed' : 'credentials-withdrawn');
-      }
-    };
-    const timer = setInterval(recheck, deps.recheckMs ?? 30_000);
-    timer.unref();
-    // (A gateway's secret never opened a socket.)
-    const off = deps.authChanges?.((c) => {
-      if (c.kind !== 'gateway') recheck();
+    rechecks = watchSockets({
+      sockets: () => io.of('/').sockets.values(),
+      viewers: viewers as WeakMap<Socket, Viewer>,
+      authenticate,
+      log,
+      ...(deps.authChanges ? { authChanges: deps.authChanges } : {}),
+      ...(deps.recheckMs !== undefined ? { everyMs: deps.recheckMs } : {}),
+      ...(deps.onClosed ? { onClosed: deps.onClosed } : {}),
     });
-    stopRechecks = () => {
-      clearInterval(timer);
-      off?.();
-    };
   }
 
   const sendState = async (socket: TypedSocket, enterpriseId?: string) => {
@@ -119,7 +97,27 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     else for (const e of visible) void socket.join(room(e));
   };
 
+  /**
+   * A new site revision can move an enterprise out of a regulator's region (or into it): every socket
+   * keeps only the rooms it may still see, and is sent the state again.
+   */
+  const rescope = () => {
+    for (const socket of io.of('/').sockets.values()) {
+      const one = narrowed.get(socket);
+      const visible = viewerOf(socket).visible();
+      for (const r of socket.rooms) if (r !== socket.id) void socket.leave(r);
+      if (one !== undefined && (visible === 'all' || visible.includes(one))) void socket.join(room(one));
+      else {
+        narrowed.delete(socket);
+        joinVisible(socket);
+      }
+      sendState(socket, narrowed.get(socket)).catch((err: unknown) => log.warn({ err }, 'state after a site revision failed'));
+    }
+  };
+
   io.on('connection', (socket) => {
+    rechecks?.connected(socket);
+    if (!socket.connected) return;
     joinVisible(socket);
     sendState(socket).catch((err: unknown) => log.warn({ err }, 'initial state failed'));
     socket.on('subscribe', (req, ack) => {
@@ -133,10 +131,16 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
         deps.onRefused?.(viewer, enterpriseId);
         return reply({ ok: false, error: `forbidden: enterprise "${enterpriseId}" is not yours to see` });
       }
-      if (enterpriseId !== undefined && !enterprises.has(enterpriseId)) return reply({ ok: false, error: `unknown enterprise "${enterpriseId}"` });
+      // (The running site: an enterprise added by a revision since this socket connected is known.)
+      if (enterpriseId !== undefined && !deps.rules.site.enterprises.some((e) => e.id === enterpriseId)) return reply({ ok: false, error: `unknown enterprise "${enterpriseId}"` });
       for (const r of socket.rooms) if (r !== socket.id) void socket.leave(r);
-      if (enterpriseId === undefined) joinVisible(socket);
-      else void socket.join(room(enterpriseId));
+      if (enterpriseId === undefined) {
+        narrowed.delete(socket);
+        joinVisible(socket);
+      } else {
+        narrowed.set(socket, enterpriseId);
+        void socket.join(room(enterpriseId));
+      }
       reply({ ok: true });
       sendState(socket, enterpriseId).catch((err: unknown) => log.warn({ err }, 'subscription state failed'));
     });
@@ -181,6 +185,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     deps.bus.on('workshop', (w) => queueView(`w/${w.enterpriseId}/${w.workshopId}`, { kind: 'workshop', view: w })),
     deps.bus.on('line', (l) => queueView(`l/${l.enterpriseId}/${l.lineId}`, { kind: 'line', view: l })),
     deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId)?.emit('alarm', e)),
+    deps.bus.on('site', () => rescope()),
   ];
   const heartbeat = setInterval(() => io.emit('heartbeat', { at: new Date().toISOString() }), deps.heartbeatMs ?? 2000);
   heartbeat.unref();
@@ -191,7 +196,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat);
-        stopRechecks();
+        rechecks?.stop();
         clearTimeout(viewTimer);
         deps.rules.viewsFor(undefined);
         for (const f of off) f();

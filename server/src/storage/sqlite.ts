@@ -24,13 +24,19 @@ export function openSqlite(file: string, opts: { cacheKiB?: number } = {}): Data
   return db;
 }
 
-/** Applies numbered schema steps once each, tracked with `user_version`. */
+/**
+ * Applies numbered schema steps once each, tracked with `user_version`. Each step's transaction takes
+ * the write lock first and reads the version again inside it: the server and a CLI command opening an
+ * older file at the same moment must not both apply a step (an `ADD COLUMN` twice fails).
+ */
 export function migrate(db: Database.Database, steps: string[]): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < steps.length; v++) {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  while (version() < steps.length) {
     db.transaction(() => {
+      const v = version();
+      if (v >= steps.length) return;
       db.exec(steps[v]!);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }
