@@ -29,7 +29,7 @@ export function startupChoice(configs: ConfigStore, file: { site: SiteConfig; te
   const latest = configs.latest();
   if (!latest) return { use: 'file' };
   const lastLoaded = configs.list().find((r) => fromStartup(r.source));
-  const loaded = lastLoaded && configs.get(lastLoaded.revision);
+  const loaded = lastLoaded && (lastLoaded.revision === latest.revision ? latest : configs.get(lastLoaded.revision));
   // Both read under this version's schema, so a default added since is on both sides; an edit that
   // changes nothing (a comment, the layout) leaves the file unchanged.
   const loadedSite = loaded === undefined ? undefined : loaded.text === file.text ? file.site : readNow(loaded.text);
