@@ -397,6 +397,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await rules.reconfigure(next, rev.revision);
         // Who sees which enterprise can change with it (a region, an enterprise added): live connections follow.
         bus.emit('site', { revision: rev.revision });
+        broker?.siteChanged();
         await publishGatewayConfigs(client, next, rev.revision, now(), log);
         log.info({ revision: rev.revision, source: meta.source, changedBy: meta.changedBy }, 'site configuration applied');
         return rev.revision;

@@ -124,10 +124,25 @@ describe('withdrawn credentials close the connections open with them', () => {
     const seen: string[] = [];
     await socketWith(events, { cookie }, (s) => s.on('workshop', (w: WorkshopLive) => seen.push(w.enterpriseId)));
     await waitFor(() => seen.includes('ent-1'), 'ent-1 in the initial state');
+    // A regulator's integration reading ent-1's alarms over MQTT, and one reading ent-2's (not yet its).
+    const { token } = (await events.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'zibo-bureau', role: 'regulator', region: '370306' } })).json<{ token: string }>();
+    const reader = await mqtt.connectAsync(events.mqttUrl, { clientId: 'zibo-bureau', reconnectPeriod: 0, username: 'token', password: token });
+    clients.push(reader);
+    const granted = await reader.subscribeAsync('hazwatch/v1/ent-1/alarms/#', { qos: 1 });
+    expect(granted[0]!.qos).toBe(1);
+    const readerClosed = closedWithin(reader, AT_ONCE_MS * 2);
     // ent-1 moves to Beijing, ent-2 to Zibo.
     const text = readFileSync(SITE, 'utf8').replace('region: "370306"', 'region: "TMP"').replace('region: "110105"', 'region: "370306"').replace('region: "TMP"', 'region: "110105"');
     expect((await events.app.inject({ method: 'PUT', url: '/api/v1/site', payload: text, headers: { 'content-type': 'application/yaml' } })).statusCode).toBe(200);
     await waitFor(() => seen.includes('ent-2'), 'ent-2 sent once it is in the region');
+    // Its MQTT reader was subscribed to an enterprise now outside the region: closed. Reconnecting, it
+    // may subscribe to ent-2 and not to ent-1.
+    expect(await readerClosed).toBe(true);
+    const again = await mqtt.connectAsync(events.mqttUrl, { clientId: 'zibo-bureau-2', reconnectPeriod: 0, username: 'token', password: token });
+    clients.push(again);
+    expect((await again.subscribeAsync('hazwatch/v1/ent-2/alarms/#', { qos: 1 }))[0]!.qos).toBe(1);
+    await expect(again.subscribeAsync('hazwatch/v1/ent-1/alarms/#', { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await again.endAsync();
     seen.length = 0;
     // Both gateways report; the views go out together (coalesced): ent-2's arrives, ent-1's must not.
     const [g1, g9] = [await connectGateway(events.mqttUrl, 'gw-1'), await connectGateway(events.mqttUrl, 'gw-9', { enterpriseId: 'ent-2' })];

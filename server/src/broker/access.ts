@@ -28,6 +28,8 @@ export type MqttAccess = {
    * connection: thousands of gateways are rechecked on the ingest thread.)
    */
   validity(): (who: MqttIdentity) => boolean;
+  /** Whether a subscription granted earlier is still allowed (after a site revision), without logging. */
+  stillAllowed(who: MqttIdentity, filter: string): boolean;
 };
 
 export const PLATFORM_MQTT_USER = 'hazwatch-platform';
@@ -110,24 +112,22 @@ export function mqttAccess(deps: {
     },
 
     maySubscribe(who, filter, clientId) {
-      let ok: boolean;
-      if (who.kind === 'platform' || who.kind === 'anonymous') ok = true;
-      else if (who.kind === 'gateway') ok = filter === `hazwatch/v1/${who.enterpriseId}/${who.gatewayId}/config`;
-      else {
-        // hazwatch/v1/{enterprise}/alarms/{# | + | id}: an enterprise the token may see ('+' for an admin).
-        const parts = filter.split('/');
-        const visible = visibleEnterprises(who.principal, deps.site());
-        const ent = parts[2] ?? '';
-        ok =
-          parts.length === 5 &&
-          parts[0] === 'hazwatch' &&
-          parts[1] === 'v1' &&
-          parts[3] === 'alarms' &&
-          ent !== '#' &&
-          (visible === 'all' || (ent !== '+' && visible.includes(ent)));
-      }
+      const ok = allowed(who, filter);
       if (!ok) refused('mqtt.subscribe-refused', who, filter, clientId);
       return ok;
     },
+
+    stillAllowed: allowed,
   };
+
+  function allowed(who: MqttIdentity, filter: string): boolean {
+    if (who.kind === 'platform' || who.kind === 'anonymous') return true;
+    if (who.kind === 'gateway') return filter === `hazwatch/v1/${who.enterpriseId}/${who.gatewayId}/config`;
+    // hazwatch/v1/{enterprise}/alarms/{# | + | id}: an enterprise the token may see ('+' for an admin),
+    // as the running site says (a revision can move an enterprise out of a regulator's region).
+    const parts = filter.split('/');
+    const visible = visibleEnterprises(who.principal, deps.site());
+    const ent = parts[2] ?? '';
+    return parts.length === 5 && parts[0] === 'hazwatch' && parts[1] === 'v1' && parts[3] === 'alarms' && ent !== '#' && (visible === 'all' || (ent !== '+' && visible.includes(ent)));
+  }
 }

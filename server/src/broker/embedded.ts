@@ -13,6 +13,8 @@ export type Broker = {
   url: string;
   /** The bound port (the real one when 0 was asked for). */
   port: number;
+  /** A new site revision is in force: connections outside their new scope are closed. */
+  siteChanged(): void;
   close(): Promise<void>;
 };
 
@@ -199,6 +201,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://${urlHost(opts.host)}:${port}`,
     port,
+    siteChanged: () => revocation?.siteChanged(),
     close: () =>
       (closing ??= (async () => {
         stopping = true;

@@ -30,6 +30,11 @@ export type Revocation = {
   signedIn(client: Client): void;
   /** Call when aedes registered `client` (its `client` event). */
   registered(client: Client): void;
+  /**
+   * A new site revision: a token reader subscribed to an enterprise it may no longer see (moved out of
+   * a regulator's region) is closed; reconnecting, it subscribes under the new scope.
+   */
+  siteChanged(): void;
   stop(): void;
 };
 
@@ -90,6 +95,23 @@ export function watchRevocations(opts: RevocationOptions): Revocation {
     registered: (client) => {
       const at = signedInAt.get(client);
       if (at !== undefined && at !== generation) recheck(() => true, client);
+    },
+    siteChanged: () => {
+      if (stopped) return;
+      for (const client of connected()) {
+        const who = identities.get(client);
+        if (who?.kind !== 'reader') continue;
+        try {
+          // (aedes keeps a client's granted subscriptions by filter.)
+          const filters = Object.keys((client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions ?? {});
+          if (filters.every((f) => access.stillAllowed(who, f))) continue;
+          identities.delete(client);
+          client.close();
+          opts.onClosed?.(who, client.id);
+        } catch (err) {
+          log.warn({ err, clientId: client.id }, 'closing a connection outside its new scope failed');
+        }
+      }
     },
     stop: () => {
       stopped = true;
