@@ -1,4 +1,5 @@
 import type { Route } from './router.tsx';
+import { AdminView } from './views/admin.tsx';
 import { AlarmDetailView } from './views/alarm-detail.tsx';
 import { ControlRoom } from './views/control-room.tsx';
 import { EnterpriseView } from './views/enterprise.tsx';
@@ -15,4 +16,5 @@ export const routes: readonly Route[] = [
   { pattern: '/enterprise/:enterpriseId/:tab', title: 'app.view.enterprise', view: EnterpriseView },
   { pattern: '/regulator', title: 'app.view.regulator', view: RegulatorView },
   { pattern: '/regulator/:tab', title: 'app.view.regulator', view: RegulatorView },
+  { pattern: '/admin', title: 'app.view.admin', view: AdminView },
 ];

@@ -2,8 +2,8 @@
 // page only hides what would be refused, and shows a refusal for a link followed by hand.
 import type { Role, User } from './session.ts';
 
-export type Action = 'acknowledge' | 'comment' | 'assign' | 'close' | 'shelve' | 'request-rectification' | 'edit-config' | 'manage-access' | 'manage-gateways';
-export type NavItem = 'control-room' | 'enterprise' | 'regulator';
+export type Action = 'acknowledge' | 'comment' | 'assign' | 'close' | 'shelve' | 'request-rectification' | 'edit-config' | 'manage-access' | 'manage-gateways' | 'manage-platform';
+export type NavItem = 'control-room' | 'enterprise' | 'regulator' | 'admin';
 
 const ACTIONS: Record<Role, readonly Action[]> = {
   // Operators handle their enterprise's alarms end to end (the server's role matrix: alarms:handle).
@@ -12,7 +12,9 @@ const ACTIONS: Record<Role, readonly Action[]> = {
   // gateways:manage: an enterprise admin holds them for its own enterprise, the admin everywhere.
   'enterprise-admin': ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'manage-access', 'manage-gateways'],
   regulator: ['comment', 'request-rectification'],
-  admin: ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'request-rectification', 'manage-access', 'manage-gateways'],
+  // 'manage-platform': the accounts and tokens of no enterprise (regulators, admins) and the whole
+  // security log; the server lets only the admin make or change a regulator or an admin.
+  admin: ['acknowledge', 'comment', 'assign', 'close', 'shelve', 'edit-config', 'request-rectification', 'manage-access', 'manage-gateways', 'manage-platform'],
 };
 
 export function can(user: User, action: Action): boolean {
@@ -27,7 +29,7 @@ export function navFor(user: User): NavItem[] {
     case 'regulator':
       return ['regulator', 'control-room', 'enterprise'];
     case 'admin':
-      return ['control-room', 'enterprise', 'regulator'];
+      return ['control-room', 'enterprise', 'regulator', 'admin'];
   }
 }
 

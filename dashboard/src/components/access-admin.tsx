@@ -6,8 +6,8 @@ import { UsersAdmin } from './users-admin.tsx';
 export function AccessAdmin({ enterpriseId }: { enterpriseId: string }) {
   return (
     <div class="access-admin" data-testid="access-admin">
-      <UsersAdmin enterpriseId={enterpriseId} />
-      <TokensAdmin enterpriseId={enterpriseId} />
+      <UsersAdmin scope={{ enterpriseId }} />
+      <TokensAdmin scope={{ enterpriseId }} />
       <SecurityLog enterpriseId={enterpriseId} />
     </div>
   );

@@ -49,12 +49,16 @@ type Page = { entries: SecurityLogEntry[]; next: number | null };
 const detailText = (d: Record<string, unknown> | null) =>
   d === null ? '' : Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' · ');
 
-/** 安全日志: the enterprise's entries, newest first, older ones a page at a time (`before` the oldest shown). */
-export function SecurityLog({ enterpriseId }: { enterpriseId: string }) {
+/**
+ * 安全日志: one enterprise's entries, or without `enterpriseId` the whole platform's (the admin's view,
+ * each entry with its enterprise), newest first, older ones a page at a time (`before` the oldest shown).
+ */
+export function SecurityLog({ enterpriseId }: { enterpriseId?: string }) {
   const { lang, t } = useI18n();
   const { api } = useServices();
   const [outcome, setOutcome] = useState<Outcome | ''>('');
-  const key = `seclog|${enterpriseId}|${outcome}`;
+  const whole = enterpriseId === undefined;
+  const key = `seclog|${enterpriseId ?? '*'}|${outcome}`;
   const fetchPage = async (before: number | null): Promise<Page> => {
     const entries = checkSecurityLog(await api.get('/api/v1/security/log', { enterpriseId, outcome: outcome || undefined, before: before ?? undefined, limit: PAGE }), 'log');
     return { entries, next: entries.length === PAGE ? entries[entries.length - 1]!.id : null };
@@ -114,6 +118,7 @@ export function SecurityLog({ enterpriseId }: { enterpriseId: string }) {
           <thead>
             <tr>
               <th>{t('seclog.at')}</th>
+              {whole && <th>{t('seclog.enterprise')}</th>}
               <th>{t('seclog.action')}</th>
               <th>{t('seclog.outcome')}</th>
               <th>{t('seclog.actor')}</th>
@@ -123,8 +128,9 @@ export function SecurityLog({ enterpriseId }: { enterpriseId: string }) {
           </thead>
           <tbody>
             {rows.map((e) => (
-              <tr key={e.id} data-testid="seclog-entry" data-id={e.id} data-action={e.action} data-outcome={e.outcome} data-actor={e.actor ?? ''}>
+              <tr key={e.id} data-testid="seclog-entry" data-id={e.id} data-action={e.action} data-outcome={e.outcome} data-actor={e.actor ?? ''} data-enterprise={e.enterpriseId ?? ''}>
                 <td class="nowrap">{formatTime(e.at, lang, now)}</td>
+                {whole && <td>{e.enterpriseId ?? <span class="muted">{t('seclog.platform')}</span>}</td>}
                 <td>
                   {known(e.action) && `${t(`seclog.action.${e.action}`)} `}
                   <code class="muted">{e.action}</code>

@@ -1,22 +1,25 @@
 import { useState } from 'preact/hooks';
 import type { TokenInfo } from '@hazwatch/protocols';
+import { listOf, rolesOf, scopeKey, validRegion, type AccessScope } from '../api/access-scope.ts';
 import { checkIssuedToken, checkTokens } from '../api/access-shapes.ts';
-import type { Role } from '../auth/session.ts';
 import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
 import { LoadError } from './forbidden.tsx';
+import { RegionInput } from './region-input.tsx';
 import { SecretOnce } from './secret-once.tsx';
-
-const ROLES: readonly Role[] = ['operator', 'enterprise-admin'];
 
 const stateOf = (tok: TokenInfo, now: number) => (tok.revokedAt ? 'revoked' : tok.expiresAt !== null && Date.parse(tok.expiresAt) <= now ? 'expired' : 'active');
 
-/** 接口令牌: the enterprise's API tokens for its own systems; a new token's secret is shown once. */
-export function TokensAdmin({ enterpriseId }: { enterpriseId: string }) {
+/**
+ * 接口令牌: the API tokens of an enterprise's own systems, or the platform's (a provincial regulator's
+ * system, with its region); a new token's secret is shown once.
+ */
+export function TokensAdmin({ scope }: { scope: AccessScope }) {
   const { lang, t } = useI18n();
   const { api } = useServices();
-  const r = useResource(`tokens|${enterpriseId}`, () => api.get('/api/v1/tokens', { enterpriseId }).then((b) => checkTokens(b, 'tokens')));
+  const platform = scope === 'platform';
+  const r = useResource(`tokens|${scopeKey(scope)}`, () => listOf(api, '/api/v1/tokens', scope, checkTokens, 'tokens'));
   const [issued, setIssued] = useState<{ name: string; token: string } | null>(null);
   const now = Date.now();
   const tokens = (r.data ?? []).slice().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -34,13 +37,14 @@ export function TokensAdmin({ enterpriseId }: { enterpriseId: string }) {
       {r.loading && !r.data ? (
         <p class="loading">{t('common.loading')}</p>
       ) : tokens.length === 0 ? (
-        <p class="empty">{t('tokens.none')}</p>
+        <p class="empty">{t(platform ? 'tokens.nonePlatform' : 'tokens.none')}</p>
       ) : (
         <table class="data-table" data-testid="tokens">
           <thead>
             <tr>
               <th>{t('tokens.name')}</th>
               <th>{t('tokens.role')}</th>
+              {platform && <th>{t('users.region')}</th>}
               <th>{t('tokens.createdAt')}</th>
               <th>{t('tokens.createdBy')}</th>
               <th>{t('tokens.expiresAt')}</th>
@@ -55,6 +59,7 @@ export function TokensAdmin({ enterpriseId }: { enterpriseId: string }) {
                 <tr key={tok.id} data-testid={`token-${tok.name}`} data-state={state} data-id={tok.id}>
                   <td>{tok.name}</td>
                   <td>{t(`role.${tok.role}`)}</td>
+                  {platform && <td>{tok.region ?? '—'}</td>}
                   <td>{formatTime(tok.createdAt, lang, now)}</td>
                   <td>{tok.createdBy}</td>
                   <td>{tok.expiresAt ? formatTime(tok.expiresAt, lang, now) : t('tokens.never')}</td>
@@ -69,7 +74,7 @@ export function TokensAdmin({ enterpriseId }: { enterpriseId: string }) {
         </table>
       )}
       <IssueToken
-        enterpriseId={enterpriseId}
+        scope={scope}
         onIssued={(x) => {
           setIssued(x);
           r.reload();
@@ -120,22 +125,30 @@ function Revoke({ token, onRevoked }: { token: TokenInfo; onRevoked: () => void 
   );
 }
 
-function IssueToken({ enterpriseId, onIssued }: { enterpriseId: string; onIssued: (x: { name: string; token: string }) => void }) {
+function IssueToken({ scope, onIssued }: { scope: AccessScope; onIssued: (x: { name: string; token: string }) => void }) {
   const { t } = useI18n();
   const { api } = useServices();
-  const empty = { name: '', role: 'operator' as Role, days: '' };
+  const roles = rolesOf(scope);
+  const empty = { name: '', role: roles[0]!, region: '', days: '' };
   const [form, setForm] = useState(empty);
+  const [regionInvalid, setRegionInvalid] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const set = (k: keyof typeof empty) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
 
+  const regulator = form.role === 'regulator';
+
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    const region = form.region.trim();
+    if (regulator && !validRegion(region)) return setRegionInvalid(true);
+    setBusy(true);
     try {
       const days = form.days.trim();
-      const body = { name: form.name.trim(), role: form.role, enterpriseId, ...(days ? { expiresInDays: Number(days) } : {}) };
+      // A platform token belongs to no enterprise; a regulator's sees the enterprises of its region.
+      const where = scope === 'platform' ? (regulator ? { region } : {}) : { enterpriseId: scope.enterpriseId };
+      const body = { name: form.name.trim(), role: form.role, ...where, ...(days ? { expiresInDays: Number(days) } : {}) };
       const x = checkIssuedToken(await api.send('POST', '/api/v1/tokens', body), 'answer');
       setForm(empty);
       onIssued({ name: x.name, token: x.token });
@@ -156,11 +169,21 @@ function IssueToken({ enterpriseId, onIssued }: { enterpriseId: string; onIssued
       <label>
         {t('tokens.role')}
         <select name="role" value={form.role} onChange={set('role')}>
-          {ROLES.map((r) => (
+          {roles.map((r) => (
             <option key={r} value={r}>{t(`role.${r}`)}</option>
           ))}
         </select>
       </label>
+      {regulator && (
+        <RegionInput
+          value={form.region}
+          invalid={regionInvalid}
+          onInput={(region) => {
+            setForm({ ...form, region });
+            setRegionInvalid(false);
+          }}
+        />
+      )}
       <label>
         {t('tokens.days')}
         <input name="days" type="text" inputMode="numeric" pattern="[0-9]+" value={form.days} onInput={set('days')} />
@@ -168,7 +191,7 @@ function IssueToken({ enterpriseId, onIssued }: { enterpriseId: string; onIssued
       <button type="submit" class="primary" disabled={busy} data-testid="token-issue-submit">
         {t('tokens.issueSubmit')}
       </button>
-      {error !== null && <ApiErrorNote error={error} testId="token-issue-error" fields={{ name: t('tokens.name'), role: t('tokens.role'), expiresInDays: t('tokens.days') }} />}
+      {error !== null && <ApiErrorNote error={error} testId="token-issue-error" fields={{ name: t('tokens.name'), role: t('tokens.role'), region: t('users.region'), expiresInDays: t('tokens.days') }} />}
     </form>
   );
 }

@@ -11,6 +11,7 @@ const NAV: Record<NavItem, { path: string; label: StringKey }> = {
   'control-room': { path: '/', label: 'nav.controlRoom' },
   enterprise: { path: '/enterprise', label: 'nav.enterprise' },
   regulator: { path: '/regulator', label: 'nav.regulator' },
+  admin: { path: '/admin', label: 'nav.admin' },
 };
 
 export function TopBar(props: { connection: Connection; now: number; viewTitle: StringKey; user: User; path: string }) {

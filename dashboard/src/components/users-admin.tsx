@@ -1,21 +1,24 @@
 import { useState } from 'preact/hooks';
 import type { UserAccount } from '@hazwatch/protocols';
+import { listOf, rolesOf, scopeKey, validRegion, type AccessScope } from '../api/access-scope.ts';
 import { checkAccountAnswer, checkAccounts } from '../api/access-shapes.ts';
 import type { Role } from '../auth/session.ts';
 import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices, useUser } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
 import { LoadError } from './forbidden.tsx';
+import { RegionInput } from './region-input.tsx';
 
-/** The roles an enterprise's accounts may have (the server refuses to make a regulator or admin here). */
-const ROLES: readonly Role[] = ['operator', 'enterprise-admin'];
-
-/** 用户: the enterprise's accounts, a form to add one, and per account its role, password, lockout and disabling. */
-export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
+/**
+ * 用户: the scope's accounts (one enterprise's, or the platform's regulators and admins), a form to add
+ * one, and per account its role (and a regulator's region), password, lockout and disabling.
+ */
+export function UsersAdmin({ scope }: { scope: AccessScope }) {
   const { t } = useI18n();
   const { api } = useServices();
   const me = useUser();
-  const r = useResource(`users|${enterpriseId}`, () => api.get('/api/v1/users', { enterpriseId }).then((b) => checkAccounts(b, 'users')));
+  const platform = scope === 'platform';
+  const r = useResource(`users|${scopeKey(scope)}`, () => listOf(api, '/api/v1/users', scope, checkAccounts, 'users'));
   const users = r.data ?? [];
   // Reloaded in place (same key), so the rows keep their state while the new list comes.
   const reload = r.reload;
@@ -27,7 +30,7 @@ export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
       {r.loading && !r.data ? (
         <p class="loading">{t('common.loading')}</p>
       ) : users.length === 0 ? (
-        <p class="empty">{t('users.none')}</p>
+        <p class="empty">{t(platform ? 'users.nonePlatform' : 'users.none')}</p>
       ) : (
         <table class="data-table" data-testid="users">
           <thead>
@@ -35,6 +38,7 @@ export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
               <th>{t('users.username')}</th>
               <th>{t('users.displayName')}</th>
               <th>{t('users.role')}</th>
+              {platform && <th>{t('users.region')}</th>}
               <th>{t('users.state')}</th>
               <th>{t('users.createdAt')}</th>
               <th>{t('users.lastLogin')}</th>
@@ -43,23 +47,28 @@ export function UsersAdmin({ enterpriseId }: { enterpriseId: string }) {
           </thead>
           <tbody>
             {users.map((u) => (
-              <UserRow key={u.id} user={u} self={u.id === me.id} onChanged={reload} />
+              <UserRow key={u.id} user={u} scope={scope} self={u.id === me.id} onChanged={reload} />
             ))}
           </tbody>
         </table>
       )}
-      <CreateUser enterpriseId={enterpriseId} onCreated={reload} />
+      <CreateUser scope={scope} onCreated={reload} />
     </section>
   );
 }
 
 type Edit = 'role' | 'password' | 'disable';
 
-function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; onChanged: () => void }) {
+type Patch = { role?: Role; region?: string | null; password?: string; disabled?: boolean; unlock?: true };
+
+function UserRow({ user, scope, self, onChanged }: { user: UserAccount; scope: AccessScope; self: boolean; onChanged: () => void }) {
   const { lang, t } = useI18n();
   const { api } = useServices();
+  const platform = scope === 'platform';
   const [edit, setEdit] = useState<Edit | null>(null);
   const [role, setRole] = useState<Role>(user.role);
+  const [region, setRegion] = useState(user.region ?? '');
+  const [regionInvalid, setRegionInvalid] = useState(false);
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -70,9 +79,11 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
     setError(null);
     setSaved(false);
     setRole(user.role);
+    setRegion(user.region ?? '');
+    setRegionInvalid(false);
     setPassword('');
   };
-  const patch = async (body: { role?: Role; password?: string; disabled?: boolean; unlock?: true }) => {
+  const patch = async (body: Patch) => {
     setBusy(true);
     setError(null);
     try {
@@ -89,7 +100,11 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
   };
   const submit = (e: Event) => {
     e.preventDefault();
-    if (edit === 'role') void patch({ role });
+    if (edit === 'role' && platform) {
+      // A regulator is bound to a region, an admin to none: the two change together.
+      if (role === 'regulator' && !validRegion(region.trim())) return setRegionInvalid(true);
+      void patch({ role, region: role === 'regulator' ? region.trim() : null });
+    } else if (edit === 'role') void patch({ role });
     else if (edit === 'password') void patch({ password });
     else if (edit === 'disable') void patch({ disabled: true });
   };
@@ -102,6 +117,7 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
         </td>
         <td>{user.displayName}</td>
         <td>{t(`role.${user.role}`)}</td>
+        {platform && <td data-testid="user-region">{user.region ?? '—'}</td>}
         <td>
           {user.disabled ? (
             <span class="state-badge user-disabled">{t('users.disabled')}</span>
@@ -118,7 +134,7 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
           {!self && (
             <span class="row-actions">
               <button type="button" class={edit === 'role' ? 'current' : ''} data-testid="user-change-role" onClick={() => open(edit === 'role' ? null : 'role')}>
-                {t('users.changeRole')}
+                {t(platform ? 'users.changeScope' : 'users.changeRole')}
               </button>
               <button type="button" class={edit === 'password' ? 'current' : ''} data-testid="user-reset-password" onClick={() => open(edit === 'password' ? null : 'password')}>
                 {t('users.resetPassword')}
@@ -144,18 +160,28 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
       </tr>
       {(edit !== null || error !== null) && (
         <tr class="row-form" data-testid={`user-form-${user.username}`}>
-          <td colSpan={6}>
+          <td colSpan={platform ? 8 : 7}>
             {edit !== null && (
               <form class="inline-form" data-testid={`user-form-${edit}`} onSubmit={submit}>
                 {edit === 'role' && (
                   <label>
                     {t('users.role')}
                     <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-                      {ROLES.map((r) => (
+                      {rolesOf(scope).map((r) => (
                         <option key={r} value={r}>{t(`role.${r}`)}</option>
                       ))}
                     </select>
                   </label>
+                )}
+                {edit === 'role' && platform && role === 'regulator' && (
+                  <RegionInput
+                    value={region}
+                    invalid={regionInvalid}
+                    onInput={(v) => {
+                      setRegion(v);
+                      setRegionInvalid(false);
+                    }}
+                  />
                 )}
                 {edit === 'password' && (
                   <label>
@@ -166,8 +192,8 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
                 {edit === 'disable' && <p class="confirm-text">{t('users.confirmDisable', { name: user.displayName })}</p>}
                 {edit !== 'disable' && <p class="muted">{t('users.reloginNote')}</p>}
                 <div class="form-buttons">
-                  <button type="submit" class="primary" disabled={busy || (edit === 'role' && role === user.role)} data-testid="user-form-submit">
-                    {t(edit === 'role' ? 'users.saveRole' : edit === 'password' ? 'users.savePassword' : 'users.disable')}
+                  <button type="submit" class="primary" disabled={busy || (edit === 'role' && role === user.role && (role !== 'regulator' || region.trim() === user.region))} data-testid="user-form-submit">
+                    {t(edit === 'role' ? (platform ? 'users.saveScope' : 'users.saveRole') : edit === 'password' ? 'users.savePassword' : 'users.disable')}
                   </button>
                   <button type="button" class="link" onClick={() => open(null)}>
                     {t('common.cancel')}
@@ -175,7 +201,7 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
                 </div>
               </form>
             )}
-            {error !== null && <ApiErrorNote error={error} testId="user-error" fields={{ password: t('users.newPassword'), role: t('users.role') }} />}
+            {error !== null && <ApiErrorNote error={error} testId="user-error" fields={{ password: t('users.newPassword'), role: t('users.role'), region: t('users.region') }} />}
           </td>
         </tr>
       )}
@@ -183,25 +209,33 @@ function UserRow({ user, self, onChanged }: { user: UserAccount; self: boolean; 
   );
 }
 
-function CreateUser({ enterpriseId, onCreated }: { enterpriseId: string; onCreated: () => void }) {
+function CreateUser({ scope, onCreated }: { scope: AccessScope; onCreated: () => void }) {
   const { t } = useI18n();
   const { api } = useServices();
-  const empty = { username: '', displayName: '', role: 'operator' as Role, password: '' };
+  const roles = rolesOf(scope);
+  const empty = { username: '', displayName: '', role: roles[0]!, region: '', password: '' };
   const [form, setForm] = useState(empty);
+  const [regionInvalid, setRegionInvalid] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<string | null>(null);
   const set = (k: keyof typeof empty) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
 
+  const regulator = form.role === 'regulator';
+
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
     setError(null);
     setCreated(null);
+    const region = form.region.trim();
+    if (regulator && !validRegion(region)) return setRegionInvalid(true);
+    setBusy(true);
     try {
       const displayName = form.displayName.trim();
+      // A platform account belongs to no enterprise; a regulator has its region instead.
+      const where = scope === 'platform' ? (regulator ? { region } : {}) : { enterpriseId: scope.enterpriseId };
       const u = checkAccountAnswer(
-        await api.send('POST', '/api/v1/users', { username: form.username.trim(), role: form.role, enterpriseId, password: form.password, ...(displayName ? { displayName } : {}) }),
+        await api.send('POST', '/api/v1/users', { username: form.username.trim(), role: form.role, ...where, password: form.password, ...(displayName ? { displayName } : {}) }),
         'answer',
       );
       setCreated(u.username);
@@ -228,11 +262,21 @@ function CreateUser({ enterpriseId, onCreated }: { enterpriseId: string; onCreat
       <label>
         {t('users.role')}
         <select name="role" value={form.role} onChange={set('role')}>
-          {ROLES.map((r) => (
+          {roles.map((r) => (
             <option key={r} value={r}>{t(`role.${r}`)}</option>
           ))}
         </select>
       </label>
+      {regulator && (
+        <RegionInput
+          value={form.region}
+          invalid={regionInvalid}
+          onInput={(region) => {
+            setForm({ ...form, region });
+            setRegionInvalid(false);
+          }}
+        />
+      )}
       <label>
         {t('users.password')}
         <input name="password" type="password" autoComplete="new-password" required value={form.password} onInput={set('password')} />
@@ -246,7 +290,7 @@ function CreateUser({ enterpriseId, onCreated }: { enterpriseId: string; onCreat
         </p>
       )}
       {error !== null && (
-        <ApiErrorNote error={error} testId="user-create-error" fields={{ username: t('users.username'), displayName: t('users.displayName'), password: t('users.password'), role: t('users.role') }} />
+        <ApiErrorNote error={error} testId="user-create-error" fields={{ username: t('users.username'), displayName: t('users.displayName'), password: t('users.password'), role: t('users.role'), region: t('users.region') }} />
       )}
     </form>
   );
