@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, SITE, startHarness, tid, type Harness, type Username } from './harness.ts';
+import { PASSWORD, SITE, startHarness, tid, type Harness } from './harness.ts';
 
 let h: Harness;
 let page: Page;
@@ -17,24 +17,7 @@ const NEW_USER = 'zhang.gong';
 const NEW_PASSWORD = 'emulsion-line-1-duty';
 const RESET_PASSWORD = 'reset-by-the-admin-2';
 
-/** A login made directly against the API: its status, and the session cookie to send on. */
-async function apiLogin(username: string, password: string): Promise<{ status: number; cookie: string }> {
-  const r = await fetch(`${h.server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  await r.body?.cancel();
-  return { status: r.status, cookie: r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
-}
-
-const me = (headers: Record<string, string>) => fetch(`${h.server.httpUrl}/api/v1/auth/me`, { headers }).then(async (r) => ({ status: r.status, body: (await r.json()) as { user?: { role?: string; enterpriseId?: string } } }));
-
 const go = (path: string) => page.goto(`${h.server.httpUrl}/#${path}`);
-
-async function switchTo(username: Username) {
-  if ((await page.locator(tid('logout')).count()) > 0) {
-    await page.click(tid('logout'));
-    await page.waitForSelector(tid('login-form'));
-  }
-  await h.login(page, username);
-}
 
 /** Security log entries after `afterId`, newest first, straight from the store. */
 const entriesSince = (afterId: number) => h.server.auth.store.entries({ limit: 1000 }).filter((e) => e.id > afterId);
@@ -53,7 +36,7 @@ async function mqttConnects(username: string, password: string): Promise<boolean
 beforeAll(async () => {
   h = await startHarness('access');
   // A gateway with no credential yet, for issuing one; the harness's gateways all have theirs.
-  const admin = await apiLogin('admin', PASSWORD);
+  const admin = await h.apiLogin('admin', PASSWORD);
   const site = (await readFile(SITE, 'utf8')).replace('      - { id: gw-2, workshops: [ws-expand], lines: [line-2] }\n', '      - { id: gw-2, workshops: [ws-expand], lines: [line-2] }\n      - { id: gw-3, workshops: [], lines: [] }\n');
   const put = await fetch(`${h.server.httpUrl}/api/v1/site`, { method: 'PUT', headers: { cookie: admin.cookie, 'content-type': 'application/yaml' }, body: site });
   expect(put.status, await put.text()).toBe(200);
@@ -71,7 +54,7 @@ afterAll(async () => {
 
 describe('users', () => {
   it('lets an enterprise admin create an operator, who can then log in', async () => {
-    await switchTo('ent-admin');
+    await h.switchTo(page, 'ent-admin');
     await page.click(tid('nav-enterprise'));
     await page.click(tid('tab-access'));
     expect(await page.textContent(tid('tab-access'))).toBe('账户与权限');
@@ -121,7 +104,7 @@ describe('users', () => {
     } finally {
       await other.close();
     }
-    expect((await apiLogin(NEW_USER, NEW_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(NEW_USER, NEW_PASSWORD)).status).toBe(200);
     // Its last login is shown once the list is loaded again.
     await page.click(tid('tab-alarms'));
     await page.click(tid('tab-access'));
@@ -145,13 +128,13 @@ describe('users', () => {
     await page.fill(`${tid(`user-form-${NEW_USER}`)} input[name="password"]`, RESET_PASSWORD);
     await page.click(`${tid(`user-form-${NEW_USER}`)} ${tid('user-form-submit')}`);
     await page.waitForSelector(`${row} ${tid('user-saved')}`);
-    expect((await apiLogin(NEW_USER, NEW_PASSWORD)).status).toBe(401);
-    expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(NEW_USER, NEW_PASSWORD)).status).toBe(401);
+    expect((await h.apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
   });
 
   it('lets the admin disable a user, whose login is then refused and whose session ends, open dashboard too', async () => {
-    const session = await apiLogin(NEW_USER, RESET_PASSWORD);
-    expect((await me({ cookie: session.cookie })).status).toBe(200);
+    const session = await h.apiLogin(NEW_USER, RESET_PASSWORD);
+    expect((await h.me({ cookie: session.cookie })).status).toBe(200);
     // The user's dashboard, open and live in another browser context.
     const theirs = await h.newPage();
     await theirs.goto(h.server.httpUrl);
@@ -159,7 +142,7 @@ describe('users', () => {
     await theirs.fill('input[name="password"]', RESET_PASSWORD);
     await theirs.click(tid('login-submit'));
     await theirs.waitForSelector(`${tid('user')}[data-role="operator"]`);
-    await switchTo('admin');
+    await h.switchTo(page, 'admin');
     await go('/enterprise/ent-1/access');
     const row = tid(`user-${NEW_USER}`);
     await page.waitForSelector(row);
@@ -173,15 +156,15 @@ describe('users', () => {
     await page.waitForSelector(`${row}[data-disabled="true"]`);
     expect(await page.textContent(`${row} td:nth-child(4)`)).toBe('已停用');
     await page.screenshot({ path: join(h.shotDir, 'access-user-disabled.png'), fullPage: true });
-    expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(401);
-    expect((await me({ cookie: session.cookie })).status).toBe(401);
+    expect((await h.apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(401);
+    expect((await h.me({ cookie: session.cookie })).status).toBe(401);
     // The server closed its live connection; the page, refused on reconnecting, asks for a login.
     await theirs.waitForSelector(tid('login-form'), { timeout: 15_000 });
     await theirs.close();
 
     await page.click(`${row} ${tid('user-enable')}`);
     await page.waitForSelector(`${row}[data-disabled="false"]`);
-    expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
 
     // Viewing the other enterprise, the admin sees that one's accounts instead.
     await go('/enterprise/ent-2/access');
@@ -190,21 +173,21 @@ describe('users', () => {
   });
 
   it('shows an account locked by failed logins, and lifts the lock', async () => {
-    for (let i = 0; i < 5; i++) expect((await apiLogin(NEW_USER, 'not-the-password')).status).toBe(401);
-    expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await h.apiLogin(NEW_USER, 'not-the-password')).status).toBe(401);
+    expect((await h.apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(429);
     await go('/enterprise/ent-1/access');
     const row = tid(`user-${NEW_USER}`);
     await page.waitForSelector(`${row}[data-locked="true"]`);
     expect(await page.textContent(`${row} td:nth-child(4)`)).toMatch(/^锁定至 /);
     await page.click(`${row} ${tid('user-unlock')}`);
     await page.waitForSelector(`${row}[data-locked="false"]`);
-    expect((await apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(NEW_USER, RESET_PASSWORD)).status).toBe(200);
   });
 });
 
 describe('API tokens', () => {
   it('shows a new token once; it works until revoked through the page', async () => {
-    await switchTo('ent-admin');
+    await h.switchTo(page, 'ent-admin');
     await go('/enterprise/ent-1/access');
     const form = tid('token-issue');
     await page.fill(`${form} input[name="name"]`, 'mes-link');
@@ -218,7 +201,7 @@ describe('API tokens', () => {
     await page.waitForSelector(`${tid('token-mes-link')}[data-state="active"]`);
     await page.screenshot({ path: join(h.shotDir, 'access-token-secret.png'), fullPage: true });
 
-    const asToken = await me({ authorization: `Bearer ${token}` });
+    const asToken = await h.me({ authorization: `Bearer ${token}` });
     expect(asToken.status).toBe(200);
     expect(asToken.body.user).toMatchObject({ role: 'operator', enterpriseId: 'ent-1' });
 
@@ -241,8 +224,8 @@ describe('API tokens', () => {
     await page.waitForSelector(`${row} ${tid('token-confirm')}`);
     await page.click(`${row} ${tid('token-revoke-confirm')}`);
     await page.waitForSelector(`${row}[data-state="revoked"]`);
-    expect((await me({ authorization: `Bearer ${token}` })).status).toBe(401);
-    expect((await me({ authorization: `Bearer ${scratch}` })).status).toBe(200);
+    expect((await h.me({ authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await h.me({ authorization: `Bearer ${scratch}` })).status).toBe(200);
   });
 });
 
@@ -350,7 +333,7 @@ describe('security log', () => {
 describe('refusals', () => {
   it('gives an operator no access tab and no credential buttons, and refuses a hand-typed link without asking the API', async () => {
     const before = lastEntryId();
-    await switchTo('operator');
+    await h.switchTo(page, 'operator');
     const asked: string[] = [];
     page.on('request', (r) => {
       if (/\/api\/v1\/(users|tokens|gateways\/credentials|security\/log)/.test(r.url())) asked.push(r.url());
@@ -374,7 +357,7 @@ describe('refusals', () => {
   });
 
   it("gives an enterprise admin no way to another enterprise's accounts", async () => {
-    await switchTo('ent-admin');
+    await h.switchTo(page, 'ent-admin');
     const before = lastEntryId();
     await go('/enterprise/ent-1/access');
     await page.waitForSelector(tid('user-operator'));
@@ -394,7 +377,7 @@ describe('refusals', () => {
     expect(await page.locator(tid('access-admin')).count()).toBe(0);
     expect(entriesSince(before).filter((e) => e.outcome === 'denied')).toEqual([]);
     // The API agrees: ent-1's admin is refused an ent-2 account, and the refusal is logged.
-    const session = await apiLogin('ent-admin', PASSWORD);
+    const session = await h.apiLogin('ent-admin', PASSWORD);
     const r = await fetch(`${h.server.httpUrl}/api/v1/users`, {
       method: 'POST',
       headers: { cookie: session.cookie, 'content-type': 'application/json' },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { navFor } from '../src/auth/permissions.ts';
-import { PASSWORD, startHarness, tid, USERS, type Harness, type Username } from './harness.ts';
+import { PASSWORD, startHarness, tid, USERS, type Harness } from './harness.ts';
 
 let h: Harness;
 let page: Page;
@@ -15,24 +15,7 @@ const REGULATOR = 'qian.chu';
 const REGULATOR_PASSWORD = 'municipal-bureau-370306';
 const RESET_PASSWORD = 'reset-by-the-admin-3';
 
-async function apiLogin(username: string, password: string): Promise<{ status: number; cookie: string }> {
-  const r = await fetch(`${h.server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  await r.body?.cancel();
-  return { status: r.status, cookie: r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
-}
-
-type Me = { user?: { role?: string; enterpriseId?: string | null; region?: string | null } };
-const me = (headers: Record<string, string>) => fetch(`${h.server.httpUrl}/api/v1/auth/me`, { headers }).then(async (r) => ({ status: r.status, body: (await r.json()) as Me }));
-
 const go = (path: string) => page.goto(`${h.server.httpUrl}/#${path}`);
-
-async function switchTo(username: Username) {
-  if ((await page.locator(tid('logout')).count()) > 0) {
-    await page.click(tid('logout'));
-    await page.waitForSelector(tid('login-form'));
-  }
-  await h.login(page, username);
-}
 
 /** Opens #/admin afresh (a new mount, so every list is loaded again). */
 async function openAdmin() {
@@ -81,7 +64,7 @@ describe('platform accounts', () => {
     expect(navFor({ ...USERS.admin, id: 'a', username: 'admin' })).toContain('admin');
     for (const u of ['operator', 'ent-admin', 'regulator'] as const) expect(navFor({ ...USERS[u], id: u, username: u })).not.toContain('admin');
 
-    await switchTo('admin');
+    await h.switchTo(page, 'admin');
     expect(await page.textContent(tid('nav-admin'))).toBe('系统管理');
     await page.click(tid('nav-admin'));
     await page.waitForSelector(tid('admin-view'));
@@ -147,8 +130,8 @@ describe('platform accounts', () => {
     } finally {
       await other.close();
     }
-    const session = await apiLogin(REGULATOR, REGULATOR_PASSWORD);
-    expect((await me({ cookie: session.cookie })).body.user).toMatchObject({ role: 'regulator', enterpriseId: null, region: '370306' });
+    const session = await h.apiLogin(REGULATOR, REGULATOR_PASSWORD);
+    expect((await h.me({ cookie: session.cookie })).body.user).toMatchObject({ role: 'regulator', enterpriseId: null, region: '370306' });
   });
 
   it('changes a region and a role, resets a password, disables, enables and unlocks', async () => {
@@ -184,26 +167,26 @@ describe('platform accounts', () => {
     await page.fill(`${form} input[name="password"]`, RESET_PASSWORD);
     await page.click(`${form} ${tid('user-form-submit')}`);
     await page.waitForSelector(`${row} ${tid('user-saved')}`);
-    expect((await apiLogin(REGULATOR, REGULATOR_PASSWORD)).status).toBe(401);
-    expect((await apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(REGULATOR, REGULATOR_PASSWORD)).status).toBe(401);
+    expect((await h.apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
 
     await page.click(`${row} ${tid('user-disable')}`);
     expect(await page.textContent(form)).toContain('确认停用');
     await page.click(`${form} ${tid('user-form-submit')}`);
     await page.waitForSelector(`${row}[data-disabled="true"]`);
-    expect((await apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(401);
+    expect((await h.apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(401);
     await page.click(`${row} ${tid('user-enable')}`);
     await page.waitForSelector(`${row}[data-disabled="false"]`);
-    expect((await apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
 
     // Locked by failed logins (a guessed password), and the lock lifted.
-    for (let i = 0; i < 5; i++) expect((await apiLogin(REGULATOR, 'not-the-password')).status).toBe(401);
-    expect((await apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await h.apiLogin(REGULATOR, 'not-the-password')).status).toBe(401);
+    expect((await h.apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(429);
     await openAdmin();
     await page.waitForSelector(`${row}[data-locked="true"]`);
     await page.click(`${row} ${tid('user-unlock')}`);
     await page.waitForSelector(`${row}[data-locked="false"]`);
-    expect((await apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
+    expect((await h.apiLogin(REGULATOR, RESET_PASSWORD)).status).toBe(200);
   });
 });
 
@@ -229,7 +212,7 @@ describe('platform API tokens', () => {
     expect(await page.textContent(`${row} td:nth-child(2)`)).toBe('监管人员');
     expect(await page.textContent(`${row} td:nth-child(3)`)).toBe('37');
 
-    const asToken = await me({ authorization: `Bearer ${token}` });
+    const asToken = await h.me({ authorization: `Bearer ${token}` });
     expect(asToken.status).toBe(200);
     expect(asToken.body.user).toMatchObject({ role: 'regulator', enterpriseId: null, region: '37' });
 
@@ -241,7 +224,7 @@ describe('platform API tokens', () => {
     await page.waitForSelector(`${row} ${tid('token-confirm')}`);
     await page.click(`${row} ${tid('token-revoke-confirm')}`);
     await page.waitForSelector(`${row}[data-state="revoked"]`);
-    expect((await me({ authorization: `Bearer ${token}` })).status).toBe(401);
+    expect((await h.me({ authorization: `Bearer ${token}` })).status).toBe(401);
   });
 });
 
@@ -290,7 +273,7 @@ describe('platform security log', () => {
 describe('refusals', () => {
   for (const username of ['operator', 'ent-admin', 'regulator'] as const) {
     it(`gives the ${username} no 系统管理 and refuses #/admin without asking the API`, async () => {
-      await switchTo(username);
+      await h.switchTo(page, username);
       const before = lastEntryId();
       const asked = await accountRequests(async () => {
         await page.waitForSelector(tid('nav'));

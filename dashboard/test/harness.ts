@@ -40,6 +40,12 @@ export type Harness = {
   publish(enterpriseId: string, gatewayId: string, readings: TelemetryBatchInput['readings']): Promise<void>;
   newPage(): Promise<Page>;
   login(page: Page, username: Username, password?: string): Promise<void>;
+  /** Logs the page out if someone is logged in, then in as `username`. */
+  switchTo(page: Page, username: Username): Promise<void>;
+  /** A login made directly against the API: its status, and the session cookie to send on. */
+  apiLogin(username: string, password: string): Promise<{ status: number; cookie: string }>;
+  /** `GET /api/v1/auth/me` with these headers: its status and body. */
+  me(headers: Record<string, string>): Promise<{ status: number; body: { user?: { role?: string; enterpriseId?: string | null; region?: string | null } } }>;
   close(): Promise<void>;
 };
 
@@ -106,6 +112,22 @@ export async function startHarness(name: string): Promise<Harness> {
         const page = await browser.newPage({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
         page.on('pageerror', (err) => console.error('page error:', err));
         return page;
+      },
+      async switchTo(page, username) {
+        if ((await page.locator(tid('logout')).count()) > 0) {
+          await page.click(tid('logout'));
+          await page.waitForSelector(tid('login-form'));
+        }
+        await this.login(page, username);
+      },
+      async apiLogin(username, password) {
+        const r = await fetch(`${server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+        await r.body?.cancel();
+        return { status: r.status, cookie: r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') };
+      },
+      async me(headers) {
+        const r = await fetch(`${server.httpUrl}/api/v1/auth/me`, { headers });
+        return { status: r.status, body: (await r.json()) as { user?: { role?: string; enterpriseId?: string | null; region?: string | null } } };
       },
       async login(page, username, password = PASSWORD) {
         await page.goto(server.httpUrl);
