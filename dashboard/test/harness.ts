@@ -96,6 +96,14 @@ export async function startHarness(name: string): Promise<Harness> {
     });
     cleanups.push(() => browser.close());
 
+    const login: Harness['login'] = async (page, username, password = PASSWORD) => {
+      await page.goto(server.httpUrl);
+      await page.waitForSelector(tid('login-form'));
+      await page.fill('input[name="username"]', username);
+      await page.fill('input[name="password"]', password);
+      await page.click(tid('login-submit'));
+      await page.waitForSelector(`${tid('user')}[data-role="${USERS[username].role}"]`, { timeout: 5000 });
+    };
     return {
       server,
       browser,
@@ -118,7 +126,7 @@ export async function startHarness(name: string): Promise<Harness> {
           await page.click(tid('logout'));
           await page.waitForSelector(tid('login-form'));
         }
-        await this.login(page, username);
+        await login(page, username);
       },
       async apiLogin(username, password) {
         const r = await fetch(`${server.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
@@ -129,14 +137,7 @@ export async function startHarness(name: string): Promise<Harness> {
         const r = await fetch(`${server.httpUrl}/api/v1/auth/me`, { headers });
         return { status: r.status, body: (await r.json()) as { user?: { role?: string; enterpriseId?: string | null; region?: string | null } } };
       },
-      async login(page, username, password = PASSWORD) {
-        await page.goto(server.httpUrl);
-        await page.waitForSelector(tid('login-form'));
-        await page.fill('input[name="username"]', username);
-        await page.fill('input[name="password"]', password);
-        await page.click(tid('login-submit'));
-        await page.waitForSelector(`${tid('user')}[data-role="${USERS[username].role}"]`, { timeout: 5000 });
-      },
+      login,
       close,
     };
   } catch (err) {

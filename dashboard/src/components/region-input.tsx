@@ -1,3 +1,4 @@
+import type { Role } from '../auth/session.ts';
 import { useI18n } from '../hooks.ts';
 
 /**
@@ -25,5 +26,34 @@ export function RegionInput({ value, invalid, onInput }: { value: string; invali
         </span>
       )}
     </label>
+  );
+}
+
+/**
+ * An account's or token's role, and its region when the role is a regulator's (the one role that has
+ * one): the same pair in the create forms and the role change.
+ */
+export function RoleFields(props: {
+  label: string;
+  roles: readonly Role[];
+  role: Role;
+  onRole: (r: Role) => void;
+  region: string;
+  regionInvalid: boolean;
+  onRegion: (v: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <label>
+        {props.label}
+        <select name="role" value={props.role} onChange={(e) => props.onRole(e.currentTarget.value as Role)}>
+          {props.roles.map((r) => (
+            <option key={r} value={r}>{t(`role.${r}`)}</option>
+          ))}
+        </select>
+      </label>
+      {props.role === 'regulator' && <RegionInput value={props.region} invalid={props.regionInvalid} onInput={props.onRegion} />}
+    </>
   );
 }

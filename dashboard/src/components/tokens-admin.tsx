@@ -6,7 +6,8 @@ import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
 import { LoadError } from './forbidden.tsx';
-import { RegionInput } from './region-input.tsx';
+import type { Role } from '../auth/session.ts';
+import { RoleFields } from './region-input.tsx';
 import { SecretOnce } from './secret-once.tsx';
 
 const stateOf = (tok: TokenInfo, now: number) => (tok.revokedAt ? 'revoked' : tok.expiresAt !== null && Date.parse(tok.expiresAt) <= now ? 'expired' : 'active');
@@ -166,24 +167,18 @@ function IssueToken({ scope, onIssued }: { scope: AccessScope; onIssued: (x: { n
         {t('tokens.name')}
         <input name="name" required autoComplete="off" value={form.name} onInput={set('name')} />
       </label>
-      <label>
-        {t('tokens.role')}
-        <select name="role" value={form.role} onChange={set('role')}>
-          {roles.map((r) => (
-            <option key={r} value={r}>{t(`role.${r}`)}</option>
-          ))}
-        </select>
-      </label>
-      {regulator && (
-        <RegionInput
-          value={form.region}
-          invalid={regionInvalid}
-          onInput={(region) => {
-            setForm({ ...form, region });
-            setRegionInvalid(false);
-          }}
-        />
-      )}
+      <RoleFields
+        label={t('tokens.role')}
+        roles={roles}
+        role={form.role as Role}
+        onRole={(role) => setForm({ ...form, role })}
+        region={form.region}
+        regionInvalid={regionInvalid}
+        onRegion={(region) => {
+          setForm({ ...form, region });
+          setRegionInvalid(false);
+        }}
+      />
       <label>
         {t('tokens.days')}
         <input name="days" type="text" inputMode="numeric" pattern="[0-9]+" value={form.days} onInput={set('days')} />

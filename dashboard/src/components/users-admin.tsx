@@ -7,7 +7,7 @@ import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices, useUser } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
 import { LoadError } from './forbidden.tsx';
-import { RegionInput } from './region-input.tsx';
+import { RoleFields } from './region-input.tsx';
 
 /**
  * 用户: the scope's accounts (one enterprise's, or the platform's regulators and admins), a form to add
@@ -164,20 +164,14 @@ function UserRow({ user, scope, self, onChanged }: { user: UserAccount; scope: A
             {edit !== null && (
               <form class="inline-form" data-testid={`user-form-${edit}`} onSubmit={submit}>
                 {edit === 'role' && (
-                  <label>
-                    {t('users.role')}
-                    <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-                      {rolesOf(scope).map((r) => (
-                        <option key={r} value={r}>{t(`role.${r}`)}</option>
-                      ))}
-                    </select>
-                  </label>
-                )}
-                {edit === 'role' && platform && role === 'regulator' && (
-                  <RegionInput
-                    value={region}
-                    invalid={regionInvalid}
-                    onInput={(v) => {
+                  <RoleFields
+                    label={t('users.role')}
+                    roles={rolesOf(scope)}
+                    role={role}
+                    onRole={setRole}
+                    region={region}
+                    regionInvalid={regionInvalid}
+                    onRegion={(v) => {
                       setRegion(v);
                       setRegionInvalid(false);
                     }}
@@ -259,24 +253,18 @@ function CreateUser({ scope, onCreated }: { scope: AccessScope; onCreated: () =>
         {t('users.displayName')}
         <input name="displayName" value={form.displayName} onInput={set('displayName')} />
       </label>
-      <label>
-        {t('users.role')}
-        <select name="role" value={form.role} onChange={set('role')}>
-          {roles.map((r) => (
-            <option key={r} value={r}>{t(`role.${r}`)}</option>
-          ))}
-        </select>
-      </label>
-      {regulator && (
-        <RegionInput
-          value={form.region}
-          invalid={regionInvalid}
-          onInput={(region) => {
-            setForm({ ...form, region });
-            setRegionInvalid(false);
-          }}
-        />
-      )}
+      <RoleFields
+        label={t('users.role')}
+        roles={roles}
+        role={form.role as Role}
+        onRole={(role) => setForm({ ...form, role })}
+        region={form.region}
+        regionInvalid={regionInvalid}
+        onRegion={(region) => {
+          setForm({ ...form, region });
+          setRegionInvalid(false);
+        }}
+      />
       <label>
         {t('users.password')}
         <input name="password" type="password" autoComplete="new-password" required value={form.password} onInput={set('password')} />
