@@ -250,7 +250,7 @@ describe('platform security log', () => {
       await page.waitForFunction((m) => document.querySelectorAll('[data-testid="seclog-entry"]').length > m || document.querySelector('[data-testid="seclog-end"]'), n);
     }
     expect(await enterprises()).toEqual(expect.arrayContaining(['', 'ent-1', 'ent-2']));
-    expect(await page.textContent(`${tid('seclog-entry')}[data-enterprise="ent-2"] td:nth-child(2)`)).toBe('ent-2');
+    expect(await page.textContent(`${tid('seclog-entry')}[data-enterprise="ent-2"] td:nth-child(2)`)).toBe('另一民爆企业');
     expect(await page.textContent(`${tid('seclog-entry')}[data-enterprise=""] td:nth-child(2)`)).toBe('平台');
 
     // The regulator's guessed passwords under 失败, and nothing else.

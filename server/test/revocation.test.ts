@@ -95,6 +95,8 @@ describe('withdrawn credentials close the connections open with them', () => {
     // A closed one cannot come back with the same cookie.
     await expect(socketWith(events, { cookie: a })).rejects.toThrow(/unauthenticated/);
     // In the log, under the enterprise of each (so its admin sees them).
+    // Its move is logged as what it is: a change of scope, not of role.
+    expect((await logSince(events, m)).find((e) => e.target === 'sock-c' && e.action.startsWith('user.'))).toMatchObject({ action: 'user.scope-changed', enterpriseId: 'ent-2' });
     const closed = (await logSince(events, m)).filter((e) => e.action === 'socket.closed');
     expect(closed.map((e) => `${e.actor}:${e.enterpriseId}:${String(e.detail?.reason)}`).sort()).toEqual([
       'sock-a:ent-1:credentials-withdrawn',

@@ -22,6 +22,7 @@ const ACTIONS = [
   'http.cross-origin-refused',
   'user.created',
   'user.role-changed',
+  'user.scope-changed',
   'user.password-changed',
   'user.disabled',
   'user.enabled',
@@ -55,9 +56,12 @@ const detailText = (d: Record<string, unknown> | null) =>
  */
 export function SecurityLog({ enterpriseId }: { enterpriseId?: string }) {
   const { lang, t } = useI18n();
-  const { api } = useServices();
+  const { api, site } = useServices();
   const [outcome, setOutcome] = useState<Outcome | ''>('');
   const whole = enterpriseId === undefined;
+  // The whole log names each entry's enterprise as the site does (the id where the site has none).
+  const dir = useResource(whole ? `site|${site.version}` : null, () => site.get());
+  const nameOf = (id: string) => dir.data?.enterprises.find((e) => e.id === id)?.name ?? id;
   const key = `seclog|${enterpriseId ?? '*'}|${outcome}`;
   const fetchPage = async (before: number | null): Promise<Page> => {
     const entries = checkSecurityLog(await api.get('/api/v1/security/log', { enterpriseId, outcome: outcome || undefined, before: before ?? undefined, limit: PAGE }), 'log');
@@ -130,7 +134,7 @@ export function SecurityLog({ enterpriseId }: { enterpriseId?: string }) {
             {rows.map((e) => (
               <tr key={e.id} data-testid="seclog-entry" data-id={e.id} data-action={e.action} data-outcome={e.outcome} data-actor={e.actor ?? ''} data-enterprise={e.enterpriseId ?? ''}>
                 <td class="nowrap">{formatTime(e.at, lang, now)}</td>
-                {whole && <td>{e.enterpriseId ?? <span class="muted">{t('seclog.platform')}</span>}</td>}
+                {whole && <td title={e.enterpriseId ?? undefined}>{e.enterpriseId !== null ? nameOf(e.enterpriseId) : <span class="muted">{t('seclog.platform')}</span>}</td>}
                 <td>
                   {known(e.action) && `${t(`seclog.action.${e.action}`)} `}
                   <code class="muted">{e.action}</code>

@@ -169,7 +169,8 @@ export class AuthService {
     if (scopeChanged || patch.password !== undefined || patch.disabled === true) this.changed({ kind: 'user', userId: id });
     if (scopeChanged) {
       this.log.record({
-        action: 'user.role-changed',
+        // (A regulator moved to another region, an account to another enterprise: its scope, not its role.)
+        action: role !== before.role ? 'user.role-changed' : 'user.scope-changed',
         outcome: 'ok',
         actor: by,
         enterpriseId: enterpriseId ?? before.enterpriseId,
