@@ -64,6 +64,11 @@ describe('users', () => {
     expect(names.sort()).toEqual(['user-ent-admin', 'user-operator']);
     expect(await page.locator(`${tid('user-ent-admin')} ${tid('user-disable')}`).count()).toBe(0);
     expect(await page.textContent(`${tid('user-operator')} td:nth-child(3)`)).toBe('值班员');
+    // An enterprise's accounts and tokens can only be its operators and admins: no regulator, no region.
+    for (const form of [tid('user-create'), tid('token-issue')]) {
+      expect(await page.locator(`${form} select[name="role"] option`).evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['operator', 'enterprise-admin']);
+      expect(await page.locator(`${form} input[name="region"]`).count()).toBe(0);
+    }
 
     // The server's password rule comes back next to the form, in Chinese with its own words.
     const form = tid('user-create');

@@ -319,14 +319,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         maxPacketBytes: config.security.mqttMaxPacketBytes,
         authChanges: (listener) => auth.onChange(listener),
         ...(opts.authRecheckMs !== undefined ? { recheckMs: opts.authRecheckMs } : {}),
-        onClosed: (who, clientId) =>
+        onClosed: (who, clientId, reason) =>
           auth.log.record({
             action: 'mqtt.disconnected',
             outcome: 'ok',
             actor: who.kind === 'gateway' ? `${who.enterpriseId}/${who.gatewayId}` : who.kind === 'reader' ? who.principal.name : who.kind,
             enterpriseId: who.kind === 'gateway' ? who.enterpriseId : who.kind === 'reader' ? who.principal.enterpriseId : null,
             target: clientId,
-            detail: { reason: 'credential rotated, withdrawn, revoked or expired' },
+            // credentials-withdrawn: rotated, withdrawn, revoked or expired; scope-changed: a site revision.
+            detail: { reason },
           }),
         ...(mqttTls ? { tls: { cert: readPem(mqttTls.cert, 'broker certificate (HAZWATCH_MQTT_TLS_CERT)'), key: readPem(mqttTls.key, 'broker key (HAZWATCH_MQTT_TLS_KEY)') } } : {}),
       });
@@ -397,7 +398,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await rules.reconfigure(next, rev.revision);
         // Who sees which enterprise can change with it (a region, an enterprise added): live connections follow.
         bus.emit('site', { revision: rev.revision });
-        broker?.siteChanged();
+        try {
+          broker?.siteChanged();
+        } catch (err) {
+          log.error({ err }, 'closing MQTT connections outside their new scope failed');
+        }
         await publishGatewayConfigs(client, next, rev.revision, now(), log);
         log.info({ revision: rev.revision, source: meta.source, changedBy: meta.changedBy }, 'site configuration applied');
         return rev.revision;

@@ -126,7 +126,7 @@ describe('withdrawn credentials close the connections open with them', () => {
     const seen: string[] = [];
     await socketWith(events, { cookie }, (s) => s.on('workshop', (w: WorkshopLive) => seen.push(w.enterpriseId)));
     await waitFor(() => seen.includes('ent-1'), 'ent-1 in the initial state');
-    // A regulator's integration reading ent-1's alarms over MQTT, and one reading ent-2's (not yet its).
+    // A regulator's integration reading ent-1's alarms over MQTT.
     const { token } = (await events.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'zibo-bureau', role: 'regulator', region: '370306' } })).json<{ token: string }>();
     const reader = await mqtt.connectAsync(events.mqttUrl, { clientId: 'zibo-bureau', reconnectPeriod: 0, username: 'token', password: token });
     clients.push(reader);
@@ -155,6 +155,46 @@ describe('withdrawn credentials close the connections open with them', () => {
     expect(seen).not.toContain('ent-1');
     await g1.endAsync();
     await g9.endAsync();
+  });
+
+  it('MQTT: a site revision closes only the readers now outside their scope, and a session they kept delivers nothing of the enterprise they lost', async () => {
+    // (The test before moved ent-2 into Zibo's region 370306; this revision moves it out again.)
+    const m = await mark(events);
+    const issue = async (payload: Record<string, unknown>) => (await events.app.inject({ method: 'POST', url: '/api/v1/tokens', payload })).json<{ token: string }>().token;
+    const zibo = await issue({ name: 'zibo-kept', role: 'regulator', region: '370306' });
+    const kept = { clientId: 'zibo-kept', clean: false, reconnectPeriod: 0, username: 'token', password: zibo };
+    const a = await mqtt.connectAsync(events.mqttUrl, kept);
+    clients.push(a);
+    await a.subscribeAsync('hazwatch/v1/ent-2/alarms/#', { qos: 1 });
+    const b = await mqtt.connectAsync(events.mqttUrl, { clientId: 'province', reconnectPeriod: 0, username: 'token', password: await issue({ name: 'province', role: 'admin' }) });
+    clients.push(b);
+    const bTopics: string[] = [];
+    b.on('message', (t) => bTopics.push(t));
+    await b.subscribeAsync('hazwatch/v1/+/alarms/#', { qos: 1 });
+    const [g1, g9] = [await connectGateway(events.mqttUrl, 'gw-1'), await connectGateway(events.mqttUrl, 'gw-9', { enterpriseId: 'ent-2' })];
+    clients.push(g1, g9);
+    const aClosed = closedWithin(a, AT_ONCE_MS * 2);
+
+    const text = readFileSync(SITE, 'utf8');
+    expect((await events.app.inject({ method: 'PUT', url: '/api/v1/site', payload: text, headers: { 'content-type': 'application/yaml' } })).statusCode).toBe(200);
+    expect(await aClosed).toBe(true);
+    // The admin's reader and the gateways stay, and work: ent-2 over its limit raises an alarm the admin's reader gets.
+    await g9.publishAsync('hazwatch/v1/ent-2/gw-9/telemetry', JSON.stringify(batch(50, [{ workshopId: 'ws-z', ts: Date.now(), headcount: { total: 2 } }], 'gw-9')), { qos: 1 });
+    await waitFor(() => bTopics.some((t) => t.startsWith('hazwatch/v1/ent-2/alarms/')), 'the ent-2 alarm at the admin reader');
+    expect(b.connected && g1.connected && g9.connected).toBe(true);
+
+    // Back with its kept session: what was queued for ent-2 meanwhile is held back; ent-1 (now its) arrives.
+    const topics: string[] = [];
+    const again = await mqtt.connectAsync(events.mqttUrl, { ...kept, clientId: 'zibo-kept' });
+    clients.push(again);
+    again.on('message', (t) => topics.push(t));
+    await again.subscribeAsync('hazwatch/v1/ent-1/alarms/#', { qos: 1 });
+    await g1.publishAsync('hazwatch/v1/ent-1/gw-1/telemetry', JSON.stringify(batch(50, [{ workshopId: 'ws-a', ts: Date.now(), headcount: { total: 3 } }])), { qos: 1 });
+    await waitFor(() => topics.some((t) => t.startsWith('hazwatch/v1/ent-1/alarms/')), 'an ent-1 alarm at the reconnected reader');
+    expect(topics.filter((t) => t.startsWith('hazwatch/v1/ent-2/'))).toEqual([]);
+    const closes = (await logSince(events, m)).filter((e) => e.action === 'mqtt.disconnected');
+    expect(closes.map((e) => [e.actor, e.detail?.reason])).toEqual([['token:zibo-kept', 'scope-changed']]);
+    for (const c of [again, b, g1, g9]) await c.endAsync();
   });
 
   it('MQTT: a gateway whose secret is rotated or withdrawn is disconnected at once and reported offline; the new secret works, the old does not', async () => {

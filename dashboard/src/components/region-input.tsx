@@ -1,4 +1,5 @@
 import type { Role } from '../auth/session.ts';
+import { useId } from 'preact/hooks';
 import { useI18n } from '../hooks.ts';
 
 /**
@@ -7,21 +8,23 @@ import { useI18n } from '../hooks.ts';
  */
 export function RegionInput({ value, invalid, onInput }: { value: string; invalid: boolean; onInput: (v: string) => void }) {
   const { t } = useI18n();
+  const errorId = useId();
+  // Not `required`: an empty region gets the same rule, in the page's language, as a malformed one.
   return (
     <label>
       {t('users.region')}
       <input
         name="region"
-        required
         autoComplete="off"
         inputMode="numeric"
         placeholder={t('users.regionHint')}
         aria-invalid={invalid}
+        aria-describedby={invalid ? errorId : undefined}
         value={value}
         onInput={(e) => onInput(e.currentTarget.value)}
       />
       {invalid && (
-        <span class="form-error field-error" role="alert" data-testid="region-invalid">
+        <span id={errorId} class="form-error field-error" role="alert" data-testid="region-invalid">
           {t('users.regionInvalid')}
         </span>
       )}

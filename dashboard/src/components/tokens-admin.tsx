@@ -171,7 +171,10 @@ function IssueToken({ scope, onIssued }: { scope: AccessScope; onIssued: (x: { n
         label={t('tokens.role')}
         roles={roles}
         role={form.role as Role}
-        onRole={(role) => setForm({ ...form, role })}
+        onRole={(role) => {
+          setForm({ ...form, role });
+          setRegionInvalid(false);
+        }}
         region={form.region}
         regionInvalid={regionInvalid}
         onRegion={(region) => {

@@ -168,7 +168,10 @@ function UserRow({ user, scope, self, onChanged }: { user: UserAccount; scope: A
                     label={t('users.role')}
                     roles={rolesOf(scope)}
                     role={role}
-                    onRole={setRole}
+                    onRole={(r) => {
+                      setRole(r);
+                      setRegionInvalid(false);
+                    }}
                     region={region}
                     regionInvalid={regionInvalid}
                     onRegion={(v) => {
@@ -257,7 +260,10 @@ function CreateUser({ scope, onCreated }: { scope: AccessScope; onCreated: () =>
         label={t('users.role')}
         roles={roles}
         role={form.role as Role}
-        onRole={(role) => setForm({ ...form, role })}
+        onRole={(role) => {
+          setForm({ ...form, role });
+          setRegionInvalid(false);
+        }}
         region={form.region}
         regionInvalid={regionInvalid}
         onRegion={(region) => {

@@ -48,7 +48,7 @@ export type EmbeddedBrokerOptions = {
    */
   authChanges?: (listener: (c: AuthChange) => void) => () => void;
   recheckMs?: number;
-  onClosed?: (who: MqttIdentity, clientId: string) => void;
+  onClosed?: (who: MqttIdentity, clientId: string, reason: 'credentials-withdrawn' | 'scope-changed') => void;
 };
 
 /**
@@ -119,6 +119,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       identities.set(client, who);
       revocation?.signedIn(client);
       callback(null, true);
+    },
+    // Each delivery is checked against the scope as it is now: a session kept across a disconnection
+    // holds messages queued under a subscription a site revision has since put out of its reach.
+    authorizeForward: (client, packet) => {
+      if (!access || !client) return packet;
+      const who = identities.get(client);
+      if (who === undefined || who.kind === 'platform' || who.kind === 'anonymous') return packet;
+      return access.stillAllowed(who, packet.topic) ? packet : null;
     },
     authorizeSubscribe: (client, sub, callback) => {
       if (!access) return callback(null, sub);

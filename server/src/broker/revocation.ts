@@ -16,8 +16,8 @@ export type RevocationOptions = {
   authChanges?: (listener: (c: AuthChange) => void) => () => void;
   /** Every connection is checked this often too (expiry; changes by another process). Default 30 s. */
   recheckMs?: number;
-  /** A connection closed (the security log). */
-  onClosed?: (who: MqttIdentity, clientId: string) => void;
+  /** A connection closed (the security log), and why. */
+  onClosed?: (who: MqttIdentity, clientId: string, reason: 'credentials-withdrawn' | 'scope-changed') => void;
   /**
    * A gateway's last valid connection closed: its will is not taken (it was written under the
    * credential just withdrawn), so the broker reports the gateway offline in its stead.
@@ -32,7 +32,8 @@ export type Revocation = {
   registered(client: Client): void;
   /**
    * A new site revision: a token reader subscribed to an enterprise it may no longer see (moved out of
-   * a regulator's region) is closed; reconnecting, it subscribes under the new scope.
+   * a regulator's region) is closed; reconnecting, it subscribes under the new scope. (What a kept
+   * session queued meanwhile is held back on delivery: the broker's authorizeForward.)
    */
   siteChanged(): void;
   stop(): void;
@@ -65,7 +66,7 @@ export function watchRevocations(opts: RevocationOptions): Revocation {
         if (valid(who)) continue;
         identities.delete(client);
         client.close();
-        opts.onClosed?.(who, client.id);
+        opts.onClosed?.(who, client.id, 'credentials-withdrawn');
         if (who.kind === 'gateway') cut.set(`${who.enterpriseId}/${who.gatewayId}`, who);
       } catch (err) {
         log.warn({ err, clientId: client.id }, 'closing a connection whose credential was withdrawn failed');
@@ -107,7 +108,7 @@ export function watchRevocations(opts: RevocationOptions): Revocation {
           if (filters.every((f) => access.stillAllowed(who, f))) continue;
           identities.delete(client);
           client.close();
-          opts.onClosed?.(who, client.id);
+          opts.onClosed?.(who, client.id, 'scope-changed');
         } catch (err) {
           log.warn({ err, clientId: client.id }, 'closing a connection outside its new scope failed');
         }
