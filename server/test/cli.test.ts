@@ -26,6 +26,17 @@ function hazwatch(args: string[], env: Record<string, string>) {
   return { child, output, exited };
 }
 
+/** `hazwatch serve` on free loopback ports with this site and data dir. */
+const serveEnv = (site: string, dataDir: string, logLevel: string): Record<string, string> => ({
+  HAZWATCH_SITE: site,
+  HAZWATCH_DATA_DIR: dataDir,
+  HAZWATCH_HTTP_HOST: '127.0.0.1',
+  HAZWATCH_HTTP_PORT: '0',
+  HAZWATCH_MQTT_HOST: '127.0.0.1',
+  HAZWATCH_MQTT_PORT: '0',
+  HAZWATCH_LOG_LEVEL: logLevel,
+});
+
 describe('hazwatch command line', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((f) => f()));
@@ -49,15 +60,7 @@ describe('hazwatch command line', () => {
   it('serve: starts on free ports, answers, and stops cleanly on SIGTERM', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
-    const run = hazwatch(['serve'], {
-      HAZWATCH_SITE: FIXTURE_SITE,
-      HAZWATCH_DATA_DIR: join(tmp.dir, 'data'),
-      HAZWATCH_HTTP_HOST: '127.0.0.1',
-      HAZWATCH_HTTP_PORT: '0',
-      HAZWATCH_MQTT_HOST: '127.0.0.1',
-      HAZWATCH_MQTT_PORT: '0',
-      HAZWATCH_LOG_LEVEL: 'warn',
-    });
+    const run = hazwatch(['serve'], serveEnv(FIXTURE_SITE, join(tmp.dir, 'data'), 'warn'));
     cleanups.push(() => run.child.kill('SIGKILL'));
     const url = await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
     expect(run.output.stdout).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker\)/);
@@ -74,15 +77,7 @@ describe('hazwatch command line', () => {
     const text = readFileSync(FIXTURE_SITE, 'utf8');
     writeFileSync(site, text);
     const dataDir = join(tmp.dir, 'data');
-    const run = hazwatch(['serve'], {
-      HAZWATCH_SITE: site,
-      HAZWATCH_DATA_DIR: dataDir,
-      HAZWATCH_HTTP_HOST: '127.0.0.1',
-      HAZWATCH_HTTP_PORT: '0',
-      HAZWATCH_MQTT_HOST: '127.0.0.1',
-      HAZWATCH_MQTT_PORT: '0',
-      HAZWATCH_LOG_LEVEL: 'info',
-    });
+    const run = hazwatch(['serve'], serveEnv(site, dataDir, 'info'));
     cleanups.push(() => run.child.kill('SIGKILL'));
     await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
     const configs = new SqliteConfigStore({ dataDir });
