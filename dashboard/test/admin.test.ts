@@ -140,9 +140,12 @@ describe('platform accounts', () => {
     // A narrower region, checked like the new account's.
     await page.click(`${row} ${tid('user-change-role')}`);
     expect(await page.textContent(`${row} ${tid('user-change-role')}`)).toBe('修改角色/辖区');
-    await page.fill(`${form} input[name="region"]`, '37-03');
-    await page.click(`${form} ${tid('user-form-submit')}`);
-    await page.waitForSelector(`${form} ${tid('region-invalid')}`);
+    const refusedHere = await accountRequests(async () => {
+      await page.fill(`${form} input[name="region"]`, '37-03');
+      await page.click(`${form} ${tid('user-form-submit')}`);
+      await page.waitForSelector(`${form} ${tid('region-invalid')}`);
+    });
+    expect(refusedHere).toEqual([]);
     await page.fill(`${form} input[name="region"]`, '3703');
     await page.click(`${form} ${tid('user-form-submit')}`);
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '3703', `[data-testid="user-${REGULATOR}"] [data-testid="user-region"]`);
@@ -158,6 +161,14 @@ describe('platform accounts', () => {
     expect(h.server.auth.store.users().find((u) => u.username === REGULATOR)).toMatchObject({ role: 'admin', region: null });
     await page.click(`${row} ${tid('user-change-role')}`);
     await page.selectOption(`${form} select[name="role"]`, 'regulator');
+    // An empty region is refused with the same rule, in the page's words, and nothing is sent.
+    const emptyRegion = await accountRequests(async () => {
+      await page.fill(`${form} input[name="region"]`, '');
+      await page.click(`${form} ${tid('user-form-submit')}`);
+      await page.waitForSelector(`${form} ${tid('region-invalid')}`);
+    });
+    expect(emptyRegion).toEqual([]);
+    expect(await page.getAttribute(`${form} input[name="region"]`, 'aria-invalid')).toBe('true');
     await page.fill(`${form} input[name="region"]`, '370306');
     await page.click(`${form} ${tid('user-form-submit')}`);
     await page.waitForSelector(`${row}[data-role="regulator"]`);
