@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { AlarmRecord } from '@hazwatch/protocols';
 import { startServer, type RunningServer } from '../src/app.ts';
 import { resolveConfig } from '../src/config.ts';
-import { FIXTURE_SITE, TEST_SCRYPT, authenticatedTestServer, batch, getJson, waitFor, type TestServer } from './helpers.ts';
+import { FIXTURE_SITE, TEST_SCRYPT, authenticatedTestServer, batch, loopbackEnv, getJson, waitFor, type TestServer } from './helpers.ts';
 
 export type Received = { n: number; method: string; url: string; headers: IncomingHttpHeaders; body: string; status: number; answer: string };
 
@@ -57,17 +57,7 @@ export function alertingSite(dir: string, enterprise: string, site: string, name
 
 /** The real server on loopback with free ports, test secrets and fixed jitter. */
 export async function startAlertingServer(dataDir: string, site: string, secrets: Record<string, string> = {}): Promise<TestServer> {
-  const config = resolveConfig({
-    env: {
-      HAZWATCH_SITE: site,
-      HAZWATCH_DATA_DIR: dataDir,
-      HAZWATCH_HTTP_HOST: '127.0.0.1',
-      HAZWATCH_HTTP_PORT: '0',
-      HAZWATCH_MQTT_HOST: '127.0.0.1',
-      HAZWATCH_MQTT_PORT: '0',
-      HAZWATCH_LOG_LEVEL: 'silent',
-    },
-  });
+  const config = resolveConfig({ env: loopbackEnv(site, dataDir) });
   return authenticatedTestServer(
     await startServer(config, {
       logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }),

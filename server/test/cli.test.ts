@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { parseSiteText } from '../src/site/load.ts';
 import { SqliteConfigStore } from '../src/storage/sqlite-config.ts';
-import { FIXTURE_SITE, tempDir, waitFor } from './helpers.ts';
+import { FIXTURE_SITE, loopbackEnv, tempDir, waitFor } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/hazwatch.mjs', import.meta.url));
 
@@ -25,17 +25,6 @@ function hazwatch(args: string[], env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output, exited };
 }
-
-/** `hazwatch serve` on free loopback ports with this site and data dir. */
-const serveEnv = (site: string, dataDir: string, logLevel: string): Record<string, string> => ({
-  HAZWATCH_SITE: site,
-  HAZWATCH_DATA_DIR: dataDir,
-  HAZWATCH_HTTP_HOST: '127.0.0.1',
-  HAZWATCH_HTTP_PORT: '0',
-  HAZWATCH_MQTT_HOST: '127.0.0.1',
-  HAZWATCH_MQTT_PORT: '0',
-  HAZWATCH_LOG_LEVEL: logLevel,
-});
 
 describe('hazwatch command line', () => {
   const cleanups: (() => void)[] = [];
@@ -60,7 +49,7 @@ describe('hazwatch command line', () => {
   it('serve: starts on free ports, answers, and stops cleanly on SIGTERM', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
-    const run = hazwatch(['serve'], serveEnv(FIXTURE_SITE, join(tmp.dir, 'data'), 'warn'));
+    const run = hazwatch(['serve'], loopbackEnv(FIXTURE_SITE, join(tmp.dir, 'data'), 'warn'));
     cleanups.push(() => run.child.kill('SIGKILL'));
     const url = await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
     expect(run.output.stdout).toMatch(/MQTT\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded broker\)/);
@@ -77,7 +66,7 @@ describe('hazwatch command line', () => {
     const text = readFileSync(FIXTURE_SITE, 'utf8');
     writeFileSync(site, text);
     const dataDir = join(tmp.dir, 'data');
-    const run = hazwatch(['serve'], serveEnv(site, dataDir, 'info'));
+    const run = hazwatch(['serve'], loopbackEnv(site, dataDir, 'info'));
     cleanups.push(() => run.child.kill('SIGKILL'));
     await waitFor(() => /API\s+(http:\/\/\S+)\/api\/v1\/health/.exec(run.output.stdout)?.[1], `the banner (stderr: ${run.output.stderr})`, 20_000);
     const configs = new SqliteConfigStore({ dataDir });

@@ -76,20 +76,22 @@ export function authenticatedTestServer(server: RunningServer): TestServer {
   return Object.assign(server, { token, loginAs });
 }
 
+/** A server's environment on loopback with free ports (HTTP and the embedded broker), this site and data dir. */
+export function loopbackEnv(site: string, dataDir: string, logLevel = 'silent'): Record<string, string> {
+  return {
+    HAZWATCH_SITE: site,
+    HAZWATCH_DATA_DIR: dataDir,
+    HAZWATCH_HTTP_HOST: '127.0.0.1',
+    HAZWATCH_HTTP_PORT: '0',
+    HAZWATCH_MQTT_HOST: '127.0.0.1',
+    HAZWATCH_MQTT_PORT: '0',
+    HAZWATCH_LOG_LEVEL: logLevel,
+  };
+}
+
 /** The real server on loopback with free ports, a fixture site and its own data dir. */
 export async function startTestServer(dataDir: string, opts: { site?: string; dashboardDir?: string; env?: Record<string, string>; start?: Partial<StartOptions> } = {}): Promise<TestServer> {
-  const config = resolveConfig({
-    env: {
-      HAZWATCH_SITE: opts.site ?? FIXTURE_SITE,
-      HAZWATCH_DATA_DIR: dataDir,
-      HAZWATCH_HTTP_HOST: '127.0.0.1',
-      HAZWATCH_HTTP_PORT: '0',
-      HAZWATCH_MQTT_HOST: '127.0.0.1',
-      HAZWATCH_MQTT_PORT: '0',
-      HAZWATCH_LOG_LEVEL: 'silent',
-      ...opts.env,
-    },
-  });
+  const config = resolveConfig({ env: { ...loopbackEnv(opts.site ?? FIXTURE_SITE, dataDir), ...opts.env } });
   const server = await startServer(config, {
     logger: pino({ level: process.env.HAZWATCH_TEST_LOG ?? 'silent' }),
     dashboardDir: opts.dashboardDir ?? join(dataDir, 'no-dashboard'),
