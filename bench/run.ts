@@ -2,7 +2,7 @@
 // bench/results/<date>.json (and a Markdown summary beside it, for BENCHMARKS.md).
 //   --quick   shorter runs and smaller sites (a few minutes in all)
 //   --smoke   seconds only, to keep the benchmark working in CI; writes to --out (default: a temp file)
-//   --only=ingest,latency,engine,memory,startup   a subset
+//   --only=ingest,latency,engine,memory,startup,revision   a subset
 //   --seconds=N (ingest), --memory-seconds=N, --probes=N, --no-influx, --out=FILE
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { benchEngine } from './engine.ts';
 import { benchIngest } from './ingest.ts';
 import { benchLatency } from './latency.ts';
 import { benchMemory } from './memory.ts';
+import { benchRevision } from './revision.ts';
 import { benchStartup } from './startup.ts';
 import { ROOT, machine } from './lib/procs.ts';
 import { summarise } from './lib/summary.ts';
@@ -27,7 +28,7 @@ const num = (name: string, dflt: number) => {
 };
 const mode = flag('smoke') ? 'smoke' : flag('quick') ? 'quick' : 'full';
 const pick = <T>(full: T, quick: T, smoke: T) => (mode === 'full' ? full : mode === 'quick' ? quick : smoke);
-const only = new Set((value('only') ?? 'ingest,latency,engine,memory,startup').split(','));
+const only = new Set((value('only') ?? 'ingest,latency,engine,memory,startup,revision').split(','));
 const influx = !flag('no-influx') && existsSync('/usr/bin/influxd');
 
 const started = new Date();
@@ -84,6 +85,7 @@ await step('memory', async () => {
   return mode === 'smoke' ? [small] : [small, await benchMemory({ workshops: 10_000, seconds, sampleEverySeconds: every })];
 });
 await step('startup', async () => benchStartup({ workshops: pick(10_000, 10_000, 500), activeAlarms: pick(1000, 1000, 20) }));
+await step('revision', async () => benchRevision({ workshops: pick(10_000, 10_000, 500), rounds: pick(5, 3, 1) }));
 results.finished = new Date().toISOString();
 save();
 console.log(summarise(results));

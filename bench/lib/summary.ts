@@ -36,6 +36,12 @@ export function summarise(r: Record<string, any>): string {
   for (const x of r.memory ?? []) row(`resident memory, ${x.workshops} workshops at 1 Hz for ${x.options.seconds} s`, `${x.rssMB} MB (median over the second half ${x.lateMedianRssMB ?? '—'}, idle ${x.idleRssMB}, peak under load ${x.peakRssMB}, peak at start ${x.startPeakRssMB ?? '—'}), growth ${x.growthMBPerMinute} MB/min over the second half`, '—', x.workshops >= 10_000 ? '< 200 MB, no growth' : 'no growth');
   const s = r.startup;
   if (s) row(`start, ${s.workshops} workshops, ${s.activeAlarms} active alarms`, `ready ${s.readyMs} ms, live state restored ${s.restoredMs} ms`, '—', 'ready < 5 s');
+  const v = r.revision;
+  if (v) {
+    const one = v.oneEnterprise;
+    row(`site revision, ${v.workshops} workshops, one enterprise's limit changed (${one.rounds.length} rounds)`, `PUT /api/v1/site ${one.medianResponseMs} ms, longest event-loop block ${one.medianLongestBlockMs} ms (median; max ${one.maxLongestBlockMs})`, '—', '');
+    row(`site revision, ${v.workshops} workshops, the defaults changed (every enterprise rebuilt)`, `PUT /api/v1/site ${v.defaults.responseMs} ms, longest event-loop block ${v.defaults.longestBlockMs} ms`, '—', '');
+  }
   for (const [k, v] of Object.entries(r)) if (k.endsWith('Error')) row(k.slice(0, -'Error'.length), `FAILED: ${String(v).split('\n')[0]}`, '', '');
   out.push('');
   return out.join('\n');

@@ -39,6 +39,8 @@ describe('npm run bench -- --smoke', () => {
     expect(results.engine[0].readingsPerSecond).toBeGreaterThan(0);
     expect(results.memory[0].rssMB).toBeGreaterThan(0);
     expect(results.startup.readyMs).toBeGreaterThan(0);
+    expect(results.revision.oneEnterprise.medianResponseMs).toBeGreaterThan(0);
+    expect(results.revision.defaults.longestBlockMs).toBeGreaterThanOrEqual(0);
     expect(readFileSync(out.replace(/\.json$/, '.md'), 'utf8')).toContain('| alarm latency at 50 % load');
   });
 });

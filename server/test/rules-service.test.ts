@@ -98,6 +98,32 @@ describe('RulesService', () => {
       expect(views.at(-1)).toMatchObject({ workshopId: 'ws-1', name: 'W1 新', staffingLimit: 3, headcount: 1 });
     }));
 
+  it('saves a new revision at once as what it changed, loaded under the new revision', () =>
+    withRules(async ({ store, clock, service }) => {
+      // (Outputs are saved with their events, in one transaction.)
+      const append = store.append.bind(store);
+      const kinds: string[] = [];
+      store.append = async (events, state) => {
+        if (state) kinds.push('snapshot' in state ? 'full' : 'delta');
+        return append(events, state);
+      };
+      const svc = service();
+      svc.start();
+      // Two people against a limit of one, no debounce: 超员 at once.
+      await svc.applyMany([reading(1, 2)]);
+      const active = () => store.loadEngineState().then((l) => Object.values(l!.snapshot.trackers).filter((t) => t.active).map((t) => t.active!.type));
+      expect(await active()).toEqual(['over-staffing']);
+      const next = SiteConfig.parse({ ...site, enterprises: site.enterprises.map((e) => ({ ...e, workshops: e.workshops.map((w) => ({ ...w, staffingLimit: 2 })) })) });
+      clock.at = T0 + 2000;
+      kinds.length = 0;
+      await svc.reconfigure(next, 2);
+      // The limit raised to two: cleared by the revision, and saved with it as a delta.
+      expect(kinds).toEqual(['delta']);
+      expect((await store.loadEngineState())?.revision).toBe(2);
+      expect(await active()).toEqual([]);
+      expect((await store.list({ state: 'all' })).map((a) => a.clearedAt !== null)).toEqual([true]);
+    }));
+
   it('a crash before the first periodic save restarts with the alarms raised so far (no amnesia)', () =>
     withRules(async ({ store, clock, service }) => {
       const first = service();

@@ -17,6 +17,7 @@ import { PlatformDomain, type GatewayState } from './domains.ts';
 import { FACT_BYLINE, FACT_HEADCOUNT, FACT_PERSONS, horizonMs, type ActiveAlarm, type PersistedTracker, type Tracker, type TransitionSink } from './tracker.ts';
 import { countProduction, own, updateWorkshopFacts, type EnterpriseFacts, type LineFacts, type WorkshopFacts } from './facts.ts';
 import { buildEnterprise, type BuildContext } from './build.ts';
+import { changedEnterprises, takeOverConfig } from './revision.ts';
 import { TrackerRegistry, trackerByKey } from './registry.ts';
 import { gatewayEntry, key2, lineEntry, workshopEntry, writeFacts, yearEntry, type EngineDelta, type EngineSnapshot } from './snapshot.ts';
 import type { ProductYear } from './facts.ts';
@@ -129,26 +130,176 @@ export class RuleEngine {
     });
   }
 
-  /** Applies a new configuration revision at `now` without losing state (SPEC 3, issue: config changes at run time). */
+  /**
+   * Applies a new configuration revision at `now` without losing state (SPEC 3, issue: config changes
+   * at run time). Only the enterprises the revision adds, removes or changes are rebuilt (their facts
+   * carried over, their trackers handed over); the others go on as they were, untouched (the whole
+   * site when something outside the enterprises changed: revision.ts). The output carries the live
+   * views of every workshop and line rebuilt: views carry names and limits, and a dashboard must not
+   * wait for a silent gateway's next reading to show them.
+   */
   reconfigure(site: SiteConfig, revision: number, now: number): EngineOutput {
     return this.run(() => {
       this.advanceTo(now);
-      const snap = this.snapshot();
-      const old = this.trackers;
-      for (const t of old.values()) t.cancel();
-      for (const t of this.silenceTimers.values()) t.cancelled = true;
       this.revision = revision;
-      this.site = site;
-      this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.handover()])));
-      // An alarm whose rule no longer exists clears now, saying why.
-      for (const [key, t] of old) {
-        if (this.trackers.has(key) || !t.active) continue;
-        // Its rule is gone from the new revision.
-        t.clear(this.now, this.subjectExists(t.spec.enterpriseId, t.spec.subject) ? 'limit-removed' : 'subject-removed');
+      const changed = changedEnterprises(this.site, site);
+      if (changed === undefined) this.rebuildAll(site);
+      else if (changed.size > 0) this.rebuildSome(site, changed);
+      // Facts the revision left as they were now belong to its configuration objects (equal ones).
+      for (const cfg of site.enterprises) {
+        const ent = this.enterprises.get(cfg.id);
+        if (ent && ent.cfg !== cfg) takeOverConfig(ent, cfg);
       }
-      for (const t of this.trackers.values()) t.step(t.spec.domain.clock());
+      this.site = site;
       this.runTimers(Infinity);
     });
+  }
+
+  private rebuildAll(site: SiteConfig): void {
+    const snap = this.snapshot();
+    const old = this.trackers;
+    for (const t of old.values()) t.cancel();
+    for (const t of this.silenceTimers.values()) t.cancelled = true;
+    this.site = site;
+    this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.handover()])));
+    this.clearRulesGone(old.values());
+    // Stepped as after new facts (a checkpoint then): the revision applies from now, so no late
+    // reading rewinds a tracker back over it to read its rule before the revision.
+    for (const t of this.trackers.values()) t.step(t.spec.domain.clock(), true);
+    this.viewsRebuilt(this.enterprises.values(), () => true);
+  }
+
+  /**
+   * Rebuilds the enterprises `ids` names (changed, added or removed) as `build` builds every one, and
+   * leaves the others as they are: their facts, trackers, timers and unsaved changes. What a save
+   * needs follows (the rebuilt facts and trackers unsaved, the keys gone removed), so that a delta
+   * still brings a saved state up to date; a fact gone from the configuration cannot be said in a
+   * delta, so then only a whole snapshot can (`unsavedAll`).
+   */
+  private rebuildSome(site: SiteConfig, ids: ReadonlySet<string>): void {
+    // A capture in progress copies what it still needs before anything is rebuilt.
+    this.pending?.finish();
+    const olds: EnterpriseFacts[] = [];
+    for (const id of ids) {
+      const ent = this.enterprises.get(id);
+      if (ent) olds.push(ent);
+    }
+    // The facts they knew, as a snapshot carries them (theirs only: nothing else is rebuilt).
+    const snap: EngineSnapshot = { version: 1, now: this.now, startedAt: this.startedAt, gateways: {}, workshops: {}, lines: {}, years: {}, trackers: {} };
+    writeFacts(snap, olds);
+    const oldTrackers: Tracker[] = [];
+    for (const t of this.trackers.values()) if (ids.has(t.spec.enterpriseId)) oldTrackers.push(t);
+    const carried = new Map<string, Carried>();
+    for (const t of oldTrackers) {
+      carried.set(t.spec.key, t.handover());
+      t.cancel();
+      this.trackers.remove(t);
+      this.unsavedTrackers.delete(t);
+      this.awaiting.delete(t);
+      // Gone unless the rebuild lists its key again (track: relisted).
+      if (!this.unsavedAll) this.removedTrackers.add(t.spec.key);
+    }
+    for (const ent of olds) {
+      for (const gw of ent.gateways.values()) {
+        const timer = this.silenceTimers.get(gw);
+        if (timer) timer.cancelled = true;
+        this.silenceTimers.delete(gw);
+        this.unsavedGateways.delete(gw);
+      }
+      for (const ws of ent.workshops.values()) this.unsavedWorkshops.delete(ws);
+      for (const line of ent.lines.values()) this.unsavedLines.delete(line);
+      for (const product of ent.years.keys()) this.unsavedYears.delete(key2(ent.cfg.id, product));
+    }
+    // Parked timers were theirs only if not all cancelled now (a domain waits for its own).
+    for (const d of [...this.parkedDomains]) {
+      if (d.parked?.some((t) => !t.cancelled)) continue;
+      d.parked = undefined;
+      this.parkedDomains.delete(d);
+    }
+    this.site = site;
+    const ctx = this.buildContext();
+    const built = new Map<string, EnterpriseFacts>();
+    for (const cfg of site.enterprises) if (ids.has(cfg.id)) built.set(cfg.id, buildEnterprise(ctx, cfg, site, snap));
+    // In the site's order (the same Map: the registry finds trackers through it).
+    const order = site.enterprises.map((cfg) => [cfg.id, built.get(cfg.id) ?? this.enterprises.get(cfg.id)!] as const);
+    this.enterprises.clear();
+    for (const [id, ent] of order) this.enterprises.set(id, ent);
+    for (const ent of built.values()) for (const gw of ent.gateways.values()) this.armSilence(gw);
+    this.maxTs = this.newestTs();
+    // Dynamic trackers (per person, per unlicensed product) whose alarm is still active come back too.
+    for (const [k, c] of carried) {
+      const active = 'state' in c ? c.state.active : c.active;
+      if (active && !this.trackers.has(k)) this.dynamicTracker(active);
+    }
+    // Every tracker of theirs listed now is new (the old ones were taken out above).
+    const added: Tracker[] = [];
+    for (const t of this.trackers.values()) if (ids.has(t.spec.enterpriseId)) added.push(t);
+    for (const t of added) {
+      const c = carried.get(t.spec.key);
+      if (c) t.adopt(c);
+    }
+    for (const t of added) {
+      t.start(t.spec.domain.clock());
+      if (t.active && t.awaitingFacts()) this.awaiting.add(t);
+    }
+    this.clearRulesGone(oldTrackers);
+    // The trackers left behind are out of every save (their keys are removed or listed again).
+    for (const t of oldTrackers) this.unsavedTrackers.delete(t);
+    for (const t of added) t.step(t.spec.domain.clock(), true);
+    if (!this.unsavedAll) {
+      let gone = false;
+      for (const ent of olds) {
+        const now = built.get(ent.cfg.id);
+        gone ||= !now || [...ent.gateways.keys()].some((k) => !now.gateways.has(k)) || [...ent.workshops.keys()].some((k) => !now.workshops.has(k)) ||
+          [...ent.lines.keys()].some((k) => !now.lines.has(k)) || [...ent.years.keys()].some((k) => !now.years.has(k));
+      }
+      if (gone) this.unsavedAll = true;
+      else {
+        for (const ent of built.values()) {
+          for (const gw of ent.gateways.values()) this.unsavedGateways.add(gw);
+          for (const ws of ent.workshops.values()) this.unsavedWorkshops.add(ws);
+          for (const line of ent.lines.values()) this.unsavedLines.add(line);
+          for (const [product, py] of ent.years) this.unsavedYears.set(key2(ent.cfg.id, product), py);
+        }
+      }
+    }
+    this.viewsRebuilt(built.values(), (id) => ids.has(id));
+  }
+
+  /** An alarm whose rule no longer exists (its key has no tracker now) clears now, saying why. */
+  private clearRulesGone(old: Iterable<Tracker>): void {
+    for (const t of old) {
+      if (!t.active || this.trackers.has(t.spec.key)) continue;
+      t.clear(this.now, this.subjectExists(t.spec.enterpriseId, t.spec.subject) ? 'limit-removed' : 'subject-removed');
+    }
+  }
+
+  /**
+   * The views of the enterprises rebuilt (`enterprises`) go out with the output, and none of the
+   * facts they replaced (`replaced` says whose; made dirty earlier in the call, by the clock walking
+   * to the revision): a view is made of facts the engine still has, and those of an enterprise gone
+   * have none.
+   */
+  private viewsRebuilt(enterprises: Iterable<EnterpriseFacts>, replaced: (enterpriseId: string) => boolean): void {
+    for (const round of [this.dirtyWorkshops, this.dirtyLines] as Round<{ enterpriseId: string; roundMark: number }>[]) {
+      const kept = round.items.filter((x) => !replaced(x.enterpriseId));
+      round.clear();
+      for (const x of kept) round.add(x);
+    }
+    for (const ent of enterprises) {
+      for (const ws of ent.workshops.values()) this.dirtyWorkshops.add(ws);
+      for (const line of ent.lines.values()) this.dirtyLines.add(line);
+    }
+  }
+
+  /** The newest reading time the facts know (timers may run up to it: runTimers). */
+  private newestTs(): number {
+    let max = -Infinity;
+    for (const ent of this.enterprises.values()) {
+      for (const ws of ent.workshops.values()) max = Math.max(max, ws.newestTs);
+      for (const l of ent.lines.values()) for (const ts of l.newestTs.values()) max = Math.max(max, ts);
+    }
+    return max;
   }
 
   /**
@@ -411,24 +562,13 @@ export class RuleEngine {
     this.unsavedAll = true;
     for (const set of [this.unsavedTrackers, this.removedTrackers, this.unsavedGateways, this.unsavedWorkshops, this.unsavedLines, this.unsavedYears]) set.clear();
     this.parkedDomains.clear();
-    this.maxTs = -Infinity;
-    const ctx: BuildContext = {
-      startedAt: this.startedAt,
-      platform: this.platform,
-      sink: this.sink,
-      track: (spec) => this.track(spec),
-      dwellTracker: (ent, ws, personId) => this.dwellTracker(ent, ws, personId),
-      unlicensedTracker: (ent, line, product) => this.unlicensedTracker(ent, line, product),
-    };
+    const ctx = this.buildContext();
     for (const cfg of site.enterprises) {
       const ent = buildEnterprise(ctx, cfg, site, prev);
       this.enterprises.set(cfg.id, ent);
     }
-    for (const ent of this.enterprises.values()) {
-      for (const gw of ent.gateways.values()) this.armSilence(gw);
-      for (const ws of ent.workshops.values()) this.maxTs = Math.max(this.maxTs, ws.newestTs);
-      for (const l of ent.lines.values()) for (const ts of l.newestTs.values()) this.maxTs = Math.max(this.maxTs, ts);
-    }
+    for (const ent of this.enterprises.values()) for (const gw of ent.gateways.values()) this.armSilence(gw);
+    this.maxTs = this.newestTs();
     if (prevStates) {
       // Dynamic trackers (per person, per unlicensed product) whose alarm is still active come back too.
       for (const [k, c] of prevStates) {
@@ -446,6 +586,17 @@ export class RuleEngine {
       t.start(t.spec.domain.clock());
       if (t.active && t.awaitingFacts()) this.awaiting.add(t);
     }
+  }
+
+  private buildContext(): BuildContext {
+    return {
+      startedAt: this.startedAt,
+      platform: this.platform,
+      sink: this.sink,
+      track: (spec) => this.track(spec),
+      dwellTracker: (ent, ws, personId) => this.dwellTracker(ent, ws, personId),
+      unlicensedTracker: (ent, line, product) => this.unlicensedTracker(ent, line, product),
+    };
   }
 
   /** The per-person or per-product tracker of an active alarm, made if its rule still makes one. */

@@ -185,13 +185,11 @@ export class RulesService {
   /** Applies a new configuration revision at run time without losing state. */
   reconfigure(site: SiteConfig, revision: number): Promise<void> {
     return this.run(() => {
+      // Its output carries the views of every workshop and line the revision rebuilt (names, limits).
       const out = this.engine.reconfigure(site, revision, this.now());
       this.siteNow = site;
       this.revisionNow = revision;
-      // Views carry names and limits: a new revision changes them all at once, and dashboards must not
-      // wait for each workshop's next reading (a silent gateway's workshops would never update).
-      // Read through `guard`: the revision is already applied, so its own output must not be lost.
-      return { ...out, workshops: this.guard(() => this.engine.workshops(), out.workshops), lines: this.guard(() => this.engine.lines(), out.lines) };
+      return out;
     }, 'reconfigure', true);
   }
 
@@ -302,9 +300,11 @@ export class RulesService {
    * the same transaction as the events; otherwise it is saved every `saveEveryMs`.
    */
   private enqueue(out: EngineOutput, forceSave = false): Promise<void> {
-    // A new revision saves everything; a transition saves the trackers it changed (the rest follows
-    // with the next periodic save), in the same transaction as its events.
-    const state = forceSave ? this.capture() : out.transitions.length > 0 ? this.captureTrackers(out) : undefined;
+    // A new revision (or an adoption) saves at once everything not saved yet, under the revision now in
+    // force: the whole state after a full rebuild, else what changed (RuleEngine.capture decides); a
+    // transition saves the trackers it changed (the rest follows with the next periodic save), in the
+    // same transaction as its events.
+    const state = forceSave ? this.capture(false) : out.transitions.length > 0 ? this.captureTrackers(out) : undefined;
     if (!forceSave) {
       this.unsaved = true;
       this.saveSoon(this.saveEveryMs);

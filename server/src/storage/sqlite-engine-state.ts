@@ -50,8 +50,10 @@ export class SqliteEngineState {
       // What the last state was made of goes with it; slices still being written for a later save stay.
       this.st.dropSlices.run(JSON.stringify([...this.open]));
     } else {
-      // Stored without its revision and time (those of the snapshot it lies over count).
-      this.st.saveDelta.run(JSON.stringify(rest), stage);
+      // With the revision it was captured under (a delta may carry a new revision's changes: the state
+      // laid up to it is that revision's), without its time (the snapshot's counts). The row of the
+      // snapshot is not updated instead: it holds the whole snapshot, and would be written again.
+      this.st.saveDelta.run(JSON.stringify({ revision, ...rest }), stage);
     }
     return () => staged?.saved();
   }
@@ -69,11 +71,15 @@ export class SqliteEngineState {
     const trackers: EngineDelta['trackers'] = {};
     for (const r of this.st.loadTrackers.all() as { key: string; state: string }[]) trackers[r.key] = JSON.parse(r.state) as EngineDelta['trackers'][string];
     applyDelta(snapshot, { trackers });
+    let revision = row.revision;
     for (const r of this.st.loadDeltas.all() as { delta: string; slices: number | null }[]) {
-      applyDelta(snapshot, JSON.parse(r.delta) as EngineDelta);
+      // (Deltas saved before they carried their revision were all of the snapshot's.)
+      const delta = JSON.parse(r.delta) as EngineDelta & { revision?: number };
+      applyDelta(snapshot, delta);
       this.layStaged(snapshot, r.slices);
+      if (delta.revision !== undefined) revision = delta.revision;
     }
-    return { revision: row.revision, savedAt: row.saved_at, snapshot };
+    return { revision, savedAt: row.saved_at, snapshot };
   }
 
   /** Called by StagedSlices. */
