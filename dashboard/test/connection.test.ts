@@ -58,6 +58,7 @@ describe('connectLive', () => {
       await held;
       if (path === API.workshops) return [ws(1)];
       if (path === API.lines) return { lines: [] };
+      if (path === API.gateways) return [];
       return [alarm('old')];
     };
     io.on('connection', (s) => {
@@ -79,7 +80,7 @@ describe('connectLive', () => {
     cleanups.push(() => live.close());
 
     const s = await until(store, (st) => st.synced && st.rejected === 1 && st.workshops.get('ent-1|ws-a')?.headcount === 3 && st.alarms.size === 2);
-    expect(requested.sort()).toEqual([API.activeAlarms, API.lines, API.workshops].sort());
+    expect(requested.sort()).toEqual([API.activeAlarms, API.gateways, API.lines, API.workshops].sort());
     expect(s.connection).toBe('connected');
     expect(s.lastError).toMatch(/workshop\.headcount/);
     expect(alarms).toEqual(['raised:alarm', 'raised:warning']);

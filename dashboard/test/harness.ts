@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topics, type TelemetryBatchInput } from '@hazwatch/protocols';
+import { topics, type GatewayStatus, type TelemetryBatchInput } from '@hazwatch/protocols';
 import { resolveConfig, startServer, type RunningServer } from '@hazwatch/server';
 import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -37,7 +37,10 @@ export type Harness = {
   server: RunningServer;
   browser: Browser;
   shotDir: string;
-  publish(enterpriseId: string, gatewayId: string, readings: TelemetryBatchInput['readings']): Promise<void>;
+  /** One telemetry batch under the gateway's next seq; `sentAt` (default now) as a skewed gateway clock would set it. */
+  publish(enterpriseId: string, gatewayId: string, readings: TelemetryBatchInput['readings'], opts?: { sentAt?: number }): Promise<void>;
+  /** A retained status, as the edge agent publishes on connecting (SPEC 2). */
+  publishStatus(enterpriseId: string, gatewayId: string, status: Omit<GatewayStatus, 'v' | 'ts'>): Promise<void>;
   newPage(): Promise<Page>;
   login(page: Page, username: Username, password?: string): Promise<void>;
   /** Logs the page out if someone is logged in, then in as `username`. */
@@ -108,12 +111,16 @@ export async function startHarness(name: string): Promise<Harness> {
       server,
       browser,
       shotDir,
-      async publish(enterpriseId, gatewayId, readings) {
+      async publish(enterpriseId, gatewayId, readings, opts = {}) {
         const key = `${enterpriseId}/${gatewayId}`;
         const n = (seq.get(key) ?? 0) + 1;
         seq.set(key, n);
-        const batch: TelemetryBatchInput = { v: 1, gatewayId, seq: n, sentAt: Date.now(), readings };
+        const batch: TelemetryBatchInput = { v: 1, gatewayId, seq: n, sentAt: opts.sentAt ?? Date.now(), readings };
         await clients.get(key)!.publishAsync(topics.telemetry(enterpriseId, gatewayId), JSON.stringify(batch), { qos: 1 });
+      },
+      async publishStatus(enterpriseId, gatewayId, status) {
+        const payload: GatewayStatus = { v: 1, ts: Date.now(), ...status };
+        await clients.get(`${enterpriseId}/${gatewayId}`)!.publishAsync(topics.status(enterpriseId, gatewayId), JSON.stringify(payload), { qos: 1, retain: true });
       },
       async newPage() {
         // The wall display's size; the layout also serves laptops (checked by eye in the screenshots).

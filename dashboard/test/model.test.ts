@@ -106,7 +106,7 @@ describe('store and staleness', () => {
     expect(staleness(store.state, now)).toMatchObject({ stale: true, reason: 'connecting' });
     store.setConnection('connected');
     expect(staleness(store.state, now)).toMatchObject({ stale: true, reason: 'connecting' });
-    store.applySnapshot({ workshops: [ws('a', [])], lines: [], alarms: [] });
+    store.applySnapshot({ workshops: [ws('a', [])], lines: [], gateways: [], alarms: [] });
     expect(staleness(store.state, now)).toEqual({ stale: false });
     now += STALE_AFTER_MS;
     expect(staleness(store.state, now)).toEqual({ stale: false });

@@ -1,11 +1,11 @@
 // The pure rules behind the enterprise and regulator views: revision diff, gateway status, alarm
 // states and monthly statistics, role permissions, and the boundary check of the signed-in user.
-import type { AlarmRecord, WorkshopLive } from '@hazwatch/protocols';
+import type { AlarmRecord, GatewayLive, WorkshopLive } from '@hazwatch/protocols';
 import { describe, expect, it } from 'vitest';
 import { can, maySee, navFor } from '../src/auth/permissions.ts';
 import { checkUser, type User } from '../src/auth/session.ts';
 import { diffLines, withContext } from '../src/model/diff.ts';
-import { gatewayViews } from '../src/model/gateways.ts';
+import { gatewayViews, notableClockOffset } from '../src/model/gateways.ts';
 import { alarmState, byMonth, mergeAlarms } from '../src/model/history.ts';
 
 const at = '2026-03-01T08:00:00.000Z';
@@ -55,6 +55,10 @@ describe('diffLines', () => {
 });
 
 describe('gatewayViews', () => {
+  const heardAt = '2026-03-02T01:00:05.000Z';
+  const gwLive = (gatewayId: string, over: Partial<GatewayLive> = {}): GatewayLive => ({
+    enterpriseId: 'ent-1', gatewayId, lastHeardAt: null, reportedState: null, reportedAt: null, agent: null, buffered: null, dropped: null, lastSeq: null, clockOffsetMs: null, ...over,
+  });
   const gws = [{ id: 'gw-1', workshops: ['ws-a'], lines: [] }, { id: 'gw-2', workshops: ['ws-b'], lines: [] }, { id: 'gw-3', workshops: ['ws-c'], lines: [] }];
   it('is offline with an active gateway-offline alarm, online with fresh data, unknown otherwise', () => {
     const views = gatewayViews(
@@ -62,12 +66,19 @@ describe('gatewayViews', () => {
       gws,
       [ws('ws-a'), ws('ws-b', { gatewayId: 'gw-2', status: 'unverifiable' }), ws('ws-c', { gatewayId: 'gw-3', updatedAt: null })],
       [alarm('off', { type: 'gateway-offline', subject: { gatewayId: 'gw-2' } }), alarm('gone', { type: 'gateway-offline', subject: { gatewayId: 'gw-1' }, clearedAt: at })],
+      [gwLive('gw-1', { lastHeardAt: heardAt, agent: 'edge/1.0', buffered: 3, clockOffsetMs: -6000 }), gwLive('gw-2', { enterpriseId: 'ent-2', lastHeardAt: heardAt })],
     );
     expect(views.map((v) => [v.id, v.status])).toEqual([['gw-1', 'online'], ['gw-2', 'offline'], ['gw-3', 'unknown']]);
-    expect(views[0]!.lastHeardAt).toBe(at);
+    // Last heard on the platform's clock (its live view), not the readings' `ts` (the gateway's clock).
+    expect(views[0]).toMatchObject({ lastHeardAt: heardAt, agent: 'edge/1.0', buffered: 3, clockOffsetMs: -6000 });
+    // Another tenant's gateway of the same id says nothing of this one.
+    expect(views[1]).toMatchObject({ lastHeardAt: null, agent: null, buffered: null, clockOffsetMs: null });
+  });
+  it('shows a clock offset only past 5 s either way', () => {
+    expect([null, 0, 4999, -5000, 5001, -7000].map(notableClockOffset)).toEqual([null, null, null, null, 5001, -7000]);
   });
   it('ignores other tenants', () => {
-    const views = gatewayViews('ent-1', gws.slice(0, 1), [ws('ws-a', { enterpriseId: 'ent-2' })], [alarm('x', { enterpriseId: 'ent-2', type: 'gateway-offline', subject: { gatewayId: 'gw-1' } })]);
+    const views = gatewayViews('ent-1', gws.slice(0, 1), [ws('ws-a', { enterpriseId: 'ent-2' })], [alarm('x', { enterpriseId: 'ent-2', type: 'gateway-offline', subject: { gatewayId: 'gw-1' } })], []);
     expect(views[0]!.status).toBe('unknown');
   });
 });

@@ -104,11 +104,35 @@ describe('enterprise view', () => {
     await page.screenshot({ path: join(h.shotDir, 'alarm-detail.png'), fullPage: true });
   });
 
-  it('shows the gateways and their status', async () => {
+  it('shows the gateways: status, last contact, backlog, agent and clock offset, live', async () => {
+    // gw-2 says who it is and what it has spooled, and its clock runs 5 min 12.5 s ahead of the
+    // platform's (a smaller arrival − sentAt shows at once; see GatewayLive.clockOffsetMs).
+    await h.publishStatus('ent-1', 'gw-2', { state: 'online', agent: 'hazwatch-edge/2.0.1', buffered: 3 });
+    await h.publish('ent-1', 'gw-2', [{ workshopId: 'ws-expand', ts: Date.now(), headcount: { total: 2, byLine: { 'line-2': 2 } }, materialKg: 100 }], { sentAt: Date.now() + 312_500 });
     await go('/enterprise/ent-1/gateways');
     await page.waitForSelector(`${tid('gateway-gw-1')}[data-status="online"]`);
     await page.waitForSelector(`${tid('gateway-gw-2')}[data-status="online"]`);
     expect(await page.locator(tid('gateway-gw-9')).count()).toBe(0);
+    const heads = await page.locator(`${tid('gateways')} th`).allTextContents();
+    expect(heads.slice(0, 7)).toEqual(['网关', '状态', '最近通信', '待补传', '采集程序', '时钟偏差', '负责工房']);
+    const text = (id: string) => page.textContent(tid(id));
+    await page.waitForFunction(() => document.querySelector('[data-testid="agent-gw-2"]')?.textContent === 'hazwatch-edge/2.0.1');
+    expect(await text('buffered-gw-2')).toBe('3 批');
+    // Minus: platform minus gateway is negative for a gateway clock that is ahead.
+    expect(await text('clock-gw-2')).toBe('快 5分12秒');
+    expect(await page.getAttribute(tid('clock-gw-2'), 'title')).toBe('网关时钟比平台快 5分12秒');
+    // Age since arrival on the platform's clock: seconds, not the 5 minutes its own clock would say.
+    expect(await text('last-heard-gw-2')).toMatch(/^\d{1,2}秒前$/);
+    // gw-1 sent with a right clock and no status yet.
+    expect(await text('clock-gw-1')).toBe('正常');
+    expect(await text('agent-gw-1')).toBe('—');
+    expect(await text('buffered-gw-1')).toBe('—');
+    expect(await text('last-heard-gw-1')).toMatch(/^\d{1,2}秒前$/);
+    await page.screenshot({ path: join(h.shotDir, 'enterprise-gateways.png') });
+    // A status arriving now reaches the open page over socket.io.
+    await h.publishStatus('ent-1', 'gw-1', { state: 'online', agent: 'hazwatch-edge/2.0.2', buffered: 0 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="agent-gw-1"]')?.textContent === 'hazwatch-edge/2.0.2');
+    expect(await text('buffered-gw-1')).toBe('0 批');
   });
 
   it('shows the compliance findings of its site', async () => {

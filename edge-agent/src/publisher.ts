@@ -46,6 +46,8 @@ export type PublisherEvents = {
 
 /** How long a stopping agent waits for the broker to acknowledge its goodbye and in-flight batches. */
 const STOP_GRACE_MS = 3000;
+/** While a backlog drains (or builds), a fresh `online` status says how much is left at most this often. */
+export const BACKLOG_STATUS_MS = 30_000;
 
 export class Publisher extends EventEmitter<PublisherEvents> {
   private readonly opts: PublisherOptions;
@@ -66,6 +68,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private readonly burst: number;
   private refilledAt: number;
   private pumpTimer: TimerHandle | null = null;
+  /** `buffered` as the last status said it, and when that status went (agent clock). */
+  private reportedBuffered = 0;
+  private reportedAt = -Infinity;
 
   constructor(opts: PublisherOptions) {
     super();
@@ -103,7 +108,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.client = client;
     client.on('connect', () => {
       o.logger.info({ url: o.url, buffered: o.spool.size }, 'connected to broker');
-      client.publish(this.statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
+      this.sayOnline();
       // A clean session forgets subscriptions: subscribe on every connect; the broker then hands over
       // the retained config at once.
       client.subscribe(this.configTopic, { qos: 1 }, (err) => {
@@ -203,7 +208,30 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.ackedCount++;
     this.opts.spool.remove(seq);
     this.emit('acked', seq);
+    this.reportBacklog();
     this.pump();
+  }
+
+  /** The retained `online` status, with the spool as it stands (the platform shows it: 待补传). */
+  private sayOnline(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    this.reportedBuffered = this.opts.spool.size;
+    this.reportedAt = this.clock.now();
+    client.publish(this.statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
+  }
+
+  /**
+   * A status only at connect would say a backlog of thousands long after it drained: while one
+   * drains the status is said again every BACKLOG_STATUS_MS, and once at once when it is gone. At a
+   * steady 1 Hz the spool holds only what is in flight, and nothing more is said.
+   */
+  private reportBacklog(): void {
+    const size = this.opts.spool.size;
+    if (size === this.reportedBuffered) return;
+    if (size === 0 && this.reportedBuffered > 0) return this.sayOnline();
+    const backlog = size > this.opts.inFlight || this.reportedBuffered > 0;
+    if (backlog && this.clock.now() - this.reportedAt >= BACKLOG_STATUS_MS) this.sayOnline();
   }
 
   /** Says goodbye (retained `offline`) when connected, waits briefly for acknowledgements, disconnects. */

@@ -92,6 +92,36 @@ describe('publisher over a real broker', () => {
     await until('spool emptied', () => b.spool.size === 0);
   });
 
+  it('says its backlog in the birth status, and says again once it has drained', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const tmp = tempDir();
+    cleanups.push(tmp.remove);
+    // Spooled while no broker runs.
+    const first = new ManualInput();
+    const a = agentWith(url, tmp.dir, first);
+    await a.agent.start();
+    for (let i = 0; i < 4; i++) {
+      first.push(workshop(T0 + i * 1000, i));
+      await nextTurn();
+    }
+    await until('four spooled batches', () => a.spool.size === 4);
+    await a.agent.stop();
+
+    const broker = await startBroker(port);
+    cleanups.push(() => broker.close());
+    const rec = await Recorder.connect(broker.url, STATUS);
+    cleanups.push(() => rec.close());
+    const b = agentWith(url, tmp.dir, new ManualInput());
+    cleanups.push(() => b.agent.stop());
+    await b.agent.start();
+    const said = () => rec.on(STATUS).map((m) => GatewayStatus.parse(m.json)).filter((x) => x.state === 'online');
+    await rec.waitFor('a status after the drain', () => said().some((x) => x.buffered === 0));
+    // The birth status counted the backlog; the next one, sent once it had drained, says none is left.
+    expect(said().map((x) => x.buffered)).toEqual([4, 0]);
+    expect(b.spool.size).toBe(0);
+  });
+
   it('sends the whole current state at every heartbeat, stamped with the time of the beat', async () => {
     const { broker, rec } = await brokerWithRecorder(cleanups, TELEMETRY);
     const tmp = tempDir();

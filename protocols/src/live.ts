@@ -48,10 +48,49 @@ export const LineLive = z.strictObject({
 });
 export type LineLive = z.infer<typeof LineLive>;
 
+/**
+ * What the platform knows of one configured gateway's link (GET /api/v1/gateways/live, socket.io
+ * `gateway`). Taken from the inputs ingest accepted (validated, not duplicates); times are RFC 3339
+ * UTC on the platform's clock unless said otherwise. `null`: not known since the platform started.
+ * Whether the gateway counts as offline is the `gateway-offline` alarm's to say (SPEC 4), not this.
+ */
+export const GatewayLive = z.strictObject({
+  enterpriseId: Id,
+  gatewayId: Id,
+  /**
+   * Arrival time (platform clock) of its newest accepted telemetry batch. Only telemetry counts as
+   * being heard from (SPEC 4): a status may be the last will, which the broker publishes for a
+   * gateway that is gone.
+   */
+  lastHeardAt: Time.nullable(),
+  /** `state` of its newest status message (SPEC 2: retained, also the last will). */
+  reportedState: z.enum(['online', 'offline']).nullable(),
+  /** Arrival time (platform clock) of that status message. */
+  reportedAt: Time.nullable(),
+  /** `agent` ("name/version") of the newest status that carried one. */
+  agent: z.string().nullable(),
+  /** Batches waiting in the gateway's spool, as its newest status said (null when it did not say). */
+  buffered: z.number().int().min(0).nullable(),
+  /** Batches its spool had to drop (status extension `dropped`; null when it did not say). */
+  dropped: z.number().int().min(0).nullable(),
+  /** `seq` of its newest accepted telemetry batch. */
+  lastSeq: z.number().int().min(0).nullable(),
+  /**
+   * Platform clock minus the gateway's clock, in milliseconds: arrival time minus `sentAt`, the
+   * smallest over the batches of about the last minute (transit and spool time only add to it, so the
+   * smallest is the closest to the skew). Positive: the gateway's clock is behind. While a gateway
+   * sends a backlog older than that minute, this includes the backlog's age (see `buffered`).
+   */
+  clockOffsetMs: z.number().int().nullable(),
+});
+export type GatewayLive = z.infer<typeof GatewayLive>;
+
 /** socket.io: what the server emits to dashboards. */
 export interface ServerToClientEvents {
   workshop: (w: WorkshopLive) => void;
   line: (l: LineLive) => void;
+  /** A gateway's link changed (a status, a clock offset), or at most every ~10 s while it sends. */
+  gateway: (g: GatewayLive) => void;
   alarm: (e: AlarmEvent) => void;
   /** Sent every few seconds so a dashboard can tell a quiet plant from a dead connection. */
   heartbeat: (h: { at: string }) => void;

@@ -20,6 +20,7 @@ import { skipMqttNumberCache } from './mqtt/packet-number-cache.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { orphanedAlarms } from './rules/orphaned-alarms.ts';
 import { RulesService } from './rules/rules.ts';
+import { GatewayPresence } from './presence/gateway-presence.ts';
 import { loadSiteFile } from './site/load.ts';
 import { startupChoice } from './site/in-force.ts';
 import type { AlarmStore } from './storage/alarm-store.ts';
@@ -195,6 +196,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     if (savedState && !savedSite) log.warn({ revision: savedState.revision }, 'saved rule engine state names an unknown revision; starting fresh');
     stops.push(() => rules.stop());
+    // What each gateway last said of itself and when it was last heard (the dashboard's 网关 tab).
+    const presence = new GatewayPresence(site, (view) => bus.emit('gateway', view));
+    const offSitePresence = bus.on('site', () => presence.setSite(rules.site));
+    stops.push(() => void offSitePresence());
     // Before rules.start(), which persists what fell due while the platform was down.
     const orphans = await orphanedAlarms(alarms, rules.restoredAlarms);
     if (orphans.length > 0) {
@@ -246,7 +251,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Routes are registered before the MQTT client that applying a site needs exists.
     const late: { applySite?: RunningServer['applySite'] } = {};
     await registerRoutes(app, {
-      rules, alarms, stats, configs, version: VERSION, startedAt, now,
+      rules, alarms, stats, configs, version: VERSION, startedAt, now, gateways: () => presence.views(),
       applySite: (next, text, meta) => (late.applySite ? late.applySite(next, text, meta) : Promise.reject(new Error('the platform is still starting'))),
     });
     await registerAlarmRoutes(app, {
@@ -261,6 +266,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       httpServer: app.server,
       bus,
       rules,
+      gateways: () => presence.views(),
       activeAlarms: (enterpriseId) => alarms.list({ state: 'active', limit: 1000, ...(enterpriseId !== undefined ? { enterpriseId } : {}) }),
       log,
       authenticate: ({ headers, token, address }, recheck) => {
@@ -298,7 +304,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rules.start();
     const bindings = swappableBindings(bindingsOf(site));
     const ingest = createIngest({
-      bindings, store: telemetry, apply: (inputs) => rules.applyMany(inputs), stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics,
+      bindings, store: telemetry, apply: (inputs) => {
+        // Accepted inputs only (validated, stored, not duplicates), as the rules get them. A failure
+        // here must cost the dashboard's gateway tab, never the rules their inputs.
+        try {
+          presence.observe(inputs);
+        } catch (err) {
+          log.error({ err }, 'gateway presence failed on an ingest group');
+        }
+        return rules.applyMany(inputs);
+      },
+      stats, log: log.child({ component: 'ingest' }), now, deadLetters, metrics,
       // A gateway speaking beyond its bindings is a security event, not only bad input (SPEC 2).
       onReject: (topic, r) => {
         if (['gateway-mismatch', 'unknown-gateway', 'unbound-workshop', 'unbound-line', 'line-not-in-workshop'].includes(r.reason)) {

@@ -1,4 +1,4 @@
-import type { AlarmEvent, LineLive, WorkshopLive } from '@hazwatch/protocols';
+import type { AlarmEvent, GatewayLive, LineLive, WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 
 /** What the live platform announces internally; realtime and MQTT alarm publishing listen. */
@@ -6,6 +6,8 @@ export type BusEvents = {
   alarm: AlarmEvent;
   workshop: WorkshopLive;
   line: LineLive;
+  /** A gateway's presence changed, or its refresh is due (presence/gateway-presence.ts). */
+  gateway: GatewayLive;
   /** A new site configuration revision is in force (who may see which enterprise can change). */
   site: { revision: number };
 };
@@ -21,6 +23,7 @@ export class EventBus {
     alarm: new Set(),
     workshop: new Set(),
     line: new Set(),
+    gateway: new Set(),
     site: new Set(),
   };
 

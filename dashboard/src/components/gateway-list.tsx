@@ -1,15 +1,16 @@
 import { useState } from 'preact/hooks';
 import { can } from '../auth/permissions.ts';
-import { formatAge } from '../format.ts';
+import { formatAge, formatDuration } from '../format.ts';
 import { useI18n, useLiveState, useNow, useUser } from '../hooks.ts';
-import { gatewayViews } from '../model/gateways.ts';
+import { gatewayViews, notableClockOffset } from '../model/gateways.ts';
 import type { SiteEnterprise } from '../api/shapes.ts';
 import { LoadError } from './forbidden.tsx';
 import { CredentialCells, GatewaySecretBox, useGatewayCredentials, type GatewaySecret } from './gateway-credentials.tsx';
 
 /**
- * 网关: each configured gateway with its status, live from the workshops and alarms it feeds; for
- * those who manage gateways, also its MQTT credential, issued and rotated here.
+ * 网关: each configured gateway with its status, live from the workshops and alarms it feeds, and what
+ * the platform last heard of it (GatewayLive: when, on the platform's clock; its spool, agent and
+ * clock offset); for those who manage gateways, also its MQTT credential, issued and rotated here.
  */
 export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
   const { t } = useI18n();
@@ -18,7 +19,7 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
   const manage = can(useUser(), 'manage-gateways');
   const creds = useGatewayCredentials(manage ? enterprise.id : null);
   const [secret, setSecret] = useState<GatewaySecret | null>(null);
-  const views = gatewayViews(enterprise.id, enterprise.gateways, live.workshops.values(), live.alarms.values());
+  const views = gatewayViews(enterprise.id, enterprise.gateways, live.workshops.values(), live.alarms.values(), live.gateways.values());
   const name = (id: string) => enterprise.workshops.find((w) => w.id === id)?.name ?? id;
   if (views.length === 0) return <p class="empty">{t('gateways.none')}</p>;
   return (
@@ -31,6 +32,9 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
             <th>{t('gateways.id')}</th>
             <th>{t('history.col.state')}</th>
             <th>{t('gateways.lastHeard')}</th>
+            <th>{t('gateways.buffered')}</th>
+            <th>{t('gateways.agent')}</th>
+            <th>{t('gateways.clockOffset')}</th>
             <th>{t('gateways.workshops')}</th>
             {manage && <th>{t('gateways.credential')}</th>}
             {manage && <th>{t('common.actions')}</th>}
@@ -43,7 +47,11 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
               <td>
                 <span class={`gw-badge gw-${g.status}`}>{t(`gateways.${g.status}`)}</span>
               </td>
-              <td>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
+              {/* Both on the platform's clock: the server's arrival time against the page's estimate of the server's now. */}
+              <td data-testid={`last-heard-${g.id}`}>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
+              <td data-testid={`buffered-${g.id}`}>{g.buffered !== null ? t('gateways.bufferedValue', { n: g.buffered }) : '—'}</td>
+              <td data-testid={`agent-${g.id}`}>{g.agent ?? '—'}</td>
+              <ClockOffsetCell id={g.id} offsetMs={g.clockOffsetMs} />
               <td>{g.workshops.map(name).join('、')}</td>
               {manage && (
                 <CredentialCells
@@ -67,5 +75,19 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
         </tbody>
       </table>
     </>
+  );
+}
+
+/** 时钟偏差: 正常 within CLOCK_OFFSET_NOTABLE_MS, else how far the gateway's clock is slow (behind) or fast. */
+function ClockOffsetCell({ id, offsetMs }: { id: string; offsetMs: number | null }) {
+  const { t } = useI18n();
+  const shown = notableClockOffset(offsetMs);
+  if (offsetMs === null) return <td data-testid={`clock-${id}`}>—</td>;
+  if (shown === null) return <td data-testid={`clock-${id}`} data-offset-ms={offsetMs}>{t('gateways.clockOk')}</td>;
+  const d = formatDuration(Math.abs(shown), t);
+  return (
+    <td data-testid={`clock-${id}`} data-offset-ms={offsetMs} class="gw-clock-off" title={t(shown > 0 ? 'gateways.clockBehind' : 'gateways.clockAhead', { d })}>
+      {t(shown > 0 ? 'gateways.clockSlow' : 'gateways.clockFast', { d })}
+    </td>
   );
 }

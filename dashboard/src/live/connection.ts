@@ -1,7 +1,7 @@
 // Wires the live feed into the store: socket.io for changes, the HTTP API for a full picture on every
 // (re)connection. No polling: after the snapshot only pushed events change the screen.
 import type { AlarmEvent } from '@hazwatch/protocols';
-import { checkAlarm, checkAlarmEvent, checkHeartbeat, checkLine, checkList, checkWorkshop, validate } from './guards.ts';
+import { checkAlarm, checkAlarmEvent, checkGateway, checkHeartbeat, checkLine, checkList, checkWorkshop, validate } from './guards.ts';
 import type { LiveStore, Snapshot } from './store.ts';
 
 /** The part of a socket.io client this module uses (the real one is passed in by main.tsx). */
@@ -33,14 +33,16 @@ export type ConnectionDeps = {
 export const API = {
   workshops: '/api/v1/workshops',
   lines: '/api/v1/lines',
+  gateways: '/api/v1/gateways/live',
   activeAlarms: '/api/v1/alarms?state=active',
 } as const;
 
 export async function fetchSnapshot(fetchJson: FetchJson): Promise<Snapshot> {
-  const [w, l, a] = await Promise.all([fetchJson(API.workshops), fetchJson(API.lines), fetchJson(API.activeAlarms)]);
+  const [w, l, g, a] = await Promise.all([fetchJson(API.workshops), fetchJson(API.lines), fetchJson(API.gateways), fetchJson(API.activeAlarms)]);
   return {
     workshops: checkList(w, 'workshops', checkWorkshop),
     lines: checkList(l, 'lines', checkLine),
+    gateways: checkList(g, 'gateways', checkGateway),
     alarms: checkList(a, 'alarms', checkAlarm),
   };
 }
@@ -66,6 +68,10 @@ export function connectLive(deps: ConnectionDeps): { close(): void } {
       case 'line': {
         const r = validate(checkLine, payload, 'line');
         return r.ok ? store.applyLine(r.value) : store.reject(r.error);
+      }
+      case 'gateway': {
+        const r = validate(checkGateway, payload, 'gateway');
+        return r.ok ? store.applyGateway(r.value) : store.reject(r.error);
       }
       case 'alarm': {
         const r = validate(checkAlarmEvent, payload, 'alarm');
@@ -132,7 +138,7 @@ export function connectLive(deps: ConnectionDeps): { close(): void } {
     store.setConnection('disconnected');
     if ((err as { message?: unknown } | undefined)?.message === 'unauthenticated' && !closed) deps.onUnauthenticated?.();
   });
-  for (const event of ['workshop', 'line', 'alarm', 'heartbeat']) socket.on(event, receive(event));
+  for (const event of ['workshop', 'line', 'gateway', 'alarm', 'heartbeat']) socket.on(event, receive(event));
   socket.connect();
 
   return {

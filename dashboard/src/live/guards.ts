@@ -1,7 +1,7 @@
 // Boundary checks for what the server sends (HTTP bodies and socket.io events). The page does not
 // bundle zod (≈60 kB for a handful of shapes); these checks cover every field the UI reads, accept
 // extra fields (SPEC: new optional fields are compatible) and name the first offending path.
-import type { AlarmEvent, AlarmRecord, LineLive, WorkshopLive } from '@hazwatch/protocols';
+import type { AlarmEvent, AlarmRecord, GatewayLive, LineLive, WorkshopLive } from '@hazwatch/protocols';
 
 export class ShapeError extends Error {}
 
@@ -86,6 +86,25 @@ export const checkLine: Check<LineLive> = (x, p) => {
     status: oneOf(STATUS)(o.status, at('status')),
     dayOutput: o.dayOutput === undefined ? 0 : num(o.dayOutput, at('dayOutput')),
     capacityPerDay: optionalNull(num)(o.capacityPerDay, at('capacityPerDay')),
+  };
+};
+
+// What the platform last heard of a gateway. Every field but the ids reads as unknown (null) when
+// absent, so an older or newer server's view still shows what it has.
+export const checkGateway: Check<GatewayLive> = (x, p) => {
+  const o = obj(x, p);
+  const at = (k: string) => `${p}.${k}`;
+  return {
+    enterpriseId: str(o.enterpriseId, at('enterpriseId')),
+    gatewayId: str(o.gatewayId, at('gatewayId')),
+    lastHeardAt: optionalNull(time)(o.lastHeardAt, at('lastHeardAt')),
+    reportedState: optionalNull(oneOf(['online', 'offline'] as const))(o.reportedState, at('reportedState')),
+    reportedAt: optionalNull(time)(o.reportedAt, at('reportedAt')),
+    agent: optionalNull(str)(o.agent, at('agent')),
+    buffered: optionalNull(num)(o.buffered, at('buffered')),
+    dropped: optionalNull(num)(o.dropped, at('dropped')),
+    lastSeq: optionalNull(num)(o.lastSeq, at('lastSeq')),
+    clockOffsetMs: optionalNull(num)(o.clockOffsetMs, at('clockOffsetMs')),
   };
 };
 

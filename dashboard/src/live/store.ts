@@ -1,7 +1,7 @@
 // The control room's picture of the plant: the latest WorkshopLive/LineLive per scope and the active
 // alarms, plus what the page knows about its own connection. Immutable snapshots, so views can compare
 // by reference; listeners are told after every change.
-import type { AlarmEvent, AlarmRecord, LineLive, WorkshopLive } from '@hazwatch/protocols';
+import type { AlarmEvent, AlarmRecord, GatewayLive, LineLive, WorkshopLive } from '@hazwatch/protocols';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -9,6 +9,8 @@ export type LiveState = {
   /** Insertion order is the server's order (site configuration order); updates keep the position. */
   workshops: ReadonlyMap<string, WorkshopLive>;
   lines: ReadonlyMap<string, LineLive>;
+  /** What the platform last heard of each gateway (its clock), by `gatewayKey`. */
+  gateways: ReadonlyMap<string, GatewayLive>;
   /** Alarms whose condition still holds (not cleared, not closed). */
   alarms: ReadonlyMap<string, AlarmRecord>;
   connection: Connection;
@@ -23,10 +25,11 @@ export type LiveState = {
   lastError: string | null;
 };
 
-export type Snapshot = { workshops: WorkshopLive[]; lines: LineLive[]; alarms: AlarmRecord[] };
+export type Snapshot = { workshops: WorkshopLive[]; lines: LineLive[]; gateways: GatewayLive[]; alarms: AlarmRecord[] };
 
 export const workshopKey = (w: { enterpriseId: string; workshopId: string }) => `${w.enterpriseId}|${w.workshopId}`;
 export const lineKey = (l: { enterpriseId: string; lineId: string }) => `${l.enterpriseId}|${l.lineId}`;
+export const gatewayKey = (g: { enterpriseId: string; gatewayId: string }) => `${g.enterpriseId}|${g.gatewayId}`;
 
 export function isActive(a: AlarmRecord): boolean {
   return a.clearedAt == null && a.closedAt == null;
@@ -35,6 +38,7 @@ export function isActive(a: AlarmRecord): boolean {
 const initial: LiveState = {
   workshops: new Map(),
   lines: new Map(),
+  gateways: new Map(),
   alarms: new Map(),
   connection: 'connecting',
   lastHeardAt: null,
@@ -79,6 +83,7 @@ export class LiveStore {
     this.#set({
       workshops: new Map(s.workshops.map((w) => [workshopKey(w), w])),
       lines: new Map(s.lines.map((l) => [lineKey(l), l])),
+      gateways: new Map(s.gateways.map((g) => [gatewayKey(g), g])),
       alarms: new Map(s.alarms.filter(isActive).map((a) => [a.id, a])),
       synced: true,
       lastError: null,
@@ -96,6 +101,12 @@ export class LiveStore {
     const lines = new Map(this.#state.lines);
     lines.set(lineKey(l), l);
     this.#set({ lines, lastHeardAt: this.now() });
+  }
+
+  applyGateway(g: GatewayLive): void {
+    const gateways = new Map(this.#state.gateways);
+    gateways.set(gatewayKey(g), g);
+    this.#set({ gateways, lastHeardAt: this.now() });
   }
 
   /** Every event carries the record as it stands after it: keep it while active, drop it once cleared or closed. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Id, LineLive, SiteConfig, WorkshopLive } from '@hazwatch/protocols';
+import { GatewayLive, Id, LineLive, SiteConfig, WorkshopLive } from '@hazwatch/protocols';
 import type { IngestStats } from '../ingest/stats.ts';
 import { IngestStatsView } from '../ingest/stats.ts';
 import type { RulesService } from '../rules/rules.ts';
@@ -19,6 +19,8 @@ export type RouteDeps = {
   startedAt: number;
   now?: () => number;
   configs: ConfigStore;
+  /** Every configured gateway's presence (presence/gateway-presence.ts). */
+  gateways: () => GatewayLive[];
   applySite: (site: SiteConfig, text: string, meta: { source: string; changedBy: string }) => Promise<number>;
 };
 
@@ -59,6 +61,15 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
     if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
     const scope = scopeFilter(req);
     return deps.rules.lines().filter((l) => (q.data.enterpriseId === undefined || l.enterpriseId === q.data.enterpriseId) && (scope === undefined || scope.includes(l.enterpriseId)));
+  });
+
+  // What each gateway last said and when it was last heard, on the platform's clock; whether it is
+  // offline is the `gateway-offline` alarm's to say (SPEC 4).
+  app.get('/api/v1/gateways/live', { config: { auth: 'live:read' }, schema: { response: { 200: jsonSchema(z.array(GatewayLive)), ...errors } } }, async (req, reply) => {
+    const q = EnterpriseFilter.safeParse(req.query);
+    if (!q.success) return reply.code(400).send(badRequest(q.error, 'query'));
+    const scope = scopeFilter(req);
+    return deps.gateways().filter((g) => (q.data.enterpriseId === undefined || g.enterpriseId === q.data.enterpriseId) && (scope === undefined || scope.includes(g.enterpriseId)));
   });
 
   // GET /api/v1/alarms and the rest of the alarm API: http/alarm-routes.ts.

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
-import { Id, type AlarmEvent, type AlarmRecord, type ClientToServerEvents, type LineLive, type ServerToClientEvents, type WorkshopLive } from '@hazwatch/protocols';
+import { Id, type AlarmEvent, type AlarmRecord, type ClientToServerEvents, type GatewayLive, type LineLive, type ServerToClientEvents, type WorkshopLive } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.ts';
 import type { RulesService } from '../rules/rules.ts';
@@ -11,6 +11,8 @@ export type RealtimeDeps = {
   httpServer: HttpServer;
   bus: EventBus;
   rules: RulesService;
+  /** Every configured gateway's presence (presence/gateway-presence.ts), for a (re)subscribed dashboard. */
+  gateways?: () => GatewayLive[];
   /** Current open alarms, for a newly connected or re-subscribed dashboard. */
   activeAlarms: (enterpriseId?: string) => Promise<AlarmRecord[]>;
   log: Logger;
@@ -88,6 +90,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
       (enterpriseId === undefined || x.enterpriseId === enterpriseId) && (visible === 'all' || visible.includes(x.enterpriseId));
     for (const w of deps.rules.workshops().filter(mine)) socket.emit('workshop', w);
     for (const l of deps.rules.lines().filter(mine)) socket.emit('line', l);
+    for (const g of deps.gateways?.().filter(mine) ?? []) socket.emit('gateway', g);
     const alarms = enterpriseId !== undefined || visible === 'all' ? await deps.activeAlarms(enterpriseId) : (await deps.activeAlarms()).filter(mine);
     for (const a of alarms) socket.emit('alarm', currentEvent(a));
   };
@@ -185,6 +188,9 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     deps.bus.on('workshop', (w) => queueView(`w/${w.enterpriseId}/${w.workshopId}`, { kind: 'workshop', view: w })),
     deps.bus.on('line', (l) => queueView(`l/${l.enterpriseId}/${l.lineId}`, { kind: 'line', view: l })),
     deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId)?.emit('alarm', e)),
+    // Already at most one per gateway every ~10 s unless it has news (presence/gateway-presence.ts),
+    // and news (a status) is rare: sent as it comes, to the rooms that see its enterprise.
+    deps.bus.on('gateway', (g) => to(g.enterpriseId)?.emit('gateway', g)),
     deps.bus.on('site', () => rescope()),
   ];
   const heartbeat = setInterval(() => io.emit('heartbeat', { at: new Date().toISOString() }), deps.heartbeatMs ?? 2000);
