@@ -97,6 +97,10 @@ describe('platform accounts', () => {
         await page.waitForSelector(`${form} ${tid('region-invalid')}`);
         expect(await page.textContent(`${form} ${tid('region-invalid')}`)).toContain('须为 2–12 位数字');
       }
+      // The input is named by its label alone; the rule is its description, read once.
+      await page.locator(form).getByRole('textbox', { name: '辖区代码', exact: true }).waitFor({ timeout: 2000 });
+      const described = await page.getAttribute(`${form} input[name="region"]`, 'aria-describedby');
+      expect(await page.getAttribute(`${form} ${tid('region-invalid')}`, 'id')).toBe(described);
     });
     expect(posted).toEqual([]);
     expect(await page.locator(tid(`user-${REGULATOR}`)).count()).toBe(0);

@@ -10,25 +10,29 @@ export function RegionInput({ value, invalid, onInput }: { value: string; invali
   const { t } = useI18n();
   const errorId = useId();
   // Not `required`: an empty region gets the same rule, in the page's language, as a malformed one.
+  // The rule stands under the input, outside its label: the input's name stays 行政区划, and the rule
+  // is its description (aria-describedby), read once.
   return (
-    <label>
-      {t('users.region')}
-      <input
-        name="region"
-        autoComplete="off"
-        inputMode="numeric"
-        placeholder={t('users.regionHint')}
-        aria-invalid={invalid}
-        aria-describedby={invalid ? errorId : undefined}
-        value={value}
-        onInput={(e) => onInput(e.currentTarget.value)}
-      />
+    <div class="field">
+      <label>
+        {t('users.region')}
+        <input
+          name="region"
+          autoComplete="off"
+          inputMode="numeric"
+          placeholder={t('users.regionHint')}
+          aria-invalid={invalid}
+          aria-describedby={invalid ? errorId : undefined}
+          value={value}
+          onInput={(e) => onInput(e.currentTarget.value)}
+        />
+      </label>
       {invalid && (
         <span id={errorId} class="form-error field-error" role="alert" data-testid="region-invalid">
           {t('users.regionInvalid')}
         </span>
       )}
-    </label>
+    </div>
   );
 }
 
