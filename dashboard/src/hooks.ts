@@ -84,3 +84,26 @@ export function useResource<T>(key: string | null, load: () => Promise<T>): Reso
   }, [key, version]);
   return { data: state.key === key ? state.data : undefined, error: state.key === key ? state.error : null, loading: state.loading, reload: () => setVersion((v) => v + 1) };
 }
+
+/** Names as the site directory gives them; each falls back to the id while it loads, or where the site has none. */
+export type SiteNames = {
+  enterprise(id: string): string;
+  workshop(enterpriseId: string, id: string): string;
+  line(enterpriseId: string, id: string): string;
+};
+
+/**
+ * The site directory's names for tables that list several enterprises' rows (a regulator's, the
+ * admin's): names read better than ids there. Loaded once per site version (api/site-cache.ts), and
+ * not at all when `wanted` is false.
+ */
+export function useSiteNames(wanted = true): SiteNames {
+  const { site } = useServices();
+  const dir = useResource(wanted ? `site|${site.version}` : null, () => site.get());
+  const ent = (id: string) => dir.data?.enterprises.find((e) => e.id === id);
+  return {
+    enterprise: (id) => ent(id)?.name ?? id,
+    workshop: (e, id) => ent(e)?.workshops.find((w) => w.id === id)?.name ?? id,
+    line: (e, id) => ent(e)?.lines.find((l) => l.id === id)?.name ?? id,
+  };
+}

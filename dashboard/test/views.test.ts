@@ -40,6 +40,9 @@ afterAll(async () => {
 
 const go = (path: string) => page.goto(`${h.server.httpUrl}/#${path}`);
 
+/** ent-1 as the fixture site names it. */
+const ENT1_NAME = '某民爆器材有限公司';
+
 describe('workshop detail', () => {
   it('draws headcount and explosive trends with their limits, live, and lists the workshop alarms', async () => {
     await h.login(page, 'operator');
@@ -191,8 +194,10 @@ describe('regulator view', () => {
 
     await page.click(tid('tab-alarms'));
     await page.waitForSelector(tid(`history-${alarmId}`));
-    const enterprises = await page.locator(`${tid('history-table')} tbody tr td:nth-child(3)`).allTextContents();
+    const enterprises = await page.locator(`${tid('history-table')} tbody tr td[data-enterprise]`).evaluateAll((tds) => tds.map((td) => td.getAttribute('data-enterprise')));
     expect(new Set(enterprises)).toEqual(new Set(['ent-1']));
+    // Named as the site names it (a regulator reads names, not ids).
+    await page.waitForFunction((name) => document.querySelector('[data-testid="history-table"] tbody td[data-enterprise]')?.textContent === name, ENT1_NAME);
     await page.screenshot({ path: join(h.shotDir, 'regulator-alarms.png') });
 
     await page.click(tid('tab-stats'));
@@ -220,6 +225,10 @@ describe('regulator view', () => {
 
     await page.click(tid('tab-compliance'));
     await page.waitForSelector(tid('findings'));
+    // Each finding's enterprise by its name.
+    const named = await page.locator(`${tid('finding')} td[data-enterprise="ent-1"]`).allTextContents();
+    expect(named.length).toBeGreaterThan(0);
+    expect(new Set(named)).toEqual(new Set([ENT1_NAME]));
     await page.screenshot({ path: join(h.shotDir, 'regulator-compliance.png') });
   });
 

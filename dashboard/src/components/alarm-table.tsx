@@ -1,6 +1,6 @@
 import type { AlarmRecord } from '@hazwatch/protocols';
 import { formatNumber, formatTime } from '../format.ts';
-import { useI18n, useLiveState } from '../hooks.ts';
+import { useI18n, useLiveState, useSiteNames } from '../hooks.ts';
 import { reasonKey, subjectParts, typeKey, valueUnit } from '../model/alarms.ts';
 import { alarmState } from '../model/history.ts';
 import { href } from '../router.tsx';
@@ -9,6 +9,7 @@ import { href } from '../router.tsx';
 export function AlarmTable({ alarms, showEnterprise = false, testId = 'alarm-table' }: { alarms: readonly AlarmRecord[]; showEnterprise?: boolean; testId?: string }) {
   const { lang, t } = useI18n();
   const live = useLiveState();
+  const names = useSiteNames(showEnterprise);
   const now = Date.now();
   if (alarms.length === 0) return <p class="empty" data-testid={`${testId}-empty`}>{t('history.none')}</p>;
   return (
@@ -43,7 +44,7 @@ export function AlarmTable({ alarms, showEnterprise = false, testId = 'alarm-tab
                     {a.reason && <span class="alarm-reason"> {rk ? t(rk) : a.reason}</span>}
                   </a>
                 </td>
-                {showEnterprise && <td>{a.enterpriseId}</td>}
+                {showEnterprise && <td data-enterprise={a.enterpriseId}>{names.enterprise(a.enterpriseId)}</td>}
                 <td>{subjectParts(a, live.workshops, live.lines).map((p) => t(p.key, p.params)).join(' · ')}</td>
                 <td class="num">
                   {a.value === null ? '—' : formatNumber(a.value)}

@@ -1,6 +1,6 @@
 import { withQuery, type Query } from '../api/client.ts';
 import { checkAudit } from '../api/shapes.ts';
-import { useI18n, useResource, useServices } from '../hooks.ts';
+import { useI18n, useResource, useServices, useSiteNames } from '../hooks.ts';
 import { LoadError } from './forbidden.tsx';
 
 const SEVERITIES = ['violation', 'warning', 'notice'] as const;
@@ -9,6 +9,7 @@ const SEVERITIES = ['violation', 'warning', 'notice'] as const;
 export function Findings({ scope }: { scope: Query }) {
   const { t } = useI18n();
   const { api } = useServices();
+  const names = useSiteNames();
   const r = useResource(`audit|${JSON.stringify(scope)}`, () => api.get(withQuery('/api/v1/audit', scope)).then((b) => checkAudit(b, 'audit')));
   if (r.error) return <LoadError error={r.error} />;
   if (!r.data) return <p class="loading">{t('common.loading')}</p>;
@@ -43,8 +44,16 @@ export function Findings({ scope }: { scope: Query }) {
                 <td>
                   <span class={`sev-badge sev-${f.severity}`}>{(SEVERITIES as readonly string[]).includes(f.severity) ? t(`audit.${f.severity as (typeof SEVERITIES)[number]}`) : f.severity}</span>
                 </td>
-                <td>{f.subject.enterpriseId}</td>
-                <td>{[f.subject.lineId, f.subject.workshopId, f.subject.equipmentId].filter(Boolean).join(' · ')}</td>
+                <td data-enterprise={f.subject.enterpriseId}>{f.subject.enterpriseId ? names.enterprise(f.subject.enterpriseId) : ''}</td>
+                <td>
+                  {[
+                    f.subject.lineId && (f.subject.enterpriseId ? names.line(f.subject.enterpriseId, f.subject.lineId) : f.subject.lineId),
+                    f.subject.workshopId && (f.subject.enterpriseId ? names.workshop(f.subject.enterpriseId, f.subject.workshopId) : f.subject.workshopId),
+                    f.subject.equipmentId,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </td>
                 <td>{f.message}</td>
                 <td class="num">
                   {f.value ?? '—'} / {f.limit ?? '—'}

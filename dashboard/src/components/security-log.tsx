@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { SecurityLogEntry } from '@hazwatch/protocols';
 import { checkSecurityLog, OUTCOMES, type Outcome } from '../api/access-shapes.ts';
 import { formatTime } from '../format.ts';
-import { useI18n, useResource, useServices } from '../hooks.ts';
+import { useI18n, useResource, useServices, useSiteNames } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
 import { LoadError } from './forbidden.tsx';
 
@@ -56,12 +56,12 @@ const detailText = (d: Record<string, unknown> | null) =>
  */
 export function SecurityLog({ enterpriseId }: { enterpriseId?: string }) {
   const { lang, t } = useI18n();
-  const { api, site } = useServices();
+  const { api } = useServices();
   const [outcome, setOutcome] = useState<Outcome | ''>('');
   const whole = enterpriseId === undefined;
   // The whole log names each entry's enterprise as the site does (the id where the site has none).
-  const dir = useResource(whole ? `site|${site.version}` : null, () => site.get());
-  const nameOf = (id: string) => dir.data?.enterprises.find((e) => e.id === id)?.name ?? id;
+  const names = useSiteNames(whole);
+  const nameOf = names.enterprise;
   const key = `seclog|${enterpriseId ?? '*'}|${outcome}`;
   const fetchPage = async (before: number | null): Promise<Page> => {
     const entries = checkSecurityLog(await api.get('/api/v1/security/log', { enterpriseId, outcome: outcome || undefined, before: before ?? undefined, limit: PAGE }), 'log');
