@@ -40,7 +40,8 @@ export type Harness = {
   /** One telemetry batch under the gateway's next seq; `sentAt` (default now) as a skewed gateway clock would set it. */
   publish(enterpriseId: string, gatewayId: string, readings: TelemetryBatchInput['readings'], opts?: { sentAt?: number }): Promise<void>;
   /** A retained status, as the edge agent publishes on connecting (SPEC 2). */
-  publishStatus(enterpriseId: string, gatewayId: string, status: Omit<GatewayStatus, 'v' | 'ts'>): Promise<void>;
+  /** A status of the gateway, its `ts` now unless given (a gateway clock that is off). */
+  publishStatus(enterpriseId: string, gatewayId: string, status: Omit<GatewayStatus, 'v' | 'ts'> & { ts?: number }): Promise<void>;
   newPage(): Promise<Page>;
   login(page: Page, username: Username, password?: string): Promise<void>;
   /** Logs the page out if someone is logged in, then in as `username`. */

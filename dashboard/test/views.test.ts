@@ -108,9 +108,9 @@ describe('enterprise view', () => {
   });
 
   it('shows the gateways: status, last contact, backlog, agent and clock offset, live', async () => {
-    // gw-2 says who it is and what it has spooled, and its clock runs 5 min 12.5 s ahead of the
-    // platform's (a smaller arrival − sentAt shows at once; see GatewayLive.clockOffsetMs).
-    await h.publishStatus('ent-1', 'gw-2', { state: 'online', agent: 'hazwatch-edge/2.0.1', buffered: 3 });
+    // gw-2 says who it is and what it has still to send, and its clock runs 5 min 12.5 s ahead of the
+    // platform's (its status says so at once; see GatewayLive.clockOffsetMs).
+    await h.publishStatus('ent-1', 'gw-2', { state: 'online', agent: 'hazwatch-edge/2.0.1', buffered: 3, ts: Date.now() + 312_500 });
     await h.publish('ent-1', 'gw-2', [{ workshopId: 'ws-expand', ts: Date.now(), headcount: { total: 2, byLine: { 'line-2': 2 } }, materialKg: 100 }], { sentAt: Date.now() + 312_500 });
     await go('/enterprise/ent-1/gateways');
     await page.waitForSelector(`${tid('gateway-gw-1')}[data-status="online"]`);
@@ -135,7 +135,7 @@ describe('enterprise view', () => {
     // A status arriving now reaches the open page over socket.io.
     await h.publishStatus('ent-1', 'gw-1', { state: 'online', agent: 'hazwatch-edge/2.0.2', buffered: 0 });
     await page.waitForFunction(() => document.querySelector('[data-testid="agent-gw-1"]')?.textContent === 'hazwatch-edge/2.0.2');
-    expect(await text('buffered-gw-1')).toBe('0 批');
+    expect(await text('buffered-gw-1')).toBe('无');
   });
 
   it('shows the compliance findings of its site', async () => {

@@ -216,22 +216,29 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private sayOnline(): void {
     const client = this.client;
     if (!client?.connected) return;
-    this.reportedBuffered = this.opts.spool.size;
+    this.reportedBuffered = this.waiting();
     this.reportedAt = this.clock.now();
     client.publish(this.statusTopic, this.statusPayload('online'), { qos: 1, retain: true });
   }
 
   /**
+   * Spooled batches not yet handed to the connection (status `buffered`): the backlog still to send.
+   * Those in flight are not counted: on a slow link a few always are, and that is no backlog.
+   */
+  private waiting(): number {
+    return Math.max(0, this.opts.spool.size - this.inFlight.size);
+  }
+
+  /**
    * A status only at connect would say a backlog of thousands long after it drained: while one
-   * drains the status is said again every BACKLOG_STATUS_MS, and once at once when it is gone. At a
-   * steady 1 Hz the spool holds only what is in flight, and nothing more is said.
+   * drains (or builds) the status is said again every BACKLOG_STATUS_MS, and once at once when none is
+   * left to send. With every batch sent as it comes (any link that keeps up), nothing more is said.
    */
   private reportBacklog(): void {
-    const size = this.opts.spool.size;
-    if (size === this.reportedBuffered) return;
-    if (size === 0 && this.reportedBuffered > 0) return this.sayOnline();
-    const backlog = size > this.opts.inFlight || this.reportedBuffered > 0;
-    if (backlog && this.clock.now() - this.reportedAt >= BACKLOG_STATUS_MS) this.sayOnline();
+    const waiting = this.waiting();
+    if (waiting === this.reportedBuffered) return;
+    if (waiting === 0) return this.sayOnline();
+    if (this.clock.now() - this.reportedAt >= BACKLOG_STATUS_MS) this.sayOnline();
   }
 
   /** Says goodbye (retained `offline`) when connected, waits briefly for acknowledgements, disconnects. */
@@ -254,7 +261,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private statusPayload(state: 'online' | 'offline'): string {
-    const status: GatewayStatus = { v: 1, state, ts: this.clock.now(), agent: this.opts.agent, buffered: this.opts.spool.size };
+    const status: GatewayStatus = { v: 1, state, ts: this.clock.now(), agent: this.opts.agent, buffered: this.waiting() };
     if (this.opts.spool.dropped > 0) status.dropped = this.opts.spool.dropped;
     return JSON.stringify(status);
   }

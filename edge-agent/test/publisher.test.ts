@@ -47,6 +47,8 @@ describe('publisher over a real broker', () => {
     expect(got.every((b) => b.gatewayId === 'gw-1' && b.v === 1)).toBe(true);
     await until('spool emptied by PUBACKs', () => spool.size === 0);
     expect(readdirSync(join(tmp.dir, 'spool'))).toEqual([]);
+    // Each batch went as it came: no backlog, so no status beyond the birth one.
+    expect(rec.on(STATUS).filter((m) => (m.json as { state?: string }).state === 'online')).toHaveLength(1);
 
     // A late subscriber finds the retained online status.
     const late = await Recorder.connect(broker.url, STATUS);

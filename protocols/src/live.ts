@@ -69,7 +69,11 @@ export const GatewayLive = z.strictObject({
   reportedAt: Time.nullable(),
   /** `agent` ("name/version") of the newest status that carried one. */
   agent: z.string().nullable(),
-  /** Batches waiting in the gateway's spool, as its newest status said (null when it did not say). */
+  /**
+   * Batches in the gateway's spool still to send (待补传), as its newest `online` status said (null when
+   * it did not say, or since an `offline` one: a last will is written at connect). hazwatch's edge
+   * agent says it at connect, every 30 s while a backlog drains, and once more when none is left.
+   */
   buffered: z.number().int().min(0).nullable(),
   /** Batches its spool had to drop (status extension `dropped`; null when it did not say). */
   dropped: z.number().int().min(0).nullable(),
@@ -78,8 +82,9 @@ export const GatewayLive = z.strictObject({
   /**
    * Platform clock minus the gateway's clock, in milliseconds: arrival time minus `sentAt`, the
    * smallest over the batches of about the last minute (transit and spool time only add to it, so the
-   * smallest is the closest to the skew). Positive: the gateway's clock is behind. While a gateway
-   * sends a backlog older than that minute, this includes the backlog's age (see `buffered`).
+   * smallest is the closest to the skew), and arrival minus `ts` of each `online` status (said live).
+   * Batches are not taken while its status says a backlog drains (their age is not the clock's).
+   * Positive: the gateway's clock is behind.
    */
   clockOffsetMs: z.number().int().nullable(),
 });

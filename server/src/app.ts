@@ -198,8 +198,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stops.push(() => rules.stop());
     // What each gateway last said of itself and when it was last heard (the dashboard's 网关 tab).
     const presence = new GatewayPresence(site, (view) => bus.emit('gateway', view));
-    const offSitePresence = bus.on('site', () => presence.setSite(rules.site));
-    stops.push(() => void offSitePresence());
     // Before rules.start(), which persists what fell due while the platform was down.
     const orphans = await orphanedAlarms(alarms, rules.restoredAlarms);
     if (orphans.length > 0) {
@@ -411,6 +409,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         auth.log.record({ action: 'site.revision', outcome: 'ok', actor: meta.changedBy, target: `revision ${rev.revision}`, detail: { source: meta.source } });
         audits.record(rev);
         bindings.set(bindingsOf(next));
+        // With the bindings: a gateway the revision adds may speak (its birth status) at once.
+        presence.setSite(next);
         await rules.reconfigure(next, rev.revision);
         // Who sees which enterprise can change with it (a region, an enterprise added): live connections follow.
         bus.emit('site', { revision: rev.revision });

@@ -233,6 +233,46 @@ describe('a new revision rebuilds only the enterprises it changes', () => {
     }
   });
 
+  it("applies an offline gateway's backlog at each reading's ts, a revision of its enterprise meanwhile or not (SPEC 4)", () => {
+    const one = (name: string) =>
+      SiteConfig.parse({
+        defaults: { raiseAfterSeconds: 3, clearAfterSeconds: 3, offlineAfterSeconds: 20 },
+        enterprises: [{ id: 'ent-1', name, region: '370306', timezone: 'Asia/Shanghai', lines: [], workshops: [{ id: 'ws-1', name: 'W1', hazardClass: '1.1', lines: [], staffingLimit: 2 }], gateways: [{ id: 'gw-1', workshops: ['ws-1'], lines: [] }] }],
+      });
+    const run = (revise: boolean) => {
+      let seq = 0;
+      const batch = (at: number, readings: { ts: number; total: number }[]): EngineInput => ({
+        kind: 'telemetry', at, enterpriseId: 'ent-1', gatewayId: 'gw-1',
+        batch: TelemetryBatch.parse({ v: 1, gatewayId: 'gw-1', seq: ++seq, sentAt: at, readings: readings.map((x) => ({ workshopId: 'ws-1', ts: x.ts, headcount: { total: x.total } })) }),
+      });
+      const e = new RuleEngine({ site: one('甲'), revision: 1, startedAt: T0 });
+      const outs = [e.apply(batch(T0, [{ ts: T0, total: 1 }])), e.advance(T0 + 30_000)];
+      // Offline at +20 (its clock stands there); the enterprise renamed at +30.
+      if (revise) outs.push(e.reconfigure(one('乙'), 2, T0 + 30_000));
+      // The spool drains at +40: three inside from +1 to +15 (over the limit of 2), then one.
+      outs.push(e.apply(batch(T0 + 40_000, Array.from({ length: 19 }, (_, k) => ({ ts: T0 + (k + 1) * 1000, total: k + 1 <= 15 ? 3 : 1 })))));
+      outs.push(e.advance(T0 + 60_000));
+      return outs.flatMap((o) => o.transitions).filter((t) => t.alarm.type === 'over-staffing').map((t) => [t.kind, t.at - T0]);
+    };
+    expect(run(false)).toEqual([['raised', 4000], ['cleared', 19_000]]);
+    expect(run(true)).toEqual(run(false));
+  });
+
+  it('leaves an adopted alarm waiting for a reading of its subject: a revision is not one', () => {
+    const e = new RuleEngine({ site: siteOf(0), revision: 4, startedAt: T0 });
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const orphan = {
+      id: 'al-lost', type: 'over-staffing', reason: null, level: 'alarm', enterpriseId: 'ent-a', subject: { workshopId: 'ws-3' }, value: 3, peak: 4, limit: 1,
+      since: iso(T0 - 100_000), raisedAt: iso(T0 - 97_000), escalatedAt: null, clearedAt: null, clearReason: null, detectedAt: iso(T0 - 97_000), late: false, configRevision: 3,
+    } as const;
+    expect(e.adopt([{ ...orphan, subject: { ...orphan.subject } }], T0).adopted).toEqual(['al-lost']);
+    // A's ws-1 limit lowered: A rebuilt, with still no reading of ws-3 (nor anything else).
+    const out = e.reconfigure(siteOf(1), 5, T0 + 5000);
+    const later = e.advance(T0 + 60_000);
+    expect([...out.transitions, ...later.transitions].filter((t) => t.alarm.id === 'al-lost')).toEqual([]);
+    expect(e.activeAlarms().map((a) => a.id)).toContain('al-lost');
+  });
+
   it('saves a revision as a delta that loads under the new revision, and restores into an engine that goes on as the live one', async () => {
     const tmp = tempDir();
     const store = new SqliteAlarmStore({ dataDir: tmp.dir });
@@ -249,7 +289,8 @@ describe('a new revision rebuilds only the enterprises it changes', () => {
       const save = async (t: number) => {
         const c = live.capture(false);
         kinds.push('snapshot' in c ? 'whole' : 'delta');
-        await store.saveEngineState({ revision, savedAt: savedAt(t), ...('snapshot' in c ? { snapshot: c.snapshot } : c.delta) });
+        // (As the rules service saves a capture of everything unsaved: `complete`.)
+        await store.saveEngineState({ revision, savedAt: savedAt(t), ...('snapshot' in c ? { snapshot: c.snapshot } : { ...c.delta, complete: true }) });
       };
       await save(T0);
       let i = 0;
@@ -273,6 +314,10 @@ describe('a new revision rebuilds only the enterprises it changes', () => {
       expect(kinds.slice(1)).toContain('whole');
       const loaded = (await store.loadEngineState())!;
       expect(loaded.revision).toBe(revision);
+      // A delta of some trackers only (an alarm transition's) is no capture of the whole: it leaves the
+      // saved revision as it was.
+      await store.saveEngineState({ revision: revision + 1, savedAt: savedAt(live.clock()), trackers: {} });
+      expect((await store.loadEngineState())!.revision).toBe(revision);
       const restored = RuleEngine.restore({ ...opts, site: siteOf(3), revision, newId: counter(1000) }, loaded.snapshot);
       expect(kept(restored.snapshot())).toEqual(kept(live.snapshot()));
       const strip = (o: EngineOutput) => o.transitions.map((t) => ({ ...t, alarm: { ...t.alarm, id: '' } }));

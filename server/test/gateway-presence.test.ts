@@ -68,16 +68,17 @@ describe('gateway presence on the real server', () => {
     expect(heard).toBeGreaterThanOrEqual(before);
     expect(heard).toBeLessThanOrEqual(after);
     expect(Date.parse(live.reportedAt!)).toBeGreaterThanOrEqual(before);
-    // Platform minus gateway: the 90 s, plus at most the batch's transit.
+    // Platform minus gateway: the 90 s, plus at most the status's transit (while its status says a
+    // backlog drains, batches are not samples: their at − sentAt is their age).
     expect(live.clockOffsetMs).toBeGreaterThanOrEqual(BEHIND_MS);
-    expect(live.clockOffsetMs).toBeLessThanOrEqual(BEHIND_MS + (after - sentAt - BEHIND_MS));
+    expect(live.clockOffsetMs).toBeLessThanOrEqual(after - status.ts);
     // The response schema serialises exactly the contract.
     expect(GatewayLive.parse(live)).toEqual(live);
 
-    // Pushed: the status, then the first batch (news), to ent-1's socket.
+    // Pushed to ent-1's socket: the status and the first batch (news; held with the live views, so
+    // the two may go out as one).
     await waitFor(() => seen1.some((g) => g.lastSeq === 7), 'the gateway event of seq 7');
     expect(seen1.find((g) => g.lastSeq === 7)).toEqual(live);
-    expect(seen1.filter((g) => g.reportedState === 'online').length).toBeGreaterThanOrEqual(2);
 
     // A batch with nothing new but its seq and arrival time is not pushed (refresh at most every
     // 10 s); the status after it is, and carries the seq. Events arrive in order, so once the status's
@@ -162,6 +163,32 @@ describe('GatewayPresence', () => {
     p.observe([telemetry(T0 + 2 * OFFSET_WINDOW_MS, 5, T0 + 2 * OFFSET_WINDOW_MS - 5000)]);
     expect(offset()).toBe(5000);
     expect(pushed.at(-1)?.clockOffsetMs).toBe(5000);
+  });
+
+  it('takes no sample from batches while its status says a backlog drains, and one from each online status', () => {
+    const p = new GatewayPresence(site, () => undefined);
+    const offset = () => p.views()[0]!.clockOffsetMs;
+    const status = (at: number, ts: number, buffered: number, agent = 'hazwatch-agent/1.0.0'): EngineInput => ({ kind: 'status', at, enterpriseId: 'ent-1', gatewayId: 'gw-1', status: { v: 1, state: 'online', ts, agent, buffered } });
+    // Back after an hour: the birth status (said live, 40 ms in transit) and a backlog an hour old.
+    p.observe([status(T0, T0 - 40, 3600)]);
+    expect(offset()).toBe(40);
+    for (let i = 0; i < 120; i++) p.observe([telemetry(T0 + 20 * i, i, T0 - 3_600_000 + 1000 * i)]);
+    expect(offset()).toBe(40);
+    // Drained: batches are samples again.
+    p.observe([status(T0 + 3000, T0 + 3000 - 25, 0)]);
+    p.observe([telemetry(T0 + 3100, 200, T0 + 3100 - 30)]);
+    expect(offset()).toBe(25);
+    // A status the platform writes for a gateway it cut off is not the gateway's agent.
+    p.observe([{ kind: 'status', at: T0 + 4000, enterpriseId: 'ent-1', gatewayId: 'gw-1', status: { v: 1, state: 'offline', ts: T0 + 4000, agent: 'hazwatch-platform: credential withdrawn' } }]);
+    expect(p.views()[0]).toMatchObject({ reportedState: 'offline', agent: 'hazwatch-agent/1.0.0', buffered: null });
+  });
+
+  it('a platform clock stepped back makes the refresh due rather than holding it off', () => {
+    const pushed: GatewayLive[] = [];
+    const p = new GatewayPresence(site, (v) => pushed.push(v));
+    p.observe([telemetry(T0, 1, T0)]);
+    p.observe([telemetry(T0 - 60_000, 2, T0 - 60_000)]);
+    expect(pushed.map((v) => v.lastSeq)).toEqual([1, 2]);
   });
 
   it('a revision drops removed gateways and keeps what the others knew', () => {

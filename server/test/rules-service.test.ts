@@ -11,7 +11,7 @@ import { EventBus, type BusEvents } from '../src/bus.ts';
 import { orphanedAlarms } from '../src/rules/orphaned-alarms.ts';
 import { RulesService, type RulesDeps } from '../src/rules/rules.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
-import type { EngineInput } from '../src/engine/index.ts';
+import type { EngineInput, RuleEngine } from '../src/engine/index.ts';
 import { tempDir, waitFor } from './helpers.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
@@ -123,6 +123,52 @@ describe('RulesService', () => {
       expect(await active()).toEqual([]);
       expect((await store.list({ state: 'all' })).map((a) => a.clearedAt !== null)).toEqual([true]);
     }));
+
+  it('a revision applied at start over the saved one is saved at once; a crash after its first alarm transition restarts right', async () => {
+    // Revision 1: ws-1 limit 1, ws-2 limit 3. Revision 2: ws-1's limit dropped (its alarm clears: a
+    // transition), ws-2's lowered to 1 (two inside: over, raised 10 s later with no further reading).
+    const ent = (ws1: number | undefined, ws2: number) => ({
+      id: 'ent-c', name: '链', region: '370306', timezone: 'Asia/Shanghai', lines: [], gateways: [{ id: 'gw-1', workshops: ['ws-1', 'ws-2'], lines: [] }],
+      workshops: [
+        { id: 'ws-1', name: 'W1', hazardClass: '1.1', lines: [], ...(ws1 === undefined ? {} : { staffingLimit: ws1 }) },
+        { id: 'ws-2', name: 'W2', hazardClass: '1.1', lines: [], staffingLimit: ws2 },
+      ],
+    });
+    const defaults = { raiseAfterSeconds: 10, clearAfterSeconds: 0, offlineAfterSeconds: 60 };
+    const site1 = SiteConfig.parse({ defaults, enterprises: [ent(1, 3)] });
+    const site2 = SiteConfig.parse({ defaults, enterprises: [ent(undefined, 1)] });
+    const both = (seq: number): EngineInput => {
+      const at = T0 + seq * 1000;
+      const persons = [{ id: 'P-0', since: T0 }, { id: 'P-1', since: T0 }];
+      return { kind: 'telemetry', at, enterpriseId: 'ent-c', gatewayId: 'gw-1', batch: TelemetryBatch.parse({ v: 1, gatewayId: 'gw-1', seq, sentAt: at, readings: ['ws-1', 'ws-2'].map((w) => ({ workshopId: w, ts: at, headcount: { total: 2, persons } })) }) };
+    };
+    await withRules(async ({ store, clock, service }) => {
+      const engineOf = (svc: RulesService) => (svc as unknown as { engine: RuleEngine }).engine;
+      const ws2 = (svc: RulesService) => engineOf(svc).activeAlarms().filter((a) => a.subject.workshopId === 'ws-2').map((a) => a.type);
+      const a = service({ site: site1, saveEveryMs: 3_600_000 });
+      a.start();
+      clock.at = T0 + 1000;
+      await a.apply(both(1));
+      clock.at = T0 + 12_000;
+      await a.apply(both(12));
+      await a.stop();
+      const first = (await store.loadEngineState())!;
+      expect(first.revision).toBe(1);
+      // Restarted with revision 2 in force (as app.ts does: restore under the saved revision, then apply it).
+      clock.at = T0 + 20_000;
+      const b = service({ site: site2, revision: 2, saved: { revision: 1, site: site1, snapshot: first.snapshot }, saveEveryMs: 3_600_000 });
+      b.start();
+      await waitFor(async () => (await store.list({ state: 'active' })).length === 0 && (await store.loadEngineState())!.revision === 2, 'the clear persisted and the revision saved');
+      // The process dies here. The next start restores what was saved, as app.ts does.
+      const second = (await store.loadEngineState())!;
+      clock.at = T0 + 25_000;
+      const c = service({ site: site2, revision: 2, saved: { revision: second.revision, site: second.revision === 1 ? site1 : site2, snapshot: second.snapshot }, saveEveryMs: 3_600_000 });
+      engineOf(b).advance(T0 + 40_000);
+      engineOf(c).advance(T0 + 40_000);
+      expect(ws2(b)).toEqual(['over-staffing']);
+      expect(ws2(c)).toEqual(['over-staffing']);
+    });
+  });
 
   it('a crash before the first periodic save restarts with the alarms raised so far (no amnesia)', () =>
     withRules(async ({ store, clock, service }) => {

@@ -49,7 +49,7 @@ export function GatewayList({ enterprise }: { enterprise: SiteEnterprise }) {
               </td>
               {/* Both on the platform's clock: the server's arrival time against the page's estimate of the server's now. */}
               <td data-testid={`last-heard-${g.id}`}>{g.lastHeardAt ? formatAge(now - Date.parse(g.lastHeardAt), t) : '—'}</td>
-              <td data-testid={`buffered-${g.id}`}>{g.buffered !== null ? t('gateways.bufferedValue', { n: g.buffered }) : '—'}</td>
+              <td data-testid={`buffered-${g.id}`}>{g.buffered === null ? '—' : g.buffered === 0 ? t('gateways.bufferedNone') : t('gateways.bufferedValue', { n: g.buffered })}</td>
               <td data-testid={`agent-${g.id}`}>{g.agent ?? '—'}</td>
               <ClockOffsetCell id={g.id} offsetMs={g.clockOffsetMs} />
               <td>{g.workshops.map(name).join('、')}</td>
@@ -86,7 +86,7 @@ function ClockOffsetCell({ id, offsetMs }: { id: string; offsetMs: number | null
   if (shown === null) return <td data-testid={`clock-${id}`} data-offset-ms={offsetMs}>{t('gateways.clockOk')}</td>;
   const d = formatDuration(Math.abs(shown), t);
   return (
-    <td data-testid={`clock-${id}`} data-offset-ms={offsetMs} class="gw-clock-off" title={t(shown > 0 ? 'gateways.clockBehind' : 'gateways.clockAhead', { d })}>
+    <td data-testid={`clock-${id}`} data-offset-ms={offsetMs} class="gw-clock-off" title={t(shown > 0 ? 'gateways.clockBehind' : 'gateways.clockAhead', { d })} aria-label={t(shown > 0 ? 'gateways.clockBehind' : 'gateways.clockAhead', { d })}>
       {t(shown > 0 ? 'gateways.clockSlow' : 'gateways.clockFast', { d })}
     </td>
   );

@@ -163,9 +163,7 @@ export class RuleEngine {
     this.site = site;
     this.build(site, snap, new Map([...old].map(([k, t]) => [k, t.handover()])));
     this.clearRulesGone(old.values());
-    // Stepped as after new facts (a checkpoint then): the revision applies from now, so no late
-    // reading rewinds a tracker back over it to read its rule before the revision.
-    for (const t of this.trackers.values()) t.step(t.spec.domain.clock(), true);
+    for (const t of this.trackers.values()) this.stepRebuilt(t);
     this.viewsRebuilt(this.enterprises.values(), () => true);
   }
 
@@ -245,7 +243,7 @@ export class RuleEngine {
     this.clearRulesGone(oldTrackers);
     // The trackers left behind are out of every save (their keys are removed or listed again).
     for (const t of oldTrackers) this.unsavedTrackers.delete(t);
-    for (const t of added) t.step(t.spec.domain.clock(), true);
+    for (const t of added) this.stepRebuilt(t);
     if (!this.unsavedAll) {
       let gone = false;
       for (const ent of olds) {
@@ -264,6 +262,18 @@ export class RuleEngine {
       }
     }
     this.viewsRebuilt(built.values(), (id) => ids.has(id));
+  }
+
+  /**
+   * A tracker rebuilt by a revision reads its rule at its subject's clock (a new limit may raise or
+   * clear). Not as after new facts: its checkpoint stays where it was, so that a backlog from a gateway
+   * offline meanwhile still applies at each reading's `ts` (SPEC 4), not all at the frozen clock. One
+   * holding an adopted alarm waits for its facts (awaitingFacts), as it would without the revision: a
+   * revision is not a reading of its subject.
+   */
+  private stepRebuilt(t: Tracker): void {
+    if (t.active && t.awaitingFacts()) return;
+    t.step(t.spec.domain.clock());
   }
 
   /** An alarm whose rule no longer exists (its key has no tracker now) clears now, saying why. */

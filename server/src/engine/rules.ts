@@ -312,13 +312,8 @@ class Rule extends Tracker implements RuleSpec {
         return this.wc.nextMark(t);
       case Kind.Dwell: {
         const since = this.ws!.persons.get(this.name);
-        if (since === undefined) return undefined;
-        const overAt = since + this.lim * 60_000;
-        if (overAt > t) return overAt;
-        // Over the limit, the value (whole minutes inside) rises every minute, and `peak` keeps the
-        // highest seen (SPEC 4): woken at each minute, the peak is the longest stay, whatever
-        // happened to step the tracker meanwhile (a reading, a new revision).
-        return since + (Math.floor((t - since) / 60_000) + 1) * 60_000;
+        const maxMs = this.lim * 60_000;
+        return since !== undefined && since + maxMs > t ? since + maxMs : undefined;
       }
       // A day's output ends at local midnight (SPEC 4: a period-bound condition).
       case Kind.DayProduction:

@@ -1,8 +1,8 @@
 // Gateway presence: what the platform last heard from each configured gateway (GatewayLive), for the
 // dashboard's 网关 tab. Fed the inputs ingest accepted (validated, stored, not duplicates), with their
-// arrival time `at` (the platform clock, also in replay). Held in memory: it is the link's present,
-// and a restart learns it again from the next batch and the retained status. Whether a gateway is
-// offline stays the `gateway-offline` alarm's to say (SPEC 4).
+// arrival time `at` (the platform clock). Held in memory: it is the link's present, and a restart
+// learns it again from the next batch and the retained status. Whether a gateway is offline stays the
+// `gateway-offline` alarm's to say (SPEC 4).
 import { iso, type GatewayLive, type SiteConfig } from '@hazwatch/protocols';
 import type { EngineInput } from '../engine/index.ts';
 
@@ -70,7 +70,8 @@ export class GatewayPresence {
       // applied right now is known here once the revision's `site` event has come.
       if (!p) continue;
       const news = input.kind === 'status' ? this.status(p, input) : this.telemetry(p, input);
-      if (news || input.at - p.emittedAt >= REFRESH_EVERY_MS) {
+      // (A platform clock stepped back makes the refresh due, rather than holding it off.)
+      if (news || input.at - p.emittedAt >= REFRESH_EVERY_MS || input.at < p.emittedAt) {
         p.emittedAt = input.at;
         p.emittedOffsetMs = p.offsetMs;
         this.emit(view(p));
@@ -85,15 +86,24 @@ export class GatewayPresence {
     return out;
   }
 
-  /** A status is always news: they are rare (connect, disconnect, the will) and each says something. */
+  /** A status is always news: they are rare (connect, a backlog's progress, disconnect, the will) and each says something. */
   private status(p: Presence, input: Extract<EngineInput, { kind: 'status' }>): boolean {
     const s = input.status;
     p.reportedState = s.state;
     p.reportedAt = input.at;
-    // The agent's name/version does not go stale with a status that leaves it out; the spool counts do.
-    if (s.agent !== undefined) p.agent = s.agent;
-    p.buffered = s.buffered ?? null;
-    p.dropped = s.dropped ?? null;
+    // The agent's name/version does not go stale with a status that leaves it out, and the status the
+    // platform writes for a gateway it cut off (broker/embedded.ts) is not the gateway's agent.
+    if (s.agent !== undefined && !s.agent.startsWith(PLATFORM_AGENT)) p.agent = s.agent;
+    if (s.state === 'online') {
+      p.buffered = s.buffered ?? null;
+      p.dropped = s.dropped ?? null;
+      // Said live, never spooled (the agent makes it as it publishes): a sample of the clock offset
+      // even while a backlog drains, or while every batch is refused for a clock far ahead.
+      this.sample(p, input.at, input.at - s.ts);
+    } else {
+      // A gateway gone: its last will was written at connect, so what its spool holds now is unknown.
+      p.buffered = null;
+    }
     return true;
   }
 
@@ -102,21 +112,34 @@ export class GatewayPresence {
     const first = p.heardAt === null;
     p.heardAt = input.at;
     p.lastSeq = input.batch.seq;
-    // Transit and spool time only add to at − sentAt, so the smallest sample is the skew's best
-    // estimate. A window closes after OFFSET_WINDOW_MS and its minimum becomes the offset, so a clock
-    // that is set right (or drifts) shows within two windows; a smaller sample shows at once.
-    const sample = Math.round(input.at - input.batch.sentAt);
-    if (p.windowMin === null || input.at - p.windowFrom >= OFFSET_WINDOW_MS) {
+    // While its status says a backlog drains, batches come out of the spool with the time they were
+    // made: their at − sentAt is their age, not the clock's offset.
+    if (p.buffered !== null && p.buffered > 0) return first;
+    this.sample(p, input.at, input.at - input.batch.sentAt);
+    return first || p.emittedOffsetMs === null || (p.offsetMs !== null && Math.abs(p.offsetMs - p.emittedOffsetMs) >= OFFSET_NEWS_MS);
+  }
+
+  /**
+   * One sample of at − the gateway's time. Transit and spool time only add to it, so the smallest
+   * sample is the skew's best estimate. A window closes after OFFSET_WINDOW_MS and its minimum becomes
+   * the offset, so a clock that is set right (or drifts) shows within two windows; a smaller sample
+   * shows at once. (A platform clock stepped back closes the window too.)
+   */
+  private sample(p: Presence, at: number, offset: number): void {
+    const sample = Math.round(offset);
+    if (p.windowMin === null || at - p.windowFrom >= OFFSET_WINDOW_MS || at < p.windowFrom) {
       if (p.windowMin !== null) p.offsetMs = p.windowMin;
       p.windowMin = sample;
-      p.windowFrom = input.at;
+      p.windowFrom = at;
     } else if (sample < p.windowMin) {
       p.windowMin = sample;
     }
     if (p.offsetMs === null || p.windowMin < p.offsetMs) p.offsetMs = p.windowMin;
-    return first || p.emittedOffsetMs === null || Math.abs(p.offsetMs - p.emittedOffsetMs) >= OFFSET_NEWS_MS;
   }
 }
+
+/** How the platform names itself in a status it writes for a gateway (broker/embedded.ts). */
+const PLATFORM_AGENT = 'hazwatch-platform';
 
 function blank(enterpriseId: string, gatewayId: string): Presence {
   return {

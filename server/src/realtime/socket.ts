@@ -161,7 +161,7 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
   // workshop changes with every ingest group (~15 a second at half capacity), and encoding and framing
   // each view for socket.io took a fifth of the server's CPU, which delayed the alarms queued behind it.
   // A dashboard shows state, so the views in between are not missed. Alarm events are never held back.
-  type View = { kind: 'workshop'; view: WorkshopLive } | { kind: 'line'; view: LineLive };
+  type View = { kind: 'workshop'; view: WorkshopLive } | { kind: 'line'; view: LineLive } | { kind: 'gateway'; view: GatewayLive };
   let views = new Map<string, View>();
   let viewTimer: NodeJS.Timeout | undefined;
   let lastFlush = -Infinity;
@@ -172,7 +172,8 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     views = new Map();
     for (const v of sending.values()) {
       if (v.kind === 'workshop') to(v.view.enterpriseId)?.emit('workshop', v.view);
-      else to(v.view.enterpriseId)?.emit('line', v.view);
+      else if (v.kind === 'line') to(v.view.enterpriseId)?.emit('line', v.view);
+      else to(v.view.enterpriseId)?.emit('gateway', v.view);
     }
   };
   const queueView = (key: string, v: View) => {
@@ -188,9 +189,9 @@ export function attachRealtime(deps: RealtimeDeps): { io: TypedServer; close(): 
     deps.bus.on('workshop', (w) => queueView(`w/${w.enterpriseId}/${w.workshopId}`, { kind: 'workshop', view: w })),
     deps.bus.on('line', (l) => queueView(`l/${l.enterpriseId}/${l.lineId}`, { kind: 'line', view: l })),
     deps.bus.on('alarm', (e) => to(e.alarm.enterpriseId)?.emit('alarm', e)),
-    // Already at most one per gateway every ~10 s unless it has news (presence/gateway-presence.ts),
-    // and news (a status) is rare: sent as it comes, to the rooms that see its enterprise.
-    deps.bus.on('gateway', (g) => to(g.enterpriseId)?.emit('gateway', g)),
+    // At most one per gateway every ~10 s unless it has news (presence/gateway-presence.ts); held
+    // with the views, so that many gateways reconnecting at once go out as one flush.
+    deps.bus.on('gateway', (g) => queueView(`g/${g.enterpriseId}/${g.gatewayId}`, { kind: 'gateway', view: g })),
     deps.bus.on('site', () => rescope()),
   ];
   const heartbeat = setInterval(() => io.emit('heartbeat', { at: new Date().toISOString() }), deps.heartbeatMs ?? 2000);

@@ -86,6 +86,8 @@ export class RulesService {
   private begun = false;
   /** Alarms were adopted before `start`: it saves the whole state. */
   private saveAtStart = false;
+  /** The constructor applied the revision in force over the saved one: saved at once by `start`. */
+  private revisedAtStart = false;
 
   /**
    * What the service needs for its life. Not the saved state it was restored from, nor the site it
@@ -118,7 +120,10 @@ export class RulesService {
       this.engine = RuleEngine.restore({ ...opts, site: saved.site, revision: saved.revision }, saved.snapshot);
       this.restoredAlarms = this.engine.activeAlarms();
       this.pendingResume.push(this.engine.resume(at));
-      if (saved.revision !== deps.revision) this.pendingResume.push(this.engine.reconfigure(deps.site, deps.revision, at));
+      if (saved.revision !== deps.revision) {
+        this.pendingResume.push(this.engine.reconfigure(deps.site, deps.revision, at));
+        this.revisedAtStart = true;
+      }
     } else {
       this.engine = new RuleEngine(opts);
     }
@@ -174,10 +179,12 @@ export class RulesService {
       this.saveInSlices(true);
     }
     for (const out of this.pendingResume.splice(0)) this.enqueue(out);
-    if (this.saveAtStart) {
-      // Adopted alarms are saved at once, not left to the next periodic save (a base just written has them).
-      this.saveAtStart = false;
-      if (!based) this.saveInSlices(true);
+    if (this.saveAtStart || this.revisedAtStart) {
+      // Adopted alarms, and the revision applied over the saved one, are saved at once, not left to the
+      // next periodic save (a base just written has them): until then the saved state is the old
+      // revision's, and a crash restarts from it (and applies the revision again).
+      if (!based) this.saveInSlices(this.saveAtStart);
+      this.saveAtStart = this.revisedAtStart = false;
     }
     this.arm();
   }
@@ -358,7 +365,7 @@ export class RulesService {
       const whole = full || this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000;
       const c = this.engine.capture(whole);
       const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
-      if (!('snapshot' in c)) return { ...at, ...c.delta };
+      if (!('snapshot' in c)) return { ...at, ...c.delta, complete: true };
       this.fullNext = false;
       this.deltaBytes = 0;
       this.deltaRows = 0;
@@ -404,7 +411,7 @@ export class RulesService {
       try {
         const chars = await writeInSlices(cap, slices);
         const c = cap.result();
-        const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices };
+        const state: SavedEngineState | EngineStateDelta = 'snapshot' in c ? { ...at, snapshot: c.snapshot, slices } : { ...at, ...c.delta, slices, complete: true };
         return { state, chars };
       } catch (err) {
         slices.discard();

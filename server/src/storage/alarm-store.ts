@@ -27,9 +27,11 @@ export interface EngineStateSlices {
  * What changed in the engine's state since the last save, laid over the last full snapshot when
  * loading, in the order written: the trackers an alarm transition changed (`null`: the tracker is
  * gone), written with the transition, and every few seconds all that changed (facts, trackers,
- * clock), mostly as `slices`.
+ * clock), mostly as `slices`. `complete`: a capture of everything unsaved (RuleEngine.capture /
+ * beginCapture), so the state laid up to it is the engine's as it stood, under `revision`; a delta of
+ * some trackers only (an alarm transition's) is not, and leaves the saved revision as it was.
  */
-export type EngineStateDelta = { revision: number; savedAt: string; slices?: EngineStateSlices } & EngineDelta;
+export type EngineStateDelta = { revision: number; savedAt: string; slices?: EngineStateSlices; complete?: boolean } & EngineDelta;
 
 /**
  * Which alarms a list names. `active`: not yet cleared; `cleared`: cleared, not closed; `unclosed`:

@@ -39,7 +39,7 @@ export class SqliteEngineState {
 
   /** Writes `state` (inside a transaction); returns what to call once that transaction has committed. */
   saveSync(state: SavedEngineState | EngineStateDelta): () => void {
-    const { revision, savedAt, slices, ...rest } = state;
+    const { revision, savedAt, slices, complete, ...rest } = state as EngineStateDelta & { snapshot?: unknown };
     const staged = slices === undefined ? undefined : this.owned(slices);
     staged?.flushSync();
     const stage = staged?.id ?? null;
@@ -50,10 +50,10 @@ export class SqliteEngineState {
       // What the last state was made of goes with it; slices still being written for a later save stay.
       this.st.dropSlices.run(JSON.stringify([...this.open]));
     } else {
-      // With the revision it was captured under (a delta may carry a new revision's changes: the state
-      // laid up to it is that revision's), without its time (the snapshot's counts). The row of the
-      // snapshot is not updated instead: it holds the whole snapshot, and would be written again.
-      this.st.saveDelta.run(JSON.stringify({ revision, ...rest }), stage);
+      // A complete capture with the revision it was captured under (a revision's own save is one: the
+      // state laid up to it is that revision's); no delta with its time (the snapshot's counts). The
+      // row of the snapshot is not updated instead: it holds the whole snapshot, and would be written again.
+      this.st.saveDelta.run(JSON.stringify(complete ? { revision, ...rest } : rest), stage);
     }
     return () => staged?.saved();
   }
