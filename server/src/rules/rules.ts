@@ -365,7 +365,11 @@ export class RulesService {
       const whole = full || this.fullNext || this.deltaBytes > 2 * this.fullBytes || this.deltaRows > 10_000;
       const c = this.engine.capture(whole);
       const at = { revision: this.revisionNow, savedAt: iso(this.now()) };
-      if (!('snapshot' in c)) return { ...at, ...c.delta, complete: true };
+      if (!('snapshot' in c)) {
+        // Counted with the periodic ones toward the next whole save (its size is not measured here).
+        this.deltaRows++;
+        return { ...at, ...c.delta, complete: true };
+      }
       this.fullNext = false;
       this.deltaBytes = 0;
       this.deltaRows = 0;
