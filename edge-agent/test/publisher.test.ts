@@ -14,6 +14,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** An agent that spooled `n` batches (one change each) while no broker ran on `port`, then stopped. */
+async function spooledWithoutBroker(n: number) {
+  const port = await freePort();
+  const url = `mqtt://127.0.0.1:${port}`;
+  const tmp = tempDir();
+  cleanups.push(tmp.remove);
+  const input = new ManualInput();
+  const a = agentWith(url, tmp.dir, input);
+  await a.agent.start();
+  for (let i = 0; i < n; i++) {
+    input.push(workshop(T0 + i * 1000, i));
+    await nextTurn();
+  }
+  await until(`${n} spooled batches`, () => a.spool.size === n);
+  await a.agent.stop();
+  return { port, url, tmp };
+}
+
 function batches(rec: Recorder) {
   return rec.on(TELEMETRY).map((m) => TelemetryBatch.parse(m.json));
 }
@@ -61,20 +79,7 @@ describe('publisher over a real broker', () => {
   });
 
   it('spools while the broker is down and replays in seq order after a restart, seq continuing', async () => {
-    const port = await freePort();
-    const url = `mqtt://127.0.0.1:${port}`;
-    const tmp = tempDir();
-    cleanups.push(tmp.remove);
-
-    const first = new ManualInput();
-    const a = agentWith(url, tmp.dir, first);
-    await a.agent.start();
-    for (let i = 0; i < 3; i++) {
-      first.push(workshop(T0 + i * 1000, i));
-      await nextTurn();
-    }
-    await until('three spooled batches', () => a.spool.size === 3);
-    await a.agent.stop();
+    const { port, url, tmp } = await spooledWithoutBroker(3);
     expect(JSON.parse(readFileSync(join(tmp.dir, 'seq.json'), 'utf8'))).toEqual({ next: 4 });
     expect(readdirSync(join(tmp.dir, 'spool')).sort()).toEqual(['0000000000000001.json', '0000000000000002.json', '0000000000000003.json']);
 
@@ -95,20 +100,7 @@ describe('publisher over a real broker', () => {
   });
 
   it('says its backlog in the birth status, and says again once it has drained', async () => {
-    const port = await freePort();
-    const url = `mqtt://127.0.0.1:${port}`;
-    const tmp = tempDir();
-    cleanups.push(tmp.remove);
-    // Spooled while no broker runs.
-    const first = new ManualInput();
-    const a = agentWith(url, tmp.dir, first);
-    await a.agent.start();
-    for (let i = 0; i < 4; i++) {
-      first.push(workshop(T0 + i * 1000, i));
-      await nextTurn();
-    }
-    await until('four spooled batches', () => a.spool.size === 4);
-    await a.agent.stop();
+    const { port, url, tmp } = await spooledWithoutBroker(4);
 
     const broker = await startBroker(port);
     cleanups.push(() => broker.close());

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { EventBus } from '../src/bus.ts';
 import { RulesService } from '../src/rules/rules.ts';
+import { engineEnterprise } from './fixtures/engine-enterprise.ts';
 import { tempDir, waitFor } from './helpers.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
@@ -19,20 +20,7 @@ const ENT = 'ent-i';
 /** Two gateways, three workshops (one with dwell), a line with production, a licensed and an unlicensed product. */
 const site = SiteConfig.parse({
   defaults: { raiseAfterSeconds: 3, clearAfterSeconds: 3, offlineAfterSeconds: 20 },
-  enterprises: [{
-    id: ENT, name: '增量', region: '370306', timezone: 'Asia/Shanghai',
-    licence: { products: [{ product: 'px', perYear: 900, warnAt: 600, unit: 'kg' }] },
-    lines: [{ id: 'line-1', name: 'L1', kind: 'explosive', staffingLimit: 3, product: 'px', capacity: { perDay: 400, unit: 'kg' } }],
-    workshops: [
-      { id: 'ws-1', name: 'W1', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 2, quantityLimitKg: 100, quantityWarnKg: 80, maxDwellMinutes: 1 },
-      { id: 'ws-2', name: 'W2', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 2, quantityLimitKg: 100 },
-      { id: 'ws-3', name: 'W3', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 1 },
-    ],
-    gateways: [
-      { id: 'gw-1', workshops: ['ws-1', 'ws-2'], lines: ['line-1'] },
-      { id: 'gw-2', workshops: ['ws-3'], lines: [] },
-    ],
-  }],
+  enterprises: [engineEnterprise(ENT, '增量')],
 });
 
 /** A deterministic stream: second by second, readings that change now and then, a gateway that goes quiet. */

@@ -10,28 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { SiteConfig, TelemetryBatch, alarmKey, type ReadingInput, type SiteConfigInput } from '@hazwatch/protocols';
 import { RuleEngine, type EngineInput, type EngineOutput, type EngineSnapshot } from '../src/engine/index.ts';
 import { SqliteAlarmStore } from '../src/storage/sqlite-alarms.ts';
+import { engineEnterprise } from './fixtures/engine-enterprise.ts';
 import { tempDir } from './helpers.ts';
 
 const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 type Ent = SiteConfigInput['enterprises'][number];
 
-/** An enterprise of two gateways: three workshops (one with a dwell limit) and a producing line. */
-function enterprise(id: string): Ent {
-  return {
-    id, name: `企业${id}`, region: '370306', timezone: 'Asia/Shanghai',
-    licence: { products: [{ product: 'px', perYear: 900, warnAt: 600, unit: 'kg' }] },
-    lines: [{ id: 'line-1', name: 'L1', kind: 'explosive', staffingLimit: 3, product: 'px', capacity: { perDay: 400, unit: 'kg' } }],
-    workshops: [
-      { id: 'ws-1', name: 'W1', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 2, quantityLimitKg: 100, quantityWarnKg: 80, maxDwellMinutes: 1 },
-      { id: 'ws-2', name: 'W2', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 2, quantityLimitKg: 100 },
-      { id: 'ws-3', name: 'W3', hazardClass: '1.1', lines: ['line-1'], staffingLimit: 1 },
-    ],
-    gateways: [
-      { id: 'gw-1', workshops: ['ws-1', 'ws-2'], lines: ['line-1'] },
-      { id: 'gw-2', workshops: ['ws-3'], lines: [] },
-    ],
-  };
-}
+const enterprise = (id: string): Ent => engineEnterprise(id);
 
 /** The revisions a stream moves between, each made from the same base: A and B, C only in some. */
 const VARIANTS: ((a: Ent, b: Ent, c: Ent) => Ent[])[] = [
