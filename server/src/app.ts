@@ -15,7 +15,7 @@ import { createIngest, isIngestTopic } from './ingest/ingest.ts';
 import { IngestStats } from './ingest/stats.ts';
 import { createLogger } from './logger.ts';
 import { brokerCredentials, connectPlatformClient, ingestSubscriptions } from './mqtt/platform-client.ts';
-import { publishAlarms, publishGatewayConfigs } from './mqtt/publishers.ts';
+import { GatewayConfigs, publishAlarms } from './mqtt/publishers.ts';
 import { skipMqttNumberCache } from './mqtt/packet-number-cache.ts';
 import { attachRealtime } from './realtime/socket.ts';
 import { orphanedAlarms } from './rules/orphaned-alarms.ts';
@@ -366,7 +366,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     late4.brokerConnected = () => client.connected();
     const stopAlarmPublishing = publishAlarms(client, bus, log, () => alarms.list({ state: 'unclosed', limit: 10_000 }));
     stops.push(stopAlarmPublishing);
-    await publishGatewayConfigs(client, site, revision, now(), log);
+    const gatewayConfigs = new GatewayConfigs(client, log);
+    await gatewayConfigs.publish(site, revision, now(), true);
     const spoolAlarm = new SpoolAlarm({
       health: () => telemetry.health(),
       alarmPercent: config.telemetry.spoolAlarmPercent,
@@ -419,7 +420,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } catch (err) {
           log.error({ err }, 'closing MQTT connections outside their new scope failed');
         }
-        await publishGatewayConfigs(client, next, rev.revision, now(), log);
+        await gatewayConfigs.publish(next, rev.revision, now(), false);
         log.info({ revision: rev.revision, source: meta.source, changedBy: meta.changedBy }, 'site configuration applied');
         return rev.revision;
       });

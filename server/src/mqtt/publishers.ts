@@ -1,20 +1,47 @@
-import { gatewayConfigFor, topics, type AlarmRecord, type SiteConfig } from '@hazwatch/protocols';
+import { gatewayConfigFor, topics, type AlarmRecord, type GatewayConfigPayload, type SiteConfig } from '@hazwatch/protocols';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.ts';
 import type { PlatformClient } from './platform-client.ts';
 
-/** Publishes each gateway's retained `config` topic (QoS 1) for local alarms at the edge. */
-export async function publishGatewayConfigs(client: PlatformClient, site: SiteConfig, revision: number, issuedAt: number, log: Logger): Promise<void> {
-  const gateways = site.enterprises.flatMap((e) => e.gateways.map((g) => ({ enterpriseId: e.id, gatewayId: g.id })));
-  await Promise.all(
-    gateways.map(({ enterpriseId, gatewayId }) =>
-      client.publish(topics.config(enterpriseId, gatewayId), JSON.stringify(gatewayConfigFor(site, enterpriseId, gatewayId, revision, issuedAt)), {
-        qos: 1,
-        retain: true,
-      }),
-    ),
-  );
-  log.info({ gateways: gateways.length, revision }, 'published gateway configs');
+/**
+ * Each gateway's retained `config` topic (QoS 1), its limits for local alarms at the edge (SPEC 2).
+ * `all`: every gateway's (at start: a broker may have lost its retained messages). Otherwise (a new
+ * revision) only those whose limits, names or calendar changed since last published: a revision of one
+ * enterprise would else send a province's every gateway a config to take in and write down. A config
+ * left as it was keeps the revision it came from (GatewayConfigPayload.revision: where its limits come
+ * from). A gateway the revision removed gets an empty retained message, which clears its topic.
+ */
+export class GatewayConfigs {
+  /** What was last published per topic, without its revision and time. */
+  private readonly sent = new Map<string, string>();
+
+  constructor(
+    private readonly client: PlatformClient,
+    private readonly log: Logger,
+  ) {}
+
+  async publish(site: SiteConfig, revision: number, issuedAt: number, all: boolean): Promise<void> {
+    const now = new Map<string, { content: string; payload: GatewayConfigPayload }>();
+    for (const e of site.enterprises) {
+      for (const g of e.gateways) {
+        const payload = gatewayConfigFor(site, e.id, g.id, revision, issuedAt);
+        const { revision: _r, issuedAt: _t, ...content } = payload;
+        now.set(topics.config(e.id, g.id), { content: JSON.stringify(content), payload });
+      }
+    }
+    const sends: { topic: string; payload: string; content: string | undefined }[] = [];
+    for (const [topic, c] of now) if (all || this.sent.get(topic) !== c.content) sends.push({ topic, payload: JSON.stringify(c.payload), content: c.content });
+    for (const topic of this.sent.keys()) if (!now.has(topic)) sends.push({ topic, payload: '', content: undefined });
+    const results = await Promise.allSettled(sends.map((x) => this.client.publish(x.topic, x.payload, { qos: 1, retain: true })));
+    // One that failed is sent again with the next revision (its content is not taken as sent).
+    results.forEach((r, k) => {
+      const x = sends[k]!;
+      if (r.status === 'rejected') return this.log.warn({ err: r.reason, topic: x.topic }, 'gateway config publish failed');
+      if (x.content === undefined) this.sent.delete(x.topic);
+      else this.sent.set(x.topic, x.content);
+    });
+    this.log.info({ gateways: now.size, published: sends.length, revision }, 'published gateway configs');
+  }
 }
 
 /**
