@@ -1,7 +1,7 @@
 // `npm run bench`: every figure beside its anchor, measured in one run on one machine, written to
 // bench/results/<date>.json (and a Markdown summary beside it, for BENCHMARKS.md).
 //   --quick   shorter runs and smaller sites (a few minutes in all)
-//   --smoke   seconds only, to keep the benchmark working in CI; writes to --out (default: a temp file)
+//   --smoke   seconds only, to keep the benchmark working in CI; writes to --out (default: test-results/bench-smoke.json)
 //   --only=ingest,latency,engine,memory,startup,revision   a subset
 //   --seconds=N (ingest), --memory-seconds=N, --probes=N, --no-influx, --out=FILE
 import { mkdirSync, writeFileSync } from 'node:fs';
