@@ -59,6 +59,8 @@ describe('connectLive', () => {
       if (path === API.workshops) return [ws(1)];
       if (path === API.lines) return { lines: [] };
       if (path === API.gateways) return [];
+      // Ended before anyone acknowledged it: held in the store, without a sound.
+      if (path === API.unacknowledged) return [alarm('old'), alarm('quiet', { clearedAt: raisedAt })];
       return [alarm('old')];
     };
     io.on('connection', (s) => {
@@ -79,8 +81,9 @@ describe('connectLive', () => {
     const live = connectLive({ store, socket: socket as unknown as LiveSocket, fetchJson, onAlarm: (k, l) => alarms.push(`${k}:${l}`) });
     cleanups.push(() => live.close());
 
-    const s = await until(store, (st) => st.synced && st.rejected === 1 && st.workshops.get('ent-1|ws-a')?.headcount === 3 && st.alarms.size === 2);
-    expect(requested.sort()).toEqual([API.activeAlarms, API.gateways, API.lines, API.workshops].sort());
+    const s = await until(store, (st) => st.synced && st.rejected === 1 && st.workshops.get('ent-1|ws-a')?.headcount === 3 && st.alarms.size === 3);
+    expect(requested.sort()).toEqual([API.activeAlarms, API.unacknowledged, API.gateways, API.lines, API.workshops].sort());
+    expect(s.alarms.get('quiet')?.clearedAt).toBe(raisedAt);
     expect(s.connection).toBe('connected');
     expect(s.lastError).toMatch(/workshop\.headcount/);
     expect(alarms).toEqual(['raised:alarm', 'raised:warning']);

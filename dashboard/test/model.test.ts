@@ -118,12 +118,26 @@ describe('store and staleness', () => {
     store.setConnection('disconnected');
     expect(staleness(store.state, now)).toMatchObject({ stale: true, reason: 'disconnected' });
   });
-  it('keeps alarms while active and drops them once cleared', () => {
+  it('keeps an alarm while active, and after it ended until someone acknowledges it', () => {
     const store = new LiveStore();
     const a = alarm('a1', 'alarm', '2026-03-02T01:00:00Z');
     store.applyAlarmEvent({ kind: 'raised', at: a.raisedAt, alarm: a });
     expect([...store.state.alarms.keys()]).toEqual(['a1']);
-    store.applyAlarmEvent({ kind: 'cleared', at: a.raisedAt, alarm: { ...a, clearedAt: '2026-03-02T01:01:00Z' } });
+    // A short 超员 that ended before anyone saw it is still shown…
+    const ended = { ...a, clearedAt: '2026-03-02T01:01:00Z' };
+    store.applyAlarmEvent({ kind: 'cleared', at: ended.clearedAt, alarm: ended });
+    expect([...store.state.alarms.keys()]).toEqual(['a1']);
+    // …until it is acknowledged.
+    store.applyAlarmEvent({ kind: 'acknowledged', at: '2026-03-02T01:02:00Z', alarm: { ...ended, acknowledgedAt: '2026-03-02T01:02:00Z', acknowledgedBy: 'op' } });
+    expect(store.state.alarms.size).toBe(0);
+    // One acknowledged while active goes once it ends; a closed one at once.
+    const b = alarm('b1', 'alarm', '2026-03-02T01:00:00Z');
+    store.applyAlarmEvent({ kind: 'acknowledged', at: b.raisedAt, alarm: { ...b, acknowledgedAt: b.raisedAt } });
+    expect(store.state.alarms.size).toBe(1);
+    store.applyAlarmEvent({ kind: 'cleared', at: b.raisedAt, alarm: { ...b, acknowledgedAt: b.raisedAt, clearedAt: '2026-03-02T01:01:00Z' } });
+    expect(store.state.alarms.size).toBe(0);
+    const c = alarm('c1', 'alarm', '2026-03-02T01:00:00Z');
+    store.applyAlarmEvent({ kind: 'closed', at: c.raisedAt, alarm: { ...c, clearedAt: c.raisedAt, closedAt: c.raisedAt } });
     expect(store.state.alarms.size).toBe(0);
   });
 });

@@ -265,7 +265,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       bus,
       rules,
       gateways: () => presence.views(),
-      activeAlarms: (enterpriseId) => alarms.list({ state: 'active', limit: 1000, ...(enterpriseId !== undefined ? { enterpriseId } : {}) }),
+      // Those the control room shows: active, and ended before anyone acknowledged them.
+      activeAlarms: async (enterpriseId) => {
+        const scope = enterpriseId !== undefined ? { enterpriseId } : {};
+        const [active, unacked] = await Promise.all([alarms.list({ state: 'active', limit: 1000, ...scope }), alarms.list({ state: 'unacknowledged', limit: 1000, ...scope })]);
+        const ids = new Set(active.map((a) => a.id));
+        return [...active, ...unacked.filter((a) => !ids.has(a.id))];
+      },
       log,
       authenticate: ({ headers, token, address }, recheck) => {
         const h = { cookie: typeof headers.cookie === 'string' ? headers.cookie : undefined, authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined };

@@ -11,10 +11,18 @@ export function AlarmPanel(props: {
 }) {
   const { t } = useI18n();
   const sorted = sortAlarms(props.alarms.values());
+  // Ended before anyone acknowledged them: held here, below the active ones, until someone does.
+  const ended = sorted.filter((a) => a.clearedAt != null);
+  const active = sorted.length - ended.length;
   return (
-    <section class={sorted.length ? 'alarm-panel has-alarms' : 'alarm-panel'} data-testid="alarm-panel" data-count={sorted.length}>
+    <section class={active ? 'alarm-panel has-alarms' : 'alarm-panel'} data-testid="alarm-panel" data-count={active} data-ended={ended.length}>
       <h2 class="panel-title">
-        {t('alarms.title')} <span class="alarm-count">{t('alarms.count', { count: sorted.length })}</span>
+        {t('alarms.title')} <span class="alarm-count">{t('alarms.count', { count: active })}</span>
+        {ended.length > 0 && (
+          <span class="alarm-count alarm-count-ended" data-testid="alarms-ended-count">
+            {t('alarms.endedCount', { count: ended.length })}
+          </span>
+        )}
       </h2>
       {sorted.length === 0 ? (
         <p class="alarms-none">{t('alarms.none')}</p>
@@ -32,7 +40,7 @@ export function AlarmPanel(props: {
               </tr>
             </thead>
             <tbody>
-              {sorted.map((a) => (
+              {[...sorted.filter((a) => a.clearedAt == null), ...ended].map((a) => (
                 <AlarmRow key={a.id} alarm={a} workshops={props.workshops} lines={props.lines} now={props.now} />
               ))}
             </tbody>

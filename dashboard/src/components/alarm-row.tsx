@@ -24,10 +24,22 @@ export function AlarmRow(props: {
   const showPeak = a.peak !== null && a.value !== null && a.peak > a.value;
 
   return (
-    <tr class={`alarm-row level-${a.level}${a.acknowledgedAt ? ' is-acked' : ''}`} data-testid={`alarm-${a.id}`} data-type={a.type} data-level={a.level} data-acked={a.acknowledgedAt ? 'true' : 'false'}>
+    <tr
+      class={`alarm-row level-${a.level}${a.acknowledgedAt ? ' is-acked' : ''}${a.clearedAt ? ' is-ended' : ''}`}
+      data-testid={`alarm-${a.id}`}
+      data-type={a.type}
+      data-level={a.level}
+      data-acked={a.acknowledgedAt ? 'true' : 'false'}
+      data-ended={a.clearedAt ? 'true' : 'false'}
+    >
       <td>
         <span class={`level-badge level-${a.level}`}>{t(`level.${a.level}`)}</span>
         {a.escalatedAt && <span class="tag">{t('alarms.escalated')}</span>}
+        {a.clearedAt && (
+          <span class="tag tag-ended" title={formatTime(a.clearedAt, lang, props.now)}>
+            {t('alarms.ended')}
+          </span>
+        )}
       </td>
       <td class="alarm-type">
         <strong>{tk ? t(tk) : a.type}</strong>

@@ -1,5 +1,6 @@
 import type { SiteEnterprise } from '../api/shapes.ts';
 import { useI18n, useLiveState } from '../hooks.ts';
+import { isActive } from '../live/store.ts';
 import { tileStatus } from '../model/status.ts';
 import { href } from '../router.tsx';
 
@@ -7,7 +8,8 @@ import { href } from '../router.tsx';
 export function EnterpriseOverview({ enterprises }: { enterprises: readonly SiteEnterprise[] }) {
   const { t } = useI18n();
   const live = useLiveState();
-  const alarms = [...live.alarms.values()];
+  // (The live store also holds alarms that ended unacknowledged, for the control room: not active.)
+  const alarms = [...live.alarms.values()].filter(isActive);
   const workshops = [...live.workshops.values()];
   return (
     <table class="data-table" data-testid="enterprise-overview">

@@ -2,7 +2,7 @@
 // (re)connection. No polling: after the snapshot only pushed events change the screen.
 import type { AlarmEvent } from '@hazwatch/protocols';
 import { checkAlarm, checkAlarmEvent, checkGateway, checkHeartbeat, checkLine, checkList, checkWorkshop, validate } from './guards.ts';
-import type { LiveStore, Snapshot } from './store.ts';
+import { isActive, type LiveStore, type Snapshot } from './store.ts';
 
 /** The part of a socket.io client this module uses (the real one is passed in by main.tsx). */
 export interface LiveSocket {
@@ -35,15 +35,19 @@ export const API = {
   lines: '/api/v1/lines',
   gateways: '/api/v1/gateways/live',
   activeAlarms: '/api/v1/alarms?state=active',
+  /** Ended before anyone acknowledged them: the control room holds them until someone does. */
+  unacknowledged: '/api/v1/alarms?state=unacknowledged',
 } as const;
 
 export async function fetchSnapshot(fetchJson: FetchJson): Promise<Snapshot> {
-  const [w, l, g, a] = await Promise.all([fetchJson(API.workshops), fetchJson(API.lines), fetchJson(API.gateways), fetchJson(API.activeAlarms)]);
+  const [w, l, g, a, u] = await Promise.all([fetchJson(API.workshops), fetchJson(API.lines), fetchJson(API.gateways), fetchJson(API.activeAlarms), fetchJson(API.unacknowledged)]);
+  const active = checkList(a, 'alarms', checkAlarm);
+  const ids = new Set(active.map((x) => x.id));
   return {
     workshops: checkList(w, 'workshops', checkWorkshop),
     lines: checkList(l, 'lines', checkLine),
     gateways: checkList(g, 'gateways', checkGateway),
-    alarms: checkList(a, 'alarms', checkAlarm),
+    alarms: [...active, ...checkList(u, 'alarms', checkAlarm).filter((x) => !ids.has(x.id))],
   };
 }
 
@@ -104,8 +108,8 @@ export function connectLive(deps: ConnectionDeps): { close(): void } {
       if (mine !== generation || closed) return;
       const known = new Set(store.state.alarms.keys());
       store.applySnapshot(snap);
-      // Alarms raised while this page was away (or before it opened) still deserve a sound.
-      for (const a of snap.alarms) if (!known.has(a.id)) onAlarm?.('raised', a.level);
+      // Alarms raised while this page was away (or before it opened) still deserve a sound, while they last.
+      for (const a of snap.alarms) if (!known.has(a.id) && isActive(a)) onAlarm?.('raised', a.level);
     } catch (e) {
       if (mine !== generation || closed) return;
       store.fail(`snapshot: ${(e as Error).message}`);

@@ -11,7 +11,10 @@ export type LiveState = {
   lines: ReadonlyMap<string, LineLive>;
   /** What the platform last heard of each gateway (its clock), by `gatewayKey`. */
   gateways: ReadonlyMap<string, GatewayLive>;
-  /** Alarms whose condition still holds (not cleared, not closed). */
+  /**
+   * The alarms the control room must show (`needsAttention`): those whose condition holds, and those
+   * that ended before anyone acknowledged them (a short 超员 is the common case). Not closed.
+   */
   alarms: ReadonlyMap<string, AlarmRecord>;
   connection: Connection;
   /** Browser clock (ms) of the last message from the server, of any kind; null until one arrives. */
@@ -33,6 +36,11 @@ export const gatewayKey = (g: { enterpriseId: string; gatewayId: string }) => `$
 
 export function isActive(a: AlarmRecord): boolean {
   return a.clearedAt == null && a.closedAt == null;
+}
+
+/** Active, or ended and not yet acknowledged (返回正常未确认): held in the control room until acknowledged. */
+export function needsAttention(a: AlarmRecord): boolean {
+  return a.closedAt == null && (a.clearedAt == null || a.acknowledgedAt == null);
 }
 
 const initial: LiveState = {
@@ -84,7 +92,7 @@ export class LiveStore {
       workshops: new Map(s.workshops.map((w) => [workshopKey(w), w])),
       lines: new Map(s.lines.map((l) => [lineKey(l), l])),
       gateways: new Map(s.gateways.map((g) => [gatewayKey(g), g])),
-      alarms: new Map(s.alarms.filter(isActive).map((a) => [a.id, a])),
+      alarms: new Map(s.alarms.filter(needsAttention).map((a) => [a.id, a])),
       synced: true,
       lastError: null,
       lastHeardAt: this.now(),
@@ -109,10 +117,10 @@ export class LiveStore {
     this.#set({ gateways, lastHeardAt: this.now() });
   }
 
-  /** Every event carries the record as it stands after it: keep it while active, drop it once cleared or closed. */
+  /** Every event carries the record as it stands after it: kept while it needs attention, dropped once acknowledged after it ended, or closed. */
   applyAlarmEvent(e: AlarmEvent): void {
     const alarms = new Map(this.#state.alarms);
-    if (isActive(e.alarm)) alarms.set(e.alarm.id, e.alarm);
+    if (needsAttention(e.alarm)) alarms.set(e.alarm.id, e.alarm);
     else alarms.delete(e.alarm.id);
     this.#set({ alarms, lastHeardAt: this.now() });
   }

@@ -13,7 +13,7 @@ export type RealtimeDeps = {
   rules: RulesService;
   /** Every configured gateway's presence (presence/gateway-presence.ts), for a (re)subscribed dashboard. */
   gateways?: () => GatewayLive[];
-  /** Current open alarms, for a newly connected or re-subscribed dashboard. */
+  /** The alarms the control room shows (active, or ended unacknowledged), for a newly connected or re-subscribed dashboard. */
   activeAlarms: (enterpriseId?: string) => Promise<AlarmRecord[]>;
   log: Logger;
   heartbeatMs?: number;
