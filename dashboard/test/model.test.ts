@@ -7,7 +7,7 @@ import { checkAlarmEvent, checkList, checkWorkshop, validate } from '../src/live
 import { LiveStore, STALE_AFTER_MS, staleness } from '../src/live/store.ts';
 import { sortAlarms, subjectParts, typeKey, valueUnit } from '../src/model/alarms.ts';
 import { groupWorkshops } from '../src/model/grouping.ts';
-import { tileStatus } from '../src/model/status.ts';
+import { tileAlert, tileStatus } from '../src/model/status.ts';
 import { formatDuration } from '../src/format.ts';
 import { matchRoute } from '../src/router.tsx';
 
@@ -70,6 +70,18 @@ describe('tile status', () => {
     expect(tileStatus(ws('a', [], { headcount: null, status: 'over' }))).toBe('over');
     expect(tileStatus(ws('a', [], { status: 'full' }))).toBe('full');
     expect(tileStatus(ws('a', []))).toBe('normal');
+  });
+  it('shows the worse of staffing and explosive as the whole tile, never green with the quantity unknown', () => {
+    const q = (over: Partial<WorkshopLive>) => tileAlert(ws('a', [], { quantityLimitKg: 500, materialKg: 100, quantityStatus: 'normal', ...over }));
+    expect(q({})).toEqual({ status: 'normal', words: ['normal'] });
+    // 超量 with the staffing merely full: red, saying so.
+    expect(q({ status: 'full', quantityStatus: 'over', materialKg: 530 })).toEqual({ status: 'over', words: ['qover'] });
+    expect(q({ status: 'over', quantityStatus: 'over', materialKg: 530 })).toEqual({ status: 'over', words: ['over', 'qover'] });
+    expect(q({ quantityStatus: 'warning', materialKg: 470 })).toEqual({ status: 'full', words: ['qwarning'] });
+    // The scale silent while the door counter reads: not green.
+    expect(q({ materialKg: null })).toEqual({ status: 'unverifiable', words: ['unverifiable'] });
+    // No 定量 configured: the quantity is not the tile's business.
+    expect(tileAlert(ws('a', [], { quantityLimitKg: null, materialKg: null, quantityStatus: 'normal' }))).toEqual({ status: 'normal', words: ['normal'] });
   });
 });
 

@@ -2,15 +2,20 @@ import type { LineLive, WorkshopLive } from '@hazwatch/protocols';
 import { formatAge, formatDuration, formatKg } from '../format.ts';
 import { useI18n } from '../hooks.ts';
 import { href } from '../router.tsx';
-import { fillRatio, shownHeadcount, tileStatus } from '../model/status.ts';
+import { fillRatio, shownHeadcount, tileAlert, tileStatus } from '../model/status.ts';
 
 /** Above this, the data age turns amber: a 1 Hz gateway that has been quiet this long deserves a look. */
 const AGE_WARN_MS = 30_000;
 const MAX_PERSONS_SHOWN = 4;
+/** The badge's words (tileAlert): staffing's and the explosive's. */
+const BADGE = {
+  over: 'status.over', qover: 'qstatus.over', full: 'status.full', qwarning: 'qstatus.warning', unverifiable: 'status.unverifiable', normal: 'status.normal',
+} as const;
 
 export function WorkshopTile({ w, lines, now }: { w: WorkshopLive; lines: ReadonlyMap<string, LineLive>; now: number }) {
   const { t } = useI18n();
   const status = tileStatus(w);
+  const alert = tileAlert(w);
   const head = shownHeadcount(w);
   const shared = w.lines.length > 1;
   const age = w.updatedAt === null ? null : now - Date.parse(w.updatedAt);
@@ -19,9 +24,10 @@ export function WorkshopTile({ w, lines, now }: { w: WorkshopLive; lines: Readon
 
   return (
     <article
-      class={`tile status-${status}`}
+      class={`tile status-${alert.status}`}
       data-testid={`tile-${w.workshopId}`}
       data-status={status}
+      data-alert={alert.status}
       data-quantity-status={qStatus}
       data-stale-label={t('stale.label')}
     >
@@ -31,8 +37,8 @@ export function WorkshopTile({ w, lines, now }: { w: WorkshopLive; lines: Readon
             {w.name}
           </a>
         </h4>
-        <span class={`status-badge status-${status}`} data-testid={`status-${w.workshopId}`}>
-          {t(`status.${status}`)}
+        <span class={`status-badge status-${alert.status}`} data-testid={`status-${w.workshopId}`}>
+          {alert.words.map((x) => t(BADGE[x])).join('·')}
         </span>
       </header>
       <div class="tile-meta">

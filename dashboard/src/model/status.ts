@@ -12,6 +12,25 @@ export function tileStatus(w: WorkshopLive): ScopeStatus {
   return w.status;
 }
 
+/**
+ * The tile as a whole: the worse of its staffing (tileStatus) and its explosive against 定量, so that a
+ * 超量 is as red as a 超员, a 预警 as amber as 满员, and a workshop whose quantity cannot be read (its
+ * scale silent, a 定量 set) is never green. `words`: what its badge says, worst first.
+ */
+export function tileAlert(w: WorkshopLive): { status: ScopeStatus; words: ('over' | 'qover' | 'full' | 'qwarning' | 'unverifiable' | 'normal')[] } {
+  const staffing = tileStatus(w);
+  const q = w.quantityStatus;
+  const qUnknown = q === 'unverifiable' || (w.materialKg === null && w.quantityLimitKg !== null);
+  const words: ('over' | 'qover' | 'full' | 'qwarning' | 'unverifiable' | 'normal')[] = [];
+  if (staffing === 'over') words.push('over');
+  if (q === 'over') words.push('qover');
+  if (words.length > 0) return { status: 'over', words };
+  if (staffing === 'unverifiable' || qUnknown) return { status: 'unverifiable', words: ['unverifiable'] };
+  if (staffing === 'full') words.push('full');
+  if (q === 'warning') words.push('qwarning');
+  return words.length > 0 ? { status: 'full', words } : { status: 'normal', words: ['normal'] };
+}
+
 /** Persons on the tile: the current count, else the last known one (marked as such), else nothing. */
 export function shownHeadcount(w: WorkshopLive): { value: number | null; lastKnown: boolean } {
   if (w.headcount !== null) return { value: w.headcount, lastKnown: false };
