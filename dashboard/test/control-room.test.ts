@@ -95,6 +95,8 @@ describe('control room', () => {
     expect(text).toContain('乳化工房');
     expect(text).toMatch(/3\s*\/\s*2/);
     await page.locator('[data-testid^="alarm-"][data-type="over-quantity"]').waitFor({ timeout: 5000 });
+    // A 预警 names its limit as the warning level (450), not as if 470 were over 定量 (500).
+    expect(await page.locator('[data-testid^="alarm-"][data-type="over-quantity"]').first().textContent()).toMatch(/470\s*\/\s*预警 450/);
     await page.locator('[data-testid^="alarm-"][data-type="sensor-fault"]').waitFor({ timeout: 5000 });
     // Most severe first: the 预警 (warning) sorts after every 报警.
     const levels = await page.locator('tr[data-testid^="alarm-"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-level')));

@@ -50,7 +50,8 @@ export function AlarmRow(props: {
       </td>
       <td class="num alarm-value">
         <strong>{value}</strong>
-        {limit !== null && <span class="alarm-limit"> / {limit}</span>}
+        {/* A 预警's limit is the warning level, not the legal one: said so, so 470 / 450 does not read as over 定量. */}
+        {limit !== null && <span class="alarm-limit"> / {a.level === 'warning' ? `${t('level.warning')} ${limit}` : limit}</span>}
         {unit && <span class="unit"> {t(unit)}</span>}
         {showPeak && <span class="alarm-peak"> ↑{formatNumber(a.peak!)}</span>}
       </td>
