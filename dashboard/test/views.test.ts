@@ -79,6 +79,14 @@ describe('enterprise view', () => {
     await page.click(tid('filters-apply'));
     await page.waitForSelector(tid(`history-${alarmId}`));
     expect(await page.getAttribute(tid('export-csv'), 'href')).toContain('type=over-staffing');
+    // An alarm raised while the list is open: the page says the list is behind, and fetches it again.
+    await h.publish('ent-1', 'gw-2', [{ workshopId: 'ws-expand', ts: Date.now(), headcount: { total: 4, byLine: { 'line-2': 4 } }, materialKg: 100 }]);
+    await page.waitForSelector(tid('history-behind'), { timeout: 5000 });
+    expect(await page.textContent(tid('history-behind'))).toContain('有 1 条新报警不在列表中');
+    await page.click(tid('history-refresh'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-table"] tbody tr').length === 2);
+    expect(await page.locator(tid('history-behind')).count()).toBe(0);
+    await h.publish('ent-1', 'gw-2', [{ workshopId: 'ws-expand', ts: Date.now(), headcount: { total: 2, byLine: { 'line-2': 2 } }, materialKg: 100 }]);
     await page.screenshot({ path: join(h.shotDir, 'enterprise-alarms.png') });
 
     await page.click(`${tid(`history-${alarmId}`)} a`);

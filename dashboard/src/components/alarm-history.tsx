@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { AlarmRecord } from '@hazwatch/protocols';
 import { withQuery, type Query } from '../api/client.ts';
 import { useI18n, useLiveState, useResource, useServices } from '../hooks.ts';
 import { checkAlarm, checkList } from '../live/guards.ts';
@@ -14,6 +15,23 @@ const EMPTY: Filters = { state: 'all', type: '', level: '', from: '', to: '' };
 
 /** A local date input (YYYY-MM-DD) as the start of that day in the browser's zone, for the API. */
 const dayStart = (d: string, plusDays = 0) => (d ? new Date(`${d}T00:00:00`).getTime() + plusDays * 86_400_000 : undefined);
+
+/**
+ * Whether a pushed alarm would be in the list the filters ask for (the scope is the live feed's own:
+ * a page receives only the enterprises it may see), so the page can say the list is behind.
+ */
+export function matchesFilters(a: AlarmRecord, scope: Query, f: Filters): boolean {
+  if (typeof scope.enterpriseId === 'string' && a.enterpriseId !== scope.enterpriseId) return false;
+  if (f.type && a.type !== f.type) return false;
+  if (f.level && a.level !== f.level) return false;
+  if (f.state === 'active' && a.clearedAt != null) return false;
+  if (f.state === 'cleared' && a.clearedAt == null) return false;
+  if (f.state === 'closed' && a.closedAt == null) return false;
+  const raised = Date.parse(a.raisedAt);
+  const from = dayStart(f.from);
+  const to = dayStart(f.to, 1);
+  return (from === undefined || raised >= from) && (to === undefined || raised < to);
+}
 
 export function filterQuery(scope: Query, f: Filters): Query {
   return { ...scope, state: f.state, type: f.type || undefined, level: f.level || undefined, from: dayStart(f.from), to: dayStart(f.to, 1) };
@@ -34,11 +52,22 @@ export function AlarmHistory({ scope, showEnterprise = false }: { scope: Query; 
   const listed = r.data ?? [];
   const ids = new Set(listed.map((a) => a.id));
   const rows = mergeAlarms(listed, live.alarms.values(), (a) => ids.has(a.id));
+  // Raised since the list was fetched (pushes only update the rows it has): said, with a way to fetch it again.
+  const unlisted = r.data ? [...live.alarms.values()].filter((a) => !ids.has(a.id) && matchesFilters(a, scope, applied)).length : 0;
   const set = (k: keyof Filters) => (e: Event) => setDraft({ ...draft, [k]: (e.currentTarget as HTMLInputElement).value });
 
   return (
     <section class="panel" data-testid="alarm-history">
-      <form class="filters" data-testid="alarm-filters" onSubmit={(e) => { e.preventDefault(); setApplied(draft); }}>
+      <form
+        class="filters"
+        data-testid="alarm-filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          // The same filters again fetch the list again.
+          setApplied(draft);
+          r.reload();
+        }}
+      >
         <label>
           {t('history.col.state')}
           <select name="state" value={draft.state} onChange={set('state')}>
@@ -78,6 +107,14 @@ export function AlarmHistory({ scope, showEnterprise = false }: { scope: Query; 
         </a>
       </form>
       {r.error && <LoadError error={r.error} />}
+      {unlisted > 0 && (
+        <p class="list-behind" data-testid="history-behind">
+          {t('history.behind', { count: unlisted })}{' '}
+          <button type="button" class="link" onClick={() => r.reload()} data-testid="history-refresh">
+            {t('history.refresh')}
+          </button>
+        </p>
+      )}
       {r.loading && !r.data ? <p class="loading">{t('common.loading')}</p> : <AlarmTable alarms={rows} showEnterprise={showEnterprise} testId="history-table" />}
     </section>
   );

@@ -168,6 +168,8 @@ export const zh = {
 
   'filter.any': '全部',
   'filter.apply': '查询',
+  'history.behind': '有 {count} 条新报警不在列表中',
+  'history.refresh': '刷新列表',
   'filter.from': '起始日期',
   'filter.to': '截止日期',
   'filter.state.all': '全部',
@@ -614,6 +616,8 @@ export const en = {
 
   'filter.any': 'Any',
   'filter.apply': 'Search',
+  'history.behind': '{count} new alarm(s) not in this list',
+  'history.refresh': 'Refresh',
   'filter.from': 'From',
   'filter.to': 'To',
   'filter.state.all': 'All',
