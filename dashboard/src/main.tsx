@@ -8,6 +8,7 @@ import { SessionStore } from './auth/session.ts';
 import { LangStore } from './i18n/lang.ts';
 import { connectLive, httpJson, type LiveSocket } from './live/connection.ts';
 import { LiveStore } from './live/store.ts';
+import { needsReminder } from './model/alarms.ts';
 import { ServicesContext, type Services } from './services.ts';
 import './styles.css';
 
@@ -56,6 +57,12 @@ session.subscribe((s) => {
   }
 });
 void session.load();
+
+// While an 报警 goes unacknowledged, the alarm sounds again every REMIND_MS (model/alarms.ts).
+const REMIND_MS = 15_000;
+setInterval(() => {
+  if (services.live.state.synced && needsReminder(services.live.state.alarms.values(), Date.now() + services.live.state.serverOffsetMs)) services.sound.play('alarm');
+}, REMIND_MS);
 
 render(
   <ServicesContext.Provider value={services}>

@@ -8,6 +8,8 @@ import { LiveStore, STALE_AFTER_MS, staleness } from '../src/live/store.ts';
 import { sortAlarms, subjectParts, typeKey, valueUnit } from '../src/model/alarms.ts';
 import { groupWorkshops } from '../src/model/grouping.ts';
 import { tileAlert, tileStatus } from '../src/model/status.ts';
+import { needsReminder } from '../src/model/alarms.ts';
+import { AlarmSound } from '../src/audio/alarm-sound.ts';
 import { formatDuration } from '../src/format.ts';
 import { matchRoute } from '../src/router.tsx';
 
@@ -194,5 +196,31 @@ describe('router', () => {
     expect(matchRoute('/', '/')).toEqual({});
     expect(matchRoute('/workshops/:id', '/workshops/ws-1')).toEqual({ id: 'ws-1' });
     expect(matchRoute('/workshops/:id', '/lines/l')).toBeNull();
+  });
+});
+
+describe('the alarm sound', () => {
+  it('sounds again while an 报警 goes on unacknowledged and unshelved, not for a 预警 nor one taken', () => {
+    const now = Date.parse('2026-03-02T01:05:00Z');
+    const a = alarm('a1', 'alarm', '2026-03-02T01:00:00Z');
+    expect(needsReminder([a], now)).toBe(true);
+    expect(needsReminder([alarm('w1', 'warning', '2026-03-02T01:00:00Z')], now)).toBe(false);
+    expect(needsReminder([{ ...a, acknowledgedAt: '2026-03-02T01:01:00Z' }], now)).toBe(false);
+    expect(needsReminder([{ ...a, clearedAt: '2026-03-02T01:01:00Z' }], now)).toBe(false);
+    expect(needsReminder([{ ...a, shelvedUntil: '2026-03-02T02:00:00Z' }], now)).toBe(false);
+    // A shelving that has ended no longer holds it back.
+    expect(needsReminder([{ ...a, shelvedUntil: '2026-03-02T01:02:00Z' }], now)).toBe(true);
+  });
+
+  it('ends a mute by itself', async () => {
+    // The browser's AudioContext, as a running one (no Web Audio in this runtime).
+    const ctx = { state: 'running', resume: async () => undefined } as unknown as AudioContext;
+    const sound = new AlarmSound(() => ctx, 30);
+    expect(sound.state).toBe('on');
+    await sound.click();
+    expect(sound.state).toBe('muted');
+    const deadline = Date.now() + 2000;
+    while (sound.state === 'muted' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(sound.state).toBe('on');
   });
 });

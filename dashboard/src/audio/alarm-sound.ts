@@ -1,9 +1,13 @@
 // The audible alarm, synthesised with Web Audio (no sound files to ship or fetch).
 // Browsers keep an AudioContext suspended until a user gesture, so the page starts `blocked` and
 // shows a button; one click resumes it. Muting is deliberately not persisted: a control room that
-// reloads must never come back silent because someone muted it yesterday.
+// reloads must never come back silent because someone muted it yesterday, and a mute ends by itself
+// after MUTE_MS.
 
 export type SoundState = 'blocked' | 'on' | 'muted' | 'unsupported';
+
+/** A mute lasts this long (ms), then the sound is on again: a control room is never left silent by a click. */
+export const MUTE_MS = 5 * 60_000;
 
 type AudioCtx = Pick<AudioContext, 'state' | 'resume' | 'currentTime' | 'destination' | 'createOscillator' | 'createGain'>;
 
@@ -12,8 +16,12 @@ export class AlarmSound {
   #state: SoundState;
   #beeps = 0;
   #listeners = new Set<() => void>();
+  #unmute: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly makeContext: (() => AudioCtx) | null = defaultContextFactory()) {
+  constructor(
+    private readonly makeContext: (() => AudioCtx) | null = defaultContextFactory(),
+    private readonly muteMs = MUTE_MS,
+  ) {
     this.#state = makeContext ? 'blocked' : 'unsupported';
     // Some browsers (kiosk set-ups with an autoplay policy) allow sound without a gesture.
     if (makeContext) {
@@ -41,6 +49,8 @@ export class AlarmSound {
   }
 
   #set(state: SoundState): void {
+    clearTimeout(this.#unmute);
+    if (state === 'muted') this.#unmute = setTimeout(() => this.#state === 'muted' && this.#set('on'), this.muteMs);
     this.#state = state;
     for (const l of this.#listeners) l();
   }

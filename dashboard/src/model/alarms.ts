@@ -53,6 +53,20 @@ export function valueUnit(a: Pick<AlarmRecord, 'type' | 'reason'>): StringKey | 
 
 export type SubjectPart = { key: StringKey; params: Record<string, string> };
 
+/**
+ * Whether the control room sounds again (main.tsx, every REMIND_MS): an 报警-level alarm still going
+ * on that nobody has acknowledged nor shelved. One beep at its raise is easily missed by someone out of
+ * the room; the sound goes on until someone takes it.
+ */
+export function needsReminder(alarms: Iterable<AlarmRecord>, now: number): boolean {
+  for (const a of alarms) {
+    if (a.level !== 'alarm' || a.clearedAt != null || a.closedAt != null || a.acknowledgedAt != null) continue;
+    if (a.shelvedUntil != null && Date.parse(a.shelvedUntil) > now) continue;
+    return true;
+  }
+  return false;
+}
+
 /** The subject as the operator reads it: names where the page knows them, ids otherwise. */
 export function subjectParts(
   a: AlarmRecord,
