@@ -214,6 +214,11 @@ describe('regulator view', () => {
     await page.waitForSelector(`${tid('chart-by-enterprise')} [data-key="ent-1"]`);
     expect(await page.locator(`${tid('chart-by-enterprise')} [data-key="ent-2"]`).count()).toBe(0);
     await page.waitForSelector(`${tid('chart-by-month')} [data-key]`);
+    // Times to acknowledge and to close: bars only where some were measured (no 0 s bars for none).
+    const stats = await page.evaluate(async () => (await fetch('/api/v1/alarms/stats?region=370306')).json() as Promise<{ timeToAcknowledge: { count: number }; timeToClose: { count: number } }>);
+    for (const [chart, n] of [['chart-ack', stats.timeToAcknowledge.count], ['chart-close', stats.timeToClose.count]] as const) {
+      expect(Number(await page.getAttribute(tid(chart), 'data-bars'))).toBe(n > 0 ? 3 : 0);
+    }
     await page.screenshot({ path: join(h.shotDir, 'regulator-stats.png') });
 
     await page.click(tid('tab-exports'));

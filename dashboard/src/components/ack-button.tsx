@@ -47,6 +47,7 @@ export function AckButton({ alarm, onDone }: { alarm: AlarmRecord; onDone?: (a: 
     <form class="ack-form" onSubmit={(e) => void send(e)}>
       <input
         data-testid={`ack-comment-${alarm.id}`}
+        aria-label={t('alarms.ack.comment')}
         placeholder={t('alarms.ack.comment')}
         maxLength={2000}
         value={comment}

@@ -15,8 +15,9 @@ export function AlarmPanel(props: {
   const ended = sorted.filter((a) => a.clearedAt != null);
   const active = sorted.length - ended.length;
   return (
+    // A live region: a screen reader says the count when it changes (the title, not every row).
     <section class={active ? 'alarm-panel has-alarms' : 'alarm-panel'} data-testid="alarm-panel" data-count={active} data-ended={ended.length}>
-      <h2 class="panel-title">
+      <h2 class="panel-title" aria-live="assertive">
         {t('alarms.title')} <span class="alarm-count">{t('alarms.count', { count: active })}</span>
         {ended.length > 0 && (
           <span class="alarm-count alarm-count-ended" data-testid="alarms-ended-count">

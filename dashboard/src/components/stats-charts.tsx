@@ -18,7 +18,8 @@ export function StatsCharts({ scope, names }: { scope: Query; names: ReadonlyMap
   const r = useResource(`stats|${JSON.stringify(q)}`, () => api.get(withQuery('/api/v1/alarms/stats', q)).then((b) => checkStats(b, 'stats')));
   const s = r.data;
   const sec = (n: number) => formatDuration(n * 1000, t);
-  const durations = (d: Durations, label: string) => [
+  // None measured: no bars (not three bars of 0 s, which would read as acknowledged at once).
+  const durations = (d: Durations, label: string) => d.count === 0 ? [] : [
     { key: `${label}-median`, label: t('stats.median'), value: d.medianSeconds ?? 0 },
     { key: `${label}-p90`, label: t('stats.p90'), value: d.p90Seconds ?? 0 },
     { key: `${label}-max`, label: t('stats.max'), value: d.maxSeconds ?? 0 },
