@@ -47,7 +47,11 @@ session.subscribe((s) => {
       onAlarm: (kind, level) => {
         if (kind === 'raised' || kind === 'escalated') services.sound.play(level);
       },
-      onUnauthenticated: () => session.expired(),
+      // The live feed is gone with the session: sounded, so a control room notices.
+      onUnauthenticated: () => {
+        session.expired();
+        services.sound.play('alarm');
+      },
     });
   } else if (s.kind === 'signed-out' && live) {
     live.close();

@@ -165,6 +165,8 @@ describe('users', () => {
     expect((await h.me({ cookie: session.cookie })).status).toBe(401);
     // The server closed its live connection; the page, refused on reconnecting, asks for a login.
     await theirs.waitForSelector(tid('login-form'), { timeout: 15_000 });
+    // Saying why: live monitoring has stopped with the session.
+    expect(await theirs.textContent(tid('login-error'))).toContain('实时监测已中断');
     await theirs.close();
 
     await page.click(`${row} ${tid('user-enable')}`);

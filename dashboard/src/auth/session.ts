@@ -30,6 +30,9 @@ export function checkUser(x: unknown): User | null {
   return { id: u.id, username: u.username, displayName: typeof u.displayName === 'string' && u.displayName ? u.displayName : u.username, role: u.role as Role, enterpriseId, region };
 }
 
+/** `signed-out.error` when the server ended a session the page had (expired, revoked, the user disabled). */
+export const SESSION_ENDED = 'session-ended';
+
 export class SessionStore {
   #state: Session = { kind: 'loading' };
   #listeners = new Set<(s: Session) => void>();
@@ -90,6 +93,7 @@ export class SessionStore {
 
   /** A 401 from any call: the session expired or was revoked. */
   expired(): void {
-    if (this.#state.kind === 'signed-in' && !this.#state.authDisabled) this.#set({ kind: 'signed-out', error: null });
+    // Said on the login page: a wall display must not fall back to it without a word.
+    if (this.#state.kind === 'signed-in' && !this.#state.authDisabled) this.#set({ kind: 'signed-out', error: SESSION_ENDED });
   }
 }

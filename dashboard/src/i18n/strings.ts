@@ -142,6 +142,7 @@ export const zh = {
   'login.invalid': '用户名或密码错误',
   'login.throttled': '尝试次数过多，请稍后再试',
   'login.error': '登录失败，请稍后再试',
+  'login.ended': '登录已失效（过期、被撤销或账户已停用），实时监测已中断，请重新登录',
 
   'role.operator': '值班员',
   'role.enterprise-admin': '企业管理员',
@@ -590,6 +591,7 @@ export const en = {
   'login.invalid': 'Wrong user name or password',
   'login.throttled': 'Too many attempts; try again later',
   'login.error': 'Sign-in failed; try again later',
+  'login.ended': 'Your session has ended (expired, revoked or the account disabled); live monitoring has stopped. Please sign in again.',
 
   'role.operator': 'Operator',
   'role.enterprise-admin': 'Enterprise admin',

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { LangToggle } from '../components/lang-toggle.tsx';
 import { useI18n, useServices } from '../hooks.ts';
 import type { StringKey } from '../i18n/strings.ts';
+import { SESSION_ENDED } from '../auth/session.ts';
 
 const REASONS: Record<'invalid' | 'throttled' | 'error', StringKey> = {
   invalid: 'login.invalid',
@@ -51,7 +52,7 @@ export function Login({ error }: { error: string | null }) {
       </button>
       {(failure || error) && (
         <p class="form-error" role="alert" data-testid="login-error">
-          {failure ? t(failure) : t('login.error')}
+          {failure ? t(failure) : error === SESSION_ENDED ? t('login.ended') : t('login.error')}
         </p>
       )}
     </form>
