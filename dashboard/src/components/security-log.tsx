@@ -4,7 +4,7 @@ import { checkSecurityLog, OUTCOMES, type Outcome } from '../api/access-shapes.t
 import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices, useSiteNames } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
-import { LoadError } from './forbidden.tsx';
+import { ListFrame } from './forbidden.tsx';
 
 const PAGE = 50;
 
@@ -112,44 +112,41 @@ export function SecurityLog({ enterpriseId }: { enterpriseId?: string }) {
           {t('seclog.refresh')}
         </button>
       </div>
-      {first.error && <LoadError error={first.error} />}
-      {first.loading && !first.data ? (
-        <p class="loading">{t('common.loading')}</p>
-      ) : rows.length === 0 ? (
-        <p class="empty" data-testid="seclog-empty">{t('seclog.none')}</p>
-      ) : (
-        <table class="data-table" data-testid="seclog">
-          <thead>
-            <tr>
-              <th>{t('seclog.at')}</th>
-              {whole && <th>{t('seclog.enterprise')}</th>}
-              <th>{t('seclog.action')}</th>
-              <th>{t('seclog.outcome')}</th>
-              <th>{t('seclog.actor')}</th>
-              <th>{t('seclog.target')}</th>
-              <th>{t('seclog.detail')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((e) => (
-              <tr key={e.id} data-testid="seclog-entry" data-id={e.id} data-action={e.action} data-outcome={e.outcome} data-actor={e.actor ?? ''} data-enterprise={e.enterpriseId ?? ''}>
-                <td class="nowrap">{formatTime(e.at, lang, now)}</td>
-                {whole && <td title={e.enterpriseId ?? undefined}>{e.enterpriseId !== null ? nameOf(e.enterpriseId) : <span class="muted">{t('seclog.platform')}</span>}</td>}
-                <td>
-                  {known(e.action) && `${t(`seclog.action.${e.action}`)} `}
-                  <code class="muted">{e.action}</code>
-                </td>
-                <td>
-                  <span class={`state-badge outcome-${e.outcome}`}>{t(`seclog.${e.outcome}`)}</span>
-                </td>
-                <td>{e.actor ?? '—'}</td>
-                <td>{e.target ?? '—'}</td>
-                <td class="seclog-detail">{[detailText(e.detail), e.ip ? t('seclog.ip', { ip: e.ip }) : ''].filter(Boolean).join(' · ')}</td>
+      <ListFrame resource={first} rows={rows.length} empty={t('seclog.none')} emptyTestId="seclog-empty">
+        {() => (
+          <table class="data-table" data-testid="seclog">
+            <thead>
+              <tr>
+                <th>{t('seclog.at')}</th>
+                {whole && <th>{t('seclog.enterprise')}</th>}
+                <th>{t('seclog.action')}</th>
+                <th>{t('seclog.outcome')}</th>
+                <th>{t('seclog.actor')}</th>
+                <th>{t('seclog.target')}</th>
+                <th>{t('seclog.detail')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {rows.map((e) => (
+                <tr key={e.id} data-testid="seclog-entry" data-id={e.id} data-action={e.action} data-outcome={e.outcome} data-actor={e.actor ?? ''} data-enterprise={e.enterpriseId ?? ''}>
+                  <td class="nowrap">{formatTime(e.at, lang, now)}</td>
+                  {whole && <td title={e.enterpriseId ?? undefined}>{e.enterpriseId !== null ? nameOf(e.enterpriseId) : <span class="muted">{t('seclog.platform')}</span>}</td>}
+                  <td>
+                    {known(e.action) && `${t(`seclog.action.${e.action}`)} `}
+                    <code class="muted">{e.action}</code>
+                  </td>
+                  <td>
+                    <span class={`state-badge outcome-${e.outcome}`}>{t(`seclog.${e.outcome}`)}</span>
+                  </td>
+                  <td>{e.actor ?? '—'}</td>
+                  <td>{e.target ?? '—'}</td>
+                  <td class="seclog-detail">{[detailText(e.detail), e.ip ? t('seclog.ip', { ip: e.ip }) : ''].filter(Boolean).join(' · ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListFrame>
       {first.data &&
         (next === null ? (
           <p class="muted" data-testid="seclog-end">{t('seclog.end')}</p>

@@ -5,7 +5,7 @@ import { checkIssuedToken, checkTokens } from '../api/access-shapes.ts';
 import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
-import { LoadError } from './forbidden.tsx';
+import { ListFrame } from './forbidden.tsx';
 import type { Role } from '../auth/session.ts';
 import { RoleFields } from './region-input.tsx';
 import { SecretOnce } from './secret-once.tsx';
@@ -34,46 +34,43 @@ export function TokensAdmin({ scope }: { scope: AccessScope }) {
           onDismiss={() => setIssued(null)}
         />
       )}
-      {r.error && <LoadError error={r.error} />}
-      {r.loading && !r.data ? (
-        <p class="loading">{t('common.loading')}</p>
-      ) : tokens.length === 0 ? (
-        <p class="empty">{t(platform ? 'tokens.nonePlatform' : 'tokens.none')}</p>
-      ) : (
-        <table class="data-table" data-testid="tokens">
-          <thead>
-            <tr>
-              <th>{t('tokens.name')}</th>
-              <th>{t('tokens.role')}</th>
-              {platform && <th>{t('users.region')}</th>}
-              <th>{t('tokens.createdAt')}</th>
-              <th>{t('tokens.createdBy')}</th>
-              <th>{t('tokens.expiresAt')}</th>
-              <th>{t('history.col.state')}</th>
-              <th>{t('common.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((tok) => {
-              const state = stateOf(tok, now);
-              return (
-                <tr key={tok.id} data-testid={`token-${tok.name}`} data-state={state} data-id={tok.id}>
-                  <td>{tok.name}</td>
-                  <td>{t(`role.${tok.role}`)}</td>
-                  {platform && <td>{tok.region ?? '—'}</td>}
-                  <td>{formatTime(tok.createdAt, lang, now)}</td>
-                  <td>{tok.createdBy}</td>
-                  <td>{tok.expiresAt ? formatTime(tok.expiresAt, lang, now) : t('tokens.never')}</td>
-                  <td>
-                    <span class={`state-badge token-${state}`}>{t(`tokens.${state}`)}</span>
-                  </td>
-                  <td>{state !== 'revoked' && <Revoke token={tok} onRevoked={r.reload} />}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <ListFrame resource={r} rows={tokens.length} empty={t(platform ? 'tokens.nonePlatform' : 'tokens.none')}>
+        {() => (
+          <table class="data-table" data-testid="tokens">
+            <thead>
+              <tr>
+                <th>{t('tokens.name')}</th>
+                <th>{t('tokens.role')}</th>
+                {platform && <th>{t('users.region')}</th>}
+                <th>{t('tokens.createdAt')}</th>
+                <th>{t('tokens.createdBy')}</th>
+                <th>{t('tokens.expiresAt')}</th>
+                <th>{t('history.col.state')}</th>
+                <th>{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((tok) => {
+                const state = stateOf(tok, now);
+                return (
+                  <tr key={tok.id} data-testid={`token-${tok.name}`} data-state={state} data-id={tok.id}>
+                    <td>{tok.name}</td>
+                    <td>{t(`role.${tok.role}`)}</td>
+                    {platform && <td>{tok.region ?? '—'}</td>}
+                    <td>{formatTime(tok.createdAt, lang, now)}</td>
+                    <td>{tok.createdBy}</td>
+                    <td>{tok.expiresAt ? formatTime(tok.expiresAt, lang, now) : t('tokens.never')}</td>
+                    <td>
+                      <span class={`state-badge token-${state}`}>{t(`tokens.${state}`)}</span>
+                    </td>
+                    <td>{state !== 'revoked' && <Revoke token={tok} onRevoked={r.reload} />}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </ListFrame>
       <IssueToken
         scope={scope}
         onIssued={(x) => {

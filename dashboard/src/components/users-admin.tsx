@@ -6,7 +6,7 @@ import type { Role } from '../auth/session.ts';
 import { formatTime } from '../format.ts';
 import { useI18n, useResource, useServices, useUser } from '../hooks.ts';
 import { ApiErrorNote } from './api-error.tsx';
-import { LoadError } from './forbidden.tsx';
+import { ListFrame } from './forbidden.tsx';
 import { RoleFields } from './region-input.tsx';
 
 /**
@@ -26,32 +26,29 @@ export function UsersAdmin({ scope }: { scope: AccessScope }) {
   return (
     <section class="panel" data-testid="users-admin">
       <h3 class="panel-title">{t('access.users')}</h3>
-      {r.error && <LoadError error={r.error} />}
-      {r.loading && !r.data ? (
-        <p class="loading">{t('common.loading')}</p>
-      ) : users.length === 0 ? (
-        <p class="empty">{t(platform ? 'users.nonePlatform' : 'users.none')}</p>
-      ) : (
-        <table class="data-table" data-testid="users">
-          <thead>
-            <tr>
-              <th>{t('users.username')}</th>
-              <th>{t('users.displayName')}</th>
-              <th>{t('users.role')}</th>
-              {platform && <th>{t('users.region')}</th>}
-              <th>{t('users.state')}</th>
-              <th>{t('users.createdAt')}</th>
-              <th>{t('users.lastLogin')}</th>
-              <th>{t('common.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <UserRow key={u.id} user={u} scope={scope} self={u.id === me.id} onChanged={reload} />
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListFrame resource={r} rows={users.length} empty={t(platform ? 'users.nonePlatform' : 'users.none')}>
+        {() => (
+          <table class="data-table" data-testid="users">
+            <thead>
+              <tr>
+                <th>{t('users.username')}</th>
+                <th>{t('users.displayName')}</th>
+                <th>{t('users.role')}</th>
+                {platform && <th>{t('users.region')}</th>}
+                <th>{t('users.state')}</th>
+                <th>{t('users.createdAt')}</th>
+                <th>{t('users.lastLogin')}</th>
+                <th>{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <UserRow key={u.id} user={u} scope={scope} self={u.id === me.id} onChanged={reload} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListFrame>
       <CreateUser scope={scope} onCreated={reload} />
     </section>
   );
